@@ -1,0 +1,27 @@
+//! Schema changes, one per file, each with `up` and `down`, portable between SQLite and PostgreSQL.
+pub use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_parties;
+mod m20261123_000002_accounts;
+mod m20261123_000003_ledger;
+mod m20261123_000004_sign_in;
+mod m20261123_000005_sessions;
+mod m20261123_000006_outbox;
+mod m20261123_000007_audit_log;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261123_000001_parties::Migration),
+            Box::new(m20261123_000002_accounts::Migration),
+            Box::new(m20261123_000003_ledger::Migration),
+            Box::new(m20261123_000004_sign_in::Migration),
+            Box::new(m20261123_000005_sessions::Migration),
+            Box::new(m20261123_000006_outbox::Migration),
+            Box::new(m20261123_000007_audit_log::Migration),
+        ]
+    }
+}

@@ -1,0 +1,151 @@
+//! Typed settings from the environment (and CLI flags). A missing or malformed setting stops
+//! start-up with one line naming it; secrets are wrapped so they never reach a log by accident.
+use std::path::PathBuf;
+
+use secrecy::{ExposeSecret, SecretString};
+
+#[derive(Debug, thiserror::Error)]
+#[error("setting {name}: {problem}")]
+pub struct SettingError {
+    pub name: &'static str,
+    pub problem: String,
+}
+
+impl SettingError {
+    fn new(name: &'static str, problem: impl Into<String>) -> Self {
+        Self {
+            name,
+            problem: problem.into(),
+        }
+    }
+}
+
+/// Everything the application needs to start. Tests build one directly.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub bind: String,
+    pub database_url: SecretString,
+    pub redis_url: Option<SecretString>,
+    /// Key prefix for Redis sessions, so several deployments (or tests) can share one server.
+    pub redis_prefix: String,
+    pub smtp_url: Option<SecretString>,
+    /// Where emails are written as .eml files when no SMTP server is configured.
+    pub mail_dir: PathBuf,
+    pub mail_from: String,
+    /// Absolute links in email are built from this, never from the Host header.
+    pub base_url: String,
+    pub session_key: SecretString,
+    /// Run the outbox worker and other scheduled work inside `serve`.
+    pub run_jobs: bool,
+}
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://goodterms.db?mode=rwc";
+const KEY_FILE: &str = "goodterms-secret.key";
+const MIN_SESSION_KEY_LEN: usize = 64;
+
+impl Settings {
+    /// Reads the environment. `bind` comes from the CLI (which itself reads `GOODTERMS_BIND`).
+    pub fn from_env(bind: String) -> Result<Self, SettingError> {
+        let database_url = env_or("DATABASE_URL", DEFAULT_DATABASE_URL);
+        check_database_url(&database_url)?;
+        let redis_url = optional_env("REDIS_URL");
+        if let Some(url) = &redis_url {
+            check_scheme("REDIS_URL", url, &["redis://", "rediss://"])?;
+        }
+        let smtp_url = optional_env("SMTP_URL");
+        if let Some(url) = &smtp_url {
+            check_scheme("SMTP_URL", url, &["smtp://", "smtps://"])?;
+        }
+        let base_url = env_or("GOODTERMS_BASE_URL", &format!("http://{bind}"));
+        check_scheme("GOODTERMS_BASE_URL", &base_url, &["http://", "https://"])?;
+        Ok(Self {
+            bind,
+            database_url: database_url.into(),
+            redis_url: redis_url.map(Into::into),
+            redis_prefix: env_or("GOODTERMS_REDIS_PREFIX", "goodterms:session:"),
+            smtp_url: smtp_url.map(Into::into),
+            mail_dir: PathBuf::from(env_or("GOODTERMS_MAIL_DIR", "goodterms-mail")),
+            mail_from: env_or(
+                "GOODTERMS_MAIL_FROM",
+                "Good Terms <no-reply@goodterms.example>",
+            ),
+            base_url: base_url.trim_end_matches('/').to_string(),
+            session_key: session_key()?,
+            run_jobs: true,
+        })
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        self.database_url.expose_secret().starts_with("sqlite:")
+    }
+
+    /// Cookies get the Secure flag when the site is served over https.
+    pub fn secure_cookies(&self) -> bool {
+        self.base_url.starts_with("https://")
+    }
+}
+
+fn optional_env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn env_or(name: &str, default: &str) -> String {
+    optional_env(name).unwrap_or_else(|| default.to_string())
+}
+
+fn check_scheme(name: &'static str, value: &str, schemes: &[&str]) -> Result<(), SettingError> {
+    if schemes.iter().any(|s| value.starts_with(s)) {
+        Ok(())
+    } else {
+        Err(SettingError::new(
+            name,
+            format!("must start with {}", schemes.join(" or ")),
+        ))
+    }
+}
+
+fn check_database_url(url: &str) -> Result<(), SettingError> {
+    check_scheme(
+        "DATABASE_URL",
+        url,
+        &["sqlite:", "postgres://", "postgresql://"],
+    )
+}
+
+/// `SESSION_KEY` from the environment; on the embedded default a random key is kept in a file
+/// in the working directory so that sessions and date-of-birth hashes survive restarts.
+fn session_key() -> Result<SecretString, SettingError> {
+    if let Some(key) = optional_env("SESSION_KEY") {
+        return validate_session_key(key);
+    }
+    match std::fs::read_to_string(KEY_FILE) {
+        Ok(key) => validate_session_key(key.trim().to_string()),
+        Err(_) => {
+            let key = crate::crypto::random_token() + &crate::crypto::random_token();
+            write_private_file(KEY_FILE, &key)
+                .map_err(|e| SettingError::new("SESSION_KEY", format!("not set, and {e}")))?;
+            Ok(key.into())
+        }
+    }
+}
+
+fn validate_session_key(key: String) -> Result<SecretString, SettingError> {
+    if key.len() < MIN_SESSION_KEY_LEN {
+        return Err(SettingError::new(
+            "SESSION_KEY",
+            format!("must be at least {MIN_SESSION_KEY_LEN} characters"),
+        ));
+    }
+    Ok(key.into())
+}
+
+fn write_private_file(path: &str, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    #[cfg(unix)]
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    options.mode(0o600);
+    options.open(path)?.write_all(contents.as_bytes())
+}

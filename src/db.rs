@@ -1,0 +1,64 @@
+//! Connecting, migrating, and starting write transactions the way each backend needs.
+use std::time::Duration;
+
+use migrations::{Migrator, MigratorTrait};
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    DbErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
+
+/// Opens the pool. SQLite runs in WAL mode with a busy timeout, so readers never block the
+/// writer and a briefly locked database waits instead of failing at once.
+pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .sqlx_logging(false)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect_timeout(Duration::from_secs(5))
+        .max_connections(if url.starts_with("sqlite:") { 8 } else { 16 })
+        .map_sqlx_sqlite_opts(|o| {
+            o.journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(5))
+                .foreign_keys(true)
+                .create_if_missing(true)
+        });
+    Database::connect(options).await
+}
+
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
+    Migrator::up(db, None).await
+}
+
+/// Begins a transaction that will write. On SQLite it takes the write lock up front
+/// (BEGIN IMMEDIATE): a deferred transaction that later tries to write can fail with
+/// SQLITE_BUSY without waiting, which would surface as an error instead of a short wait.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    match db.get_database_backend() {
+        DbBackend::Sqlite => {
+            db.begin_with_options(TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                ..Default::default()
+            })
+            .await
+        }
+        _ => db.begin().await,
+    }
+}
+
+/// Readiness: can we run a trivial query?
+pub async fn ping(db: &DatabaseConnection) -> bool {
+    db.execute_unprepared("SELECT 1").await.is_ok()
+}
+
+/// True when an error means "the database is busy or unreachable right now", which the web
+/// layer answers with 503 and Retry-After instead of a 500.
+pub fn is_unavailable(err: &DbErr) -> bool {
+    let text = err.to_string().to_ascii_lowercase();
+    matches!(err, DbErr::ConnectionAcquire(_) | DbErr::Conn(_))
+        || text.contains("database is locked")
+        || text.contains("database is busy")
+        || text.contains("connection refused")
+        || text.contains("pool timed out")
+}

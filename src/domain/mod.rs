@@ -1,0 +1,11 @@
+//! Pure domain logic: money, balances and the values people type into forms.
+//!
+//! Nothing in here does any I/O, so every rule can be checked by fast unit and
+//! property tests.
+
+pub mod balance;
+pub mod inputs;
+pub mod money;
+
+pub use balance::{BalanceExplanation, EntryKind, ExplainedItem, LedgerItem, Totals};
+pub use money::{Currency, Money, MoneyError};

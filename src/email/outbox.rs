@@ -1,0 +1,181 @@
+//! The outbox. A message is written in the transaction of the event that causes it, so an
+//! email is queued exactly when the event commits. The worker claims a due message with a
+//! conditional UPDATE (so two workers never send the same row), sends it, and marks it sent;
+//! failures are retried with a growing delay and give up after the last attempt.
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr,
+    EntityTrait, ExprTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
+
+use super::EmailContent;
+use super::mailer::Mailer;
+use crate::crypto::random_token;
+use crate::entities::outbox_message::{self, Column};
+
+pub const PENDING: &str = "pending";
+pub const SENT: &str = "sent";
+pub const FAILED: &str = "failed";
+
+/// Delays before each retry; after the last one the message is marked failed.
+const RETRY_DELAYS_MINUTES: [i64; 6] = [1, 5, 30, 120, 720, 1440];
+/// How long a claim lasts: a worker that dies mid-send frees the row after this.
+const CLAIM_SECONDS: i64 = 120;
+
+pub async fn enqueue<C: ConnectionTrait>(
+    conn: &C,
+    to: &str,
+    content: EmailContent,
+    now: DateTime<Utc>,
+) -> Result<i32, DbErr> {
+    let row = outbox_message::ActiveModel {
+        message_id: Set(random_token()),
+        template: Set(content.template.to_string()),
+        to_address: Set(to.to_string()),
+        subject: Set(content.subject),
+        text_body: Set(content.text),
+        html_body: Set(content.html),
+        status: Set(PENDING.to_string()),
+        attempts: Set(0),
+        next_attempt_at: Set(now),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    Ok(row.id)
+}
+
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct DeliveryReport {
+    pub sent: usize,
+    pub retry_later: usize,
+    pub gave_up: usize,
+}
+
+/// Sends every message that is due, up to `batch`. Run by the scheduler, or by tests with a
+/// fixed clock.
+pub async fn deliver_due(
+    db: &DatabaseConnection,
+    mailer: &Mailer,
+    from: &str,
+    now: DateTime<Utc>,
+    batch: u64,
+) -> Result<DeliveryReport, DbErr> {
+    let mut report = DeliveryReport::default();
+    for candidate in due_messages(db, now, batch).await? {
+        let Some(row) = claim(db, candidate, now).await? else {
+            continue;
+        };
+        match mailer.send(from, &row).await {
+            Ok(()) => {
+                mark_sent(db, row.id, now).await?;
+                report.sent += 1;
+            }
+            Err(error) => {
+                tracing::warn!(outbox_id = row.id, error = %error, "email delivery failed");
+                if schedule_retry(db, &row, &error.to_string(), now).await? {
+                    report.retry_later += 1;
+                } else {
+                    report.gave_up += 1;
+                }
+            }
+        }
+    }
+    Ok(report)
+}
+
+async fn due_messages(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    batch: u64,
+) -> Result<Vec<i32>, DbErr> {
+    outbox_message::Entity::find()
+        .select_only()
+        .column(Column::Id)
+        .filter(Column::Status.eq(PENDING))
+        .filter(Column::NextAttemptAt.lte(now))
+        .filter(unclaimed(now))
+        .order_by_asc(Column::Id)
+        .limit(batch)
+        .into_tuple()
+        .all(db)
+        .await
+}
+
+fn unclaimed(now: DateTime<Utc>) -> Condition {
+    Condition::any()
+        .add(Column::ClaimedUntil.is_null())
+        .add(Column::ClaimedUntil.lt(now))
+}
+
+/// Takes the row for this worker. The UPDATE only matches a pending, unclaimed row, so of two
+/// workers racing for it exactly one sees a changed row.
+async fn claim(
+    db: &DatabaseConnection,
+    id: i32,
+    now: DateTime<Utc>,
+) -> Result<Option<outbox_message::Model>, DbErr> {
+    let result = outbox_message::Entity::update_many()
+        .col_expr(
+            Column::ClaimedUntil,
+            Expr::value(now + Duration::seconds(CLAIM_SECONDS)),
+        )
+        .col_expr(Column::Attempts, Expr::col(Column::Attempts).add(1))
+        .filter(Column::Id.eq(id))
+        .filter(Column::Status.eq(PENDING))
+        .filter(unclaimed(now))
+        .exec(db)
+        .await?;
+    if result.rows_affected != 1 {
+        return Ok(None);
+    }
+    outbox_message::Entity::find_by_id(id).one(db).await
+}
+
+async fn mark_sent(db: &DatabaseConnection, id: i32, now: DateTime<Utc>) -> Result<(), DbErr> {
+    outbox_message::Entity::update_many()
+        .col_expr(Column::Status, Expr::value(SENT))
+        .col_expr(Column::SentAt, Expr::value(now))
+        .col_expr(
+            Column::ClaimedUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(Column::LastError, Expr::value(Option::<String>::None))
+        .filter(Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Returns false when the message has used all its attempts and is marked failed.
+async fn schedule_retry(
+    db: &DatabaseConnection,
+    row: &outbox_message::Model,
+    error: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let delay = usize::try_from(row.attempts - 1)
+        .ok()
+        .and_then(|i| RETRY_DELAYS_MINUTES.get(i));
+    let (status, next) = match delay {
+        Some(minutes) => (PENDING, now + Duration::minutes(*minutes)),
+        None => (FAILED, now),
+    };
+    outbox_message::Entity::update_many()
+        .col_expr(Column::Status, Expr::value(status))
+        .col_expr(Column::NextAttemptAt, Expr::value(next))
+        .col_expr(
+            Column::ClaimedUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(
+            Column::LastError,
+            Expr::value(error.chars().take(500).collect::<String>()),
+        )
+        .filter(Column::Id.eq(row.id))
+        .exec(db)
+        .await?;
+    Ok(status == PENDING)
+}

@@ -1,0 +1,20 @@
+use sea_orm::entity::prelude::*;
+
+#[sea_orm::model]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "audit_log")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    /// "staff", "debtor" or "system".
+    pub actor_kind: String,
+    pub actor_id: Option<i32>,
+    pub creditor_id: Option<i32>,
+    pub action: String,
+    pub subject_kind: String,
+    pub subject_id: Option<i32>,
+    pub detail: String,
+    pub created_at: DateTimeUtc,
+}
+
+impl ActiveModelBehavior for ActiveModel {}

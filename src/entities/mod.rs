@@ -1,0 +1,18 @@
+//! sea-orm entities: table shapes only, no behaviour.
+pub mod account;
+pub mod audit_log;
+pub mod creditor;
+pub mod debtor;
+pub mod ledger_entry;
+pub mod outbox_message;
+pub mod session;
+pub mod sign_in_attempt;
+pub mod sign_in_token;
+pub mod staff_user;
+
+use sea_orm::DeriveValueType;
+
+/// An amount in a currency's minor units (pence, cents, yen). Stored as BIGINT because
+/// sea-query would bind a Decimal to SQLite as a float and lose cents on large values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, DeriveValueType)]
+pub struct MinorUnits(pub i64);

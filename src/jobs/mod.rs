@@ -1,0 +1,46 @@
+//! Scheduled work that runs inside `serve`: sending queued email and housekeeping. Each task
+//! is also callable directly (tests drive them with a fixed clock).
+use std::time::Duration;
+
+use chrono::Utc;
+use sea_orm::DatabaseConnection;
+
+use crate::email::mailer::Mailer;
+use crate::email::outbox;
+use crate::services::{session_records, throttle};
+
+const OUTBOX_EVERY: Duration = Duration::from_secs(5);
+const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(600);
+const OUTBOX_BATCH: u64 = 50;
+
+pub fn spawn(db: DatabaseConnection, mailer: Mailer, from: String) {
+    let outbox_db = db.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(OUTBOX_EVERY);
+        loop {
+            tick.tick().await;
+            if let Err(error) =
+                outbox::deliver_due(&outbox_db, &mailer, &from, Utc::now(), OUTBOX_BATCH).await
+            {
+                tracing::warn!(error = %error, "outbox pass failed");
+            }
+        }
+    });
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(HOUSEKEEPING_EVERY);
+        loop {
+            tick.tick().await;
+            housekeeping(&db).await;
+        }
+    });
+}
+
+async fn housekeeping(db: &DatabaseConnection) {
+    let now = Utc::now();
+    if let Err(error) = session_records::delete_expired(db, now).await {
+        tracing::warn!(error = %error, "expired session clean-up failed");
+    }
+    if let Err(error) = throttle::delete_old(db, now).await {
+        tracing::warn!(error = %error, "sign-in attempt clean-up failed");
+    }
+}

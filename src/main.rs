@@ -1,0 +1,127 @@
+//! The `goodterms` command: serve the portal, migrate, load demo data, manage staff.
+use std::io::Read;
+
+use anyhow::Context;
+use chrono::Utc;
+use clap::{Parser, Subcommand, ValueEnum};
+use goodterms::config::Settings;
+use goodterms::services::staff_accounts::{self, NewStaff};
+use goodterms::services::staff_sign_in::StaffRole;
+use goodterms::{crypto::KeyedHasher, db, services, startup::Application, telemetry};
+use secrecy::ExposeSecret;
+
+#[derive(Parser)]
+#[command(
+    name = "goodterms",
+    about = "Good Terms: a kind, self-service debtor portal"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web portal (and its scheduled jobs).
+    Serve {
+        #[arg(long, env = "GOODTERMS_BIND", default_value = "127.0.0.1:8080")]
+        bind: String,
+        /// Load the demo creditor, debtors and staff (safe to repeat).
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Add synthetic accounts to the demo creditor (for benchmarks).
+    Demo {
+        #[arg(long, default_value_t = 0)]
+        accounts: u64,
+    },
+    /// Create a staff user. The password is read from GOODTERMS_STAFF_PASSWORD or stdin.
+    CreateStaff {
+        #[arg(long)]
+        email: String,
+        #[arg(long, value_enum)]
+        role: Role,
+        /// The creditor's name, for creditor staff.
+        #[arg(long)]
+        creditor: Option<String>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Role {
+    Admin,
+    Creditor,
+}
+
+#[tokio::main]
+async fn main() {
+    if let Err(error) = run(Cli::parse()).await {
+        eprintln!("goodterms: {error:#}");
+        std::process::exit(1);
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    telemetry::init();
+    let bind = match &cli.command {
+        Command::Serve { bind, .. } => bind.clone(),
+        _ => "127.0.0.1:8080".to_string(),
+    };
+    let settings = Settings::from_env(bind)?;
+    match cli.command {
+        Command::Serve { demo, .. } => {
+            let app = Application::build(settings, demo).await?;
+            tracing::info!(port = app.port(), "Good Terms is listening");
+            app.run_until_stopped().await?;
+        }
+        Command::Migrate => {
+            let conn = db::connect(settings.database_url.expose_secret()).await?;
+            db::migrate(&conn).await?;
+            println!("migrations applied");
+        }
+        Command::Demo { accounts } => {
+            let conn = db::connect(settings.database_url.expose_secret()).await?;
+            db::migrate(&conn).await?;
+            let hasher = KeyedHasher::derive(settings.session_key.expose_secret());
+            services::demo::load(&conn, &hasher, Utc::now()).await?;
+            let added = services::demo::add_synthetic(&conn, &hasher, accounts, Utc::now()).await?;
+            println!("demo data loaded; {added} synthetic accounts added");
+        }
+        Command::CreateStaff {
+            email,
+            role,
+            creditor,
+        } => {
+            let conn = db::connect(settings.database_url.expose_secret()).await?;
+            db::migrate(&conn).await?;
+            let password = read_password()?;
+            let role = match role {
+                Role::Admin => StaffRole::Admin,
+                Role::Creditor => StaffRole::Creditor,
+            };
+            let new = NewStaff {
+                email: &email,
+                password: &password,
+                role,
+                creditor_name: creditor.as_deref(),
+            };
+            let id = staff_accounts::create(&conn, new, Utc::now()).await?;
+            println!("staff user {id} created");
+        }
+    }
+    Ok(())
+}
+
+fn read_password() -> anyhow::Result<String> {
+    if let Ok(password) = std::env::var("GOODTERMS_STAFF_PASSWORD") {
+        return Ok(password);
+    }
+    let mut password = String::new();
+    std::io::stdin()
+        .read_to_string(&mut password)
+        .context("reading the password from stdin")?;
+    Ok(password.trim_end_matches(['\r', '\n']).to_string())
+}

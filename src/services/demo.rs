@@ -1,0 +1,301 @@
+//! Demo data (only with `--demo`), loaded idempotently: running it twice changes nothing.
+//! Also synthetic accounts in bulk for benchmarks (`goodterms demo --accounts N`).
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, Set,
+};
+
+use super::debtor_sign_in::dob_hash;
+use super::staff_accounts::{self, CreateStaffError, NewStaff};
+use super::staff_sign_in::StaffRole;
+use crate::crypto::KeyedHasher;
+use crate::db::begin_write;
+use crate::entities::{MinorUnits, account, creditor, debtor, ledger_entry, staff_user};
+
+pub const DEMO_CREDITOR: &str = "Northwind Utilities";
+
+struct DemoEntry {
+    kind: &'static str,
+    minor: i64,
+    date: (i32, u32, u32),
+    description: &'static str,
+    reason: Option<&'static str>,
+}
+
+struct DemoDebtor {
+    reference: &'static str,
+    name: &'static str,
+    email: &'static str,
+    dob: (i32, u32, u32),
+    account_for: &'static str,
+    entries: &'static [DemoEntry],
+}
+
+const DEMO_DEBTORS: &[DemoDebtor] = &[
+    DemoDebtor {
+        reference: "NW-1001",
+        name: "Alex Morgan",
+        email: "alex.morgan@example.com",
+        dob: (1985, 4, 12),
+        account_for: "Electricity at 14 Elm Road, January to March 2026",
+        entries: &[
+            DemoEntry {
+                kind: "principal",
+                minor: 124_000,
+                date: (2026, 4, 1),
+                description: "Electricity used from 1 January to 31 March 2026",
+                reason: None,
+            },
+            DemoEntry {
+                kind: "fee",
+                minor: 2_500,
+                date: (2026, 5, 2),
+                description: "Late payment fee",
+                reason: Some(
+                    "Added on 2 May 2026 because the bill was not paid by its due date of 30 April 2026. Your contract allows this fee once per bill.",
+                ),
+            },
+            DemoEntry {
+                kind: "payment",
+                minor: -20_000,
+                date: (2026, 6, 15),
+                description: "Payment by bank transfer. Thank you",
+                reason: None,
+            },
+        ],
+    },
+    DemoDebtor {
+        reference: "NW-1002",
+        name: "Sam Lee",
+        email: "sam.lee@example.com",
+        dob: (1990, 9, 30),
+        account_for: "Water and sewerage at 3 Mill Lane, 2025 to 2026",
+        entries: &[DemoEntry {
+            kind: "principal",
+            minor: 48_000,
+            date: (2026, 4, 1),
+            description: "Water and sewerage charges for April 2025 to March 2026",
+            reason: None,
+        }],
+    },
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    #[error("database error")]
+    Database(#[from] DbErr),
+    #[error("staff user could not be created")]
+    Staff(#[from] CreateStaffError),
+}
+
+pub async fn load(
+    db: &DatabaseConnection,
+    hasher: &KeyedHasher,
+    now: DateTime<Utc>,
+) -> Result<(), DemoError> {
+    let creditor_id = ensure_creditor(db, now).await?;
+    for demo in DEMO_DEBTORS {
+        ensure_debtor(db, hasher, creditor_id, demo, now).await?;
+    }
+    ensure_staff(
+        db,
+        "staff@northwind.example",
+        "northwind-demo",
+        StaffRole::Creditor,
+        now,
+    )
+    .await?;
+    ensure_staff(
+        db,
+        "admin@goodterms.example",
+        "admin-demo",
+        StaffRole::Admin,
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
+async fn ensure_creditor(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<i32, DbErr> {
+    if let Some(found) = creditor::Entity::find()
+        .filter(creditor::Column::Name.eq(DEMO_CREDITOR))
+        .one(db)
+        .await?
+    {
+        return Ok(found.id);
+    }
+    let created = creditor::ActiveModel {
+        name: Set(DEMO_CREDITOR.to_string()),
+        display_name: Set(DEMO_CREDITOR.to_string()),
+        currency: Set("GBP".to_string()),
+        time_zone: Set("Europe/London".to_string()),
+        contact_email: Set("help@northwind.example".to_string()),
+        contact_phone: Set("0300 123 4567".to_string()),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(created.id)
+}
+
+fn date((y, m, d): (i32, u32, u32)) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()
+}
+
+async fn ensure_debtor(
+    db: &DatabaseConnection,
+    hasher: &KeyedHasher,
+    creditor_id: i32,
+    demo: &DemoDebtor,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let exists = account::Entity::find()
+        .filter(account::Column::CreditorId.eq(creditor_id))
+        .filter(account::Column::Reference.eq(demo.reference))
+        .one(db)
+        .await?;
+    if exists.is_some() {
+        return Ok(());
+    }
+    let txn = begin_write(db).await?;
+    let person = debtor::ActiveModel {
+        creditor_id: Set(creditor_id),
+        full_name: Set(demo.name.to_string()),
+        email: Set(demo.email.to_string()),
+        dob_hash: Set(dob_hash(hasher, date(demo.dob))),
+        time_zone: Set("Europe/London".to_string()),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let debt = account::ActiveModel {
+        creditor_id: Set(creditor_id),
+        debtor_id: Set(person.id),
+        reference: Set(demo.reference.to_string()),
+        description: Set(demo.account_for.to_string()),
+        currency: Set("GBP".to_string()),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    for entry in demo.entries {
+        ledger_entry::ActiveModel {
+            account_id: Set(debt.id),
+            kind: Set(entry.kind.to_string()),
+            amount_minor: Set(MinorUnits(entry.minor)),
+            currency: Set("GBP".to_string()),
+            description: Set(entry.description.to_string()),
+            reason: Set(entry.reason.map(str::to_string)),
+            occurred_on: Set(date(entry.date)),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+    }
+    txn.commit().await
+}
+
+async fn ensure_staff(
+    db: &DatabaseConnection,
+    email: &str,
+    password: &str,
+    role: StaffRole,
+    now: DateTime<Utc>,
+) -> Result<(), DemoError> {
+    let exists = staff_user::Entity::find()
+        .filter(staff_user::Column::Email.eq(email))
+        .one(db)
+        .await?;
+    if exists.is_some() {
+        return Ok(());
+    }
+    let creditor_name = (role == StaffRole::Creditor).then_some(DEMO_CREDITOR);
+    staff_accounts::create_unchecked(
+        db,
+        NewStaff {
+            email,
+            password,
+            role,
+            creditor_name,
+        },
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
+/// Adds `count` synthetic accounts to the demo creditor, in batches, for benchmarks.
+pub async fn add_synthetic(
+    db: &DatabaseConnection,
+    hasher: &KeyedHasher,
+    count: u64,
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    let creditor_id = ensure_creditor(db, now).await?;
+    let start = account::Entity::find()
+        .filter(account::Column::CreditorId.eq(creditor_id))
+        .count(db)
+        .await?;
+    let dob = dob_hash(hasher, date((1980, 1, 1)));
+    let mut added = 0;
+    while added < count {
+        let batch = (count - added).min(500);
+        let txn = begin_write(db).await?;
+        for i in 0..batch {
+            let n = start + added + i + 1;
+            insert_synthetic(&txn, creditor_id, n, &dob, now).await?;
+        }
+        txn.commit().await?;
+        added += batch;
+    }
+    Ok(added)
+}
+
+async fn insert_synthetic<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    creditor_id: i32,
+    n: u64,
+    dob: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let person = debtor::ActiveModel {
+        creditor_id: Set(creditor_id),
+        full_name: Set(format!("Synthetic Person {n}")),
+        email: Set(format!("person{n}@example.com")),
+        dob_hash: Set(dob.to_string()),
+        time_zone: Set("Europe/London".to_string()),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    let debt = account::ActiveModel {
+        creditor_id: Set(creditor_id),
+        debtor_id: Set(person.id),
+        reference: Set(format!("SYN-{n:07}")),
+        description: Set("Energy supply".to_string()),
+        currency: Set("GBP".to_string()),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    ledger_entry::ActiveModel {
+        account_id: Set(debt.id),
+        kind: Set("principal".to_string()),
+        amount_minor: Set(MinorUnits(10_000 + (n as i64 % 90_000))),
+        currency: Set("GBP".to_string()),
+        description: Set("Energy used".to_string()),
+        occurred_on: Set(date((2026, 4, 1))),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,29 @@
+//! Use cases. Each takes a connection (or opens its own write transaction), returns domain
+//! types and typed errors, and knows nothing of HTTP.
+pub mod audit;
+pub mod creditors;
+pub mod debtor_sign_in;
+pub mod demo;
+pub mod portfolio;
+pub mod session_records;
+pub mod sign_in_links;
+pub mod staff_accounts;
+pub mod staff_sign_in;
+pub mod statements;
+pub mod throttle;
+
+/// Who a signed-in debtor is; kept in the session.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DebtorIdentity {
+    pub debtor_id: i32,
+    pub first_name: String,
+}
+
+/// The first word of a full name, for a friendly greeting.
+pub fn first_name(full_name: &str) -> String {
+    full_name
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}

@@ -1,0 +1,155 @@
+//! Builds the application from settings. Binding to port 0 gives a free port, which tests use
+//! to run many apps side by side; `port()` reports it.
+use std::net::TcpListener;
+
+use actix_session::SessionMiddleware;
+use actix_session::config::{BrowserSession, TtlExtensionPolicy};
+use actix_session::storage::RedisSessionStore;
+use actix_web::cookie::{Key, SameSite};
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpServer, web};
+use anyhow::Context;
+use chrono::Utc;
+use sea_orm::DatabaseConnection;
+use secrecy::ExposeSecret;
+use tracing_actix_web::TracingLogger;
+
+use crate::config::Settings;
+use crate::crypto::KeyedHasher;
+use crate::email::mailer::Mailer;
+use crate::telemetry::RedactedRootSpan;
+use crate::web::csrf::CsrfSettings;
+use crate::web::session_store::AppSessionStore;
+use crate::{db, jobs, services, web as routes};
+
+/// Debtors and staff are signed out after this long without a request.
+pub const IDLE_TIMEOUT_MINUTES: i64 = 30;
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    pub db: DatabaseConnection,
+    pub mailer: Mailer,
+    pub hasher: KeyedHasher,
+}
+
+impl Application {
+    /// Connects and migrates the database, optionally loads demo data, binds the listener.
+    pub async fn build(settings: Settings, demo: bool) -> anyhow::Result<Self> {
+        let db = db::connect(settings.database_url.expose_secret())
+            .await
+            .context("could not open the database (DATABASE_URL)")?;
+        db::migrate(&db)
+            .await
+            .context("database migration failed")?;
+        let hasher = KeyedHasher::derive(settings.session_key.expose_secret());
+        if demo {
+            services::demo::load(&db, &hasher, Utc::now())
+                .await
+                .context("loading demo data failed")?;
+        }
+        let mailer = match &settings.smtp_url {
+            Some(url) => Mailer::smtp(url.expose_secret()).context("SMTP_URL is not valid")?,
+            None => Mailer::files(&settings.mail_dir).context("mail folder")?,
+        };
+        let sessions = session_store(&settings, &db).await?;
+        let listener = TcpListener::bind(&settings.bind)
+            .with_context(|| format!("could not listen on {}", settings.bind))?;
+        let port = listener.local_addr()?.port();
+        if settings.run_jobs {
+            jobs::spawn(db.clone(), mailer.clone(), settings.mail_from.clone());
+        }
+        let server = run(listener, &settings, db.clone(), hasher.clone(), sessions)?;
+        Ok(Self {
+            port,
+            server,
+            db,
+            mailer,
+            hasher,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+async fn session_store(
+    settings: &Settings,
+    db: &DatabaseConnection,
+) -> anyhow::Result<AppSessionStore> {
+    Ok(match &settings.redis_url {
+        Some(url) => {
+            let prefix = settings.redis_prefix.clone();
+            let store = RedisSessionStore::builder(url.expose_secret().to_string())
+                .cache_keygen(move |key| format!("{prefix}{key}"))
+                .build()
+                .await
+                .context("could not connect to Redis (REDIS_URL)")?;
+            AppSessionStore::Redis(store)
+        }
+        None => AppSessionStore::Database(db.clone()),
+    })
+}
+
+fn run(
+    listener: TcpListener,
+    settings: &Settings,
+    db: DatabaseConnection,
+    hasher: KeyedHasher,
+    sessions: AppSessionStore,
+) -> anyhow::Result<Server> {
+    let cookie_key = Key::derive_from(settings.session_key.expose_secret().as_bytes());
+    let secure = settings.secure_cookies();
+    let settings = web::Data::new(settings.clone());
+    let db = web::Data::new(db);
+    let hasher = web::Data::new(hasher);
+    let csrf_settings = web::Data::new(CsrfSettings { secure });
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(db.clone())
+            .app_data(hasher.clone())
+            .app_data(settings.clone())
+            .app_data(csrf_settings.clone())
+            .configure(routes::routes)
+            .wrap(from_fn(routes::csrf::guard))
+            .wrap(session_middleware(
+                sessions.clone(),
+                cookie_key.clone(),
+                secure,
+            ))
+            .wrap(from_fn(routes::security::catch_panics))
+            .wrap(TracingLogger::<RedactedRootSpan>::new())
+            .wrap(routes::security::headers())
+    })
+    .listen(listener)?
+    .run();
+    Ok(server)
+}
+
+fn session_middleware(
+    store: AppSessionStore,
+    key: Key,
+    secure: bool,
+) -> SessionMiddleware<AppSessionStore> {
+    SessionMiddleware::builder(store, key)
+        .cookie_name("gt_session".to_string())
+        .cookie_http_only(true)
+        // Lax, not Strict: a person who follows a link from their email arrives signed in.
+        .cookie_same_site(SameSite::Lax)
+        .cookie_secure(secure)
+        .session_lifecycle(
+            BrowserSession::default()
+                .state_ttl(actix_web::cookie::time::Duration::minutes(
+                    IDLE_TIMEOUT_MINUTES,
+                ))
+                // Every request pushes the idle timeout back.
+                .state_ttl_extension_policy(TtlExtensionPolicy::OnEveryRequest),
+        )
+        .build()
+}

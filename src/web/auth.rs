@@ -1,0 +1,110 @@
+//! Who is signed in. The session holds only ids; extractors load and check them, so a handler
+//! that takes `SignedInDebtor` or `SignedInStaff` cannot run for anyone else.
+use actix_session::{Session, SessionExt};
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest, web};
+use futures_util::future::LocalBoxFuture;
+use sea_orm::DatabaseConnection;
+
+use super::errors::AppError;
+use crate::services::DebtorIdentity;
+use crate::services::staff_sign_in::{self, StaffIdentity, StaffRole};
+
+const DEBTOR_KEY: &str = "debtor";
+const STAFF_KEY: &str = "staff_id";
+
+/// Starts a debtor session with a new session id, so an id planted before sign-in is useless.
+pub fn start_debtor_session(session: &Session, who: &DebtorIdentity) -> Result<(), AppError> {
+    session.clear();
+    session.renew();
+    session.insert(DEBTOR_KEY, who).map_err(AppError::internal)
+}
+
+pub fn start_staff_session(session: &Session, who: &StaffIdentity) -> Result<(), AppError> {
+    session.clear();
+    session.renew();
+    session
+        .insert(STAFF_KEY, who.staff_id)
+        .map_err(AppError::internal)
+}
+
+/// Ends the session on the server too: the stored state is deleted.
+pub fn end_session(session: &Session) {
+    session.purge();
+}
+
+pub struct SignedInDebtor(pub DebtorIdentity);
+
+impl FromRequest for SignedInDebtor {
+    type Error = AppError;
+    type Future = std::future::Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let who = req
+            .get_session()
+            .get::<DebtorIdentity>(DEBTOR_KEY)
+            .ok()
+            .flatten();
+        std::future::ready(who.map(SignedInDebtor).ok_or(AppError::SignInRequired))
+    }
+}
+
+/// A staff member whose account is still enabled (checked on every request).
+pub struct SignedInStaff(pub StaffIdentity);
+
+impl SignedInStaff {
+    /// The creditor whose data this person may see; admins have none of their own.
+    pub fn creditor_id(&self) -> Result<i32, AppError> {
+        match (self.0.role, self.0.creditor_id) {
+            (StaffRole::Creditor, Some(id)) => Ok(id),
+            _ => Err(AppError::NotFound),
+        }
+    }
+
+    pub fn require_admin(&self) -> Result<(), AppError> {
+        match self.0.role {
+            StaffRole::Admin => Ok(()),
+            StaffRole::Creditor => Err(AppError::NotFound),
+        }
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.0.role == StaffRole::Admin
+    }
+}
+
+impl FromRequest for SignedInStaff {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let session = req.get_session();
+        let db = req.app_data::<web::Data<DatabaseConnection>>().cloned();
+        Box::pin(async move {
+            let staff_id = session
+                .get::<i32>(STAFF_KEY)
+                .ok()
+                .flatten()
+                .ok_or(AppError::SignInRequired)?;
+            let db = db.ok_or_else(|| AppError::internal(anyhow::anyhow!("no database")))?;
+            match staff_sign_in::current(&db, staff_id)
+                .await
+                .map_err(AppError::internal)?
+            {
+                Some(identity) => Ok(SignedInStaff(identity)),
+                None => {
+                    session.purge();
+                    Err(AppError::SignInRequired)
+                }
+            }
+        })
+    }
+}
+
+/// The client address used for rate limits: the TCP peer. A proxy in front would need its
+/// forwarded-for header trusted explicitly; we do not trust it by default.
+pub fn client_address(req: &HttpRequest) -> String {
+    req.peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_else(|| "unknown".to_string())
+}

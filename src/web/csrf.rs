@@ -1,0 +1,94 @@
+//! CSRF protection for every POST: a random token in an HttpOnly, SameSite=Strict cookie must
+//! match the `csrf_token` field of the form. Checked here, before any handler runs, so no
+//! form can forget it; a POST without it gets 403 and changes nothing.
+use std::collections::HashMap;
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::web::Bytes;
+use actix_web::{FromRequest, HttpMessage, HttpRequest};
+
+use super::errors::AppError;
+use crate::crypto::{constant_time_eq, random_token};
+
+pub const COOKIE: &str = "gt_csrf";
+pub const FIELD: &str = "csrf_token";
+
+/// Paths that receive POSTs from other systems and authenticate them their own way.
+const EXEMPT: &[&str] = &["/webhooks/stripe"];
+
+/// The token for this request, for forms to embed.
+#[derive(Clone, Debug)]
+pub struct CsrfToken(pub String);
+
+impl FromRequest for CsrfToken {
+    type Error = AppError;
+    type Future = std::future::Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let token = req.extensions().get::<CsrfToken>().cloned();
+        std::future::ready(
+            token.ok_or_else(|| {
+                AppError::Internal(anyhow::anyhow!("CSRF middleware is not installed"))
+            }),
+        )
+    }
+}
+
+#[derive(Clone, Copy)]
+pub struct CsrfSettings {
+    pub secure: bool,
+}
+
+pub async fn guard(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let from_cookie = req
+        .cookie(COOKIE)
+        .map(|c| c.value().to_string())
+        .filter(|v| is_well_formed(v));
+    let token = from_cookie.clone().unwrap_or_else(random_token);
+    req.extensions_mut().insert(CsrfToken(token.clone()));
+
+    if req.method() == actix_web::http::Method::POST && !EXEMPT.contains(&req.path()) {
+        let body = req.extract::<Bytes>().await?;
+        if !submitted_matches(&body, from_cookie.as_deref()) {
+            tracing::warn!("POST refused: missing or wrong CSRF token");
+            return Ok(req.error_response(AppError::CsrfRejected));
+        }
+        req.set_payload(Payload::from(body));
+    }
+
+    let secure = req
+        .app_data::<actix_web::web::Data<CsrfSettings>>()
+        .is_some_and(|s| s.secure);
+    let mut res = next.call(req).await?.map_into_boxed_body();
+    if from_cookie.is_none() {
+        res.response_mut().add_cookie(&cookie(token, secure))?;
+    }
+    Ok(res)
+}
+
+fn is_well_formed(value: &str) -> bool {
+    value.len() == 64 && value.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+fn submitted_matches(body: &[u8], cookie: Option<&str>) -> bool {
+    let Some(cookie) = cookie else { return false };
+    let fields: HashMap<String, String> = serde_urlencoded::from_bytes(body).unwrap_or_default();
+    fields
+        .get(FIELD)
+        .is_some_and(|submitted| constant_time_eq(submitted, cookie))
+}
+
+fn cookie(token: String, secure: bool) -> Cookie<'static> {
+    Cookie::build(COOKIE, token)
+        .path("/")
+        .http_only(true)
+        .secure(secure)
+        .same_site(SameSite::Strict)
+        .finish()
+}

@@ -1,0 +1,134 @@
+//! The balance page: who is owed, for what, the balance in words and figures, and every entry
+//! with a plain explanation, with totals that visibly add up.
+use actix_web::{get, web};
+use askama::Template;
+use sea_orm::DatabaseConnection;
+
+use crate::domain::money::amount_in_words;
+use crate::services::statements::{self, Scope, Statement};
+use crate::web::auth::SignedInDebtor;
+use crate::web::csrf::CsrfToken;
+use crate::web::errors::{AppError, PageResult};
+use crate::web::pages::{self, Chrome, long_date};
+
+pub struct ItemView {
+    pub date: String,
+    pub label: &'static str,
+    pub description: String,
+    pub reason: Option<String>,
+    pub amount: String,
+    pub increases: bool,
+    pub running_balance: String,
+}
+
+pub struct AccountView {
+    pub id: i32,
+    pub reference: String,
+    pub description: String,
+    pub creditor_name: String,
+    pub creditor_email: String,
+    pub creditor_phone: String,
+    pub balance: String,
+    pub balance_in_words: String,
+    pub settled: bool,
+    pub credit: Option<String>,
+    pub items: Vec<ItemView>,
+    pub original: String,
+    pub fees_and_interest: String,
+    pub has_fees_and_interest: bool,
+    pub other_additions: String,
+    pub has_other_additions: bool,
+    pub paid_and_credited: String,
+    pub has_paid_and_credited: bool,
+}
+
+impl AccountView {
+    pub fn from_statement(s: Statement) -> Self {
+        let totals = *s.explanation.totals();
+        let items = s
+            .explanation
+            .items()
+            .iter()
+            .map(|i| ItemView {
+                date: long_date(i.date()),
+                label: i.label(),
+                description: i.description().to_string(),
+                reason: i.reason().map(str::to_string),
+                amount: i.shown_amount().to_string(),
+                increases: i.increases,
+                running_balance: i.running_balance.to_string(),
+            })
+            .collect();
+        let balance = s.explanation.balance();
+        Self {
+            id: s.account_id,
+            reference: s.reference,
+            description: s.description,
+            creditor_name: s.creditor.display_name,
+            creditor_email: s.creditor.email,
+            creditor_phone: s.creditor.phone,
+            balance: balance.to_string(),
+            balance_in_words: amount_in_words(&balance),
+            settled: s.explanation.is_settled(),
+            credit: s.explanation.credit().map(|c| c.to_string()),
+            items,
+            original: totals.original.to_string(),
+            fees_and_interest: totals.fees_and_interest.to_string(),
+            has_fees_and_interest: !totals.fees_and_interest.is_zero(),
+            other_additions: totals.other_additions.to_string(),
+            has_other_additions: !totals.other_additions.is_zero(),
+            paid_and_credited: totals.paid_and_credited.to_string(),
+            has_paid_and_credited: !totals.paid_and_credited.is_zero(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "debtor/account.html")]
+struct AccountPage {
+    chrome: Chrome,
+    first_name: String,
+    accounts: Vec<AccountView>,
+    single: bool,
+}
+
+#[get("/account")]
+pub async fn balance_page(
+    who: SignedInDebtor,
+    csrf: CsrfToken,
+    db: web::Data<DatabaseConnection>,
+) -> PageResult {
+    let statements = statements::for_debtor(db.get_ref(), who.0.debtor_id)
+        .await
+        .map_err(AppError::internal)?;
+    Ok(pages::ok(&AccountPage {
+        chrome: Chrome::debtor(&csrf.0),
+        first_name: who.0.first_name,
+        accounts: statements
+            .into_iter()
+            .map(AccountView::from_statement)
+            .collect(),
+        single: false,
+    }))
+}
+
+/// One account, for a printable statement. Someone else's account id is simply not found.
+#[get("/account/{id}")]
+pub async fn one_account(
+    who: SignedInDebtor,
+    path: web::Path<String>,
+    csrf: CsrfToken,
+    db: web::Data<DatabaseConnection>,
+) -> PageResult {
+    let id: i32 = path.parse().map_err(|_| AppError::NotFound)?;
+    let statement = statements::for_account(db.get_ref(), id, Scope::Debtor(who.0.debtor_id))
+        .await
+        .map_err(AppError::internal)?
+        .ok_or(AppError::NotFound)?;
+    Ok(pages::ok(&AccountPage {
+        chrome: Chrome::debtor(&csrf.0),
+        first_name: who.0.first_name,
+        accounts: vec![AccountView::from_statement(statement)],
+        single: true,
+    }))
+}

@@ -1,0 +1,123 @@
+//! One error type for the web layer. Every error renders a page inside the site layout; a 500
+//! says nothing internal to the visitor and logs the whole cause chain.
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpResponse, ResponseError};
+use askama::Template;
+
+use super::pages::{Chrome, render_page};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("page not found")]
+    NotFound,
+    #[error("request refused: missing or wrong form token")]
+    CsrfRejected,
+    #[error("sign-in required")]
+    SignInRequired,
+    #[error("bad request")]
+    BadRequest,
+    #[error("the database is busy or unreachable")]
+    Unavailable(#[source] anyhow::Error),
+    #[error("unexpected error")]
+    Internal(#[source] anyhow::Error),
+}
+
+impl AppError {
+    /// Wraps any failure from below as a 500, or a 503 when the database is only busy.
+    pub fn internal(err: impl Into<anyhow::Error>) -> Self {
+        let err = err.into();
+        let unavailable = err
+            .chain()
+            .filter_map(|e| e.downcast_ref::<sea_orm::DbErr>())
+            .any(crate::db::is_unavailable);
+        if unavailable {
+            Self::Unavailable(err)
+        } else {
+            Self::Internal(err)
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    chrome: Chrome,
+    title: &'static str,
+    message: &'static str,
+    show_home_link: bool,
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::CsrfRejected => StatusCode::FORBIDDEN,
+            Self::SignInRequired => StatusCode::UNAUTHORIZED,
+            Self::BadRequest => StatusCode::BAD_REQUEST,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        log_cause_chain(self);
+        let (title, message) = self.wording();
+        let page = ErrorPage {
+            chrome: Chrome::plain(),
+            title,
+            message,
+            show_home_link: true,
+        };
+        let mut response = render_page(&page, self.status_code());
+        super::security::add_headers(&mut response);
+        if let Self::Unavailable(_) = self {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("5"));
+        }
+        response
+    }
+}
+
+impl AppError {
+    fn wording(&self) -> (&'static str, &'static str) {
+        match self {
+            Self::NotFound => (
+                "Page not found",
+                "We could not find that page. If you typed the address, check it is right.",
+            ),
+            Self::CsrfRejected => (
+                "Please try that again",
+                "For your security, this form could not be used. Go back, reload the page and try again.",
+            ),
+            Self::SignInRequired => (
+                "Please sign in",
+                "You need to sign in to see this page. You may have been signed out after a while without activity.",
+            ),
+            Self::BadRequest => (
+                "Something was not right with that request",
+                "Go back and try again. If it keeps happening, contact us.",
+            ),
+            Self::Unavailable(_) => (
+                "Sorry, we are very busy",
+                "Please wait a few seconds and try again. Nothing you have done has been lost.",
+            ),
+            Self::Internal(_) => (
+                "Sorry, something went wrong on our side",
+                "Please try again in a few minutes. Nothing you have done has been lost.",
+            ),
+        }
+    }
+}
+
+/// The visitor sees a plain message; the log gets every cause, for the people who can fix it.
+fn log_cause_chain(err: &AppError) {
+    match err {
+        AppError::Internal(cause) | AppError::Unavailable(cause) => {
+            tracing::error!(error.chain = %format!("{cause:#}"), "request failed");
+        }
+        _ => {}
+    }
+}
+
+pub type PageResult = Result<HttpResponse, AppError>;

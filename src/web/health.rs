@@ -1,0 +1,31 @@
+//! Liveness and readiness for load balancers and orchestrators.
+use actix_web::{HttpResponse, get, web};
+use sea_orm::DatabaseConnection;
+
+/// Liveness: the process answers. No database work, so it stays cheap under load.
+#[get("/healthz")]
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().content_type("text/plain").body("ok")
+}
+
+/// Readiness: 200 when the database answers, 503 otherwise.
+#[get("/readyz")]
+pub async fn readyz(db: web::Data<DatabaseConnection>) -> HttpResponse {
+    if crate::db::ping(&db).await {
+        HttpResponse::Ok().content_type("text/plain").body("ready")
+    } else {
+        HttpResponse::ServiceUnavailable()
+            .insert_header(("Retry-After", "5"))
+            .content_type("text/plain")
+            .body("database unavailable")
+    }
+}
+
+/// The stylesheet is compiled into the binary: one file, no build step.
+#[get("/static/site.css")]
+pub async fn stylesheet() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header(("Cache-Control", "public, max-age=3600"))
+        .body(include_str!("../../static/site.css"))
+}

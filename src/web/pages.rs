@@ -1,0 +1,111 @@
+//! What every page shares: the layout's data ("chrome") and rendering with a status code.
+use actix_web::HttpResponse;
+use actix_web::http::{StatusCode, header};
+use askama::Template;
+use chrono::NaiveDate;
+
+/// Data the shared layout needs on every page.
+pub struct Chrome {
+    /// The form token, for the sign-out button in the header.
+    pub csrf: String,
+    /// Where the sign-out button posts, when someone is signed in.
+    pub sign_out_action: Option<&'static str>,
+    /// Links for staff in the header.
+    pub staff_nav: Vec<NavLink>,
+}
+
+pub struct NavLink {
+    pub href: &'static str,
+    pub label: &'static str,
+}
+
+impl Chrome {
+    /// For error pages and pages before sign-in.
+    pub fn plain() -> Self {
+        Self {
+            csrf: String::new(),
+            sign_out_action: None,
+            staff_nav: Vec::new(),
+        }
+    }
+
+    /// Before sign-in: no sign-out button, but forms on the page need the token.
+    pub fn plain_with_csrf(csrf: &str) -> Self {
+        Self {
+            csrf: csrf.to_string(),
+            ..Self::plain()
+        }
+    }
+
+    pub fn debtor(csrf: &str) -> Self {
+        Self {
+            csrf: csrf.to_string(),
+            sign_out_action: Some("/signout"),
+            staff_nav: Vec::new(),
+        }
+    }
+
+    pub fn staff(csrf: &str, is_admin: bool) -> Self {
+        let staff_nav = if is_admin {
+            vec![NavLink {
+                href: "/admin/creditors",
+                label: "Creditors",
+            }]
+        } else {
+            vec![NavLink {
+                href: "/staff/accounts",
+                label: "Accounts",
+            }]
+        };
+        Self {
+            csrf: csrf.to_string(),
+            sign_out_action: Some("/staff/signout"),
+            staff_nav,
+        }
+    }
+}
+
+/// Renders a page with the given status. Rendering only fails on a template bug; the
+/// fallback keeps the visitor on a plain page rather than a dropped connection.
+pub fn render_page(page: &impl Template, status: StatusCode) -> HttpResponse {
+    match page.render() {
+        Ok(body) => HttpResponse::build(status)
+            .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
+            .body(body),
+        Err(err) => {
+            tracing::error!(error = %err, "template failed to render");
+            HttpResponse::InternalServerError()
+                .insert_header((header::CONTENT_TYPE, "text/plain; charset=utf-8"))
+                .body("Sorry, something went wrong on our side. Please try again in a few minutes.")
+        }
+    }
+}
+
+pub fn ok(page: &impl Template) -> HttpResponse {
+    render_page(page, StatusCode::OK)
+}
+
+/// 400 with the form shown again, for input that needs fixing.
+pub fn invalid(page: &impl Template) -> HttpResponse {
+    render_page(page, StatusCode::BAD_REQUEST)
+}
+
+/// After a successful POST: go to the next page with a GET.
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location))
+        .finish()
+}
+
+/// "12 April 2026": dates in full words, as people read them.
+pub fn long_date(date: NaiveDate) -> String {
+    date.format("%-d %B %Y").to_string()
+}
+
+/// One problem with one field, for the error summary and the message beside the field.
+#[derive(Clone, Debug)]
+pub struct FieldError {
+    /// The id of the input the summary links to.
+    pub field: &'static str,
+    pub message: String,
+}

@@ -1,0 +1,33 @@
+//! The admin's list of creditors.
+use actix_web::{get, web};
+use askama::Template;
+use sea_orm::DatabaseConnection;
+
+use crate::services::creditors::{self, CreditorSummary};
+use crate::web::auth::SignedInStaff;
+use crate::web::csrf::CsrfToken;
+use crate::web::errors::{AppError, PageResult};
+use crate::web::pages::{self, Chrome};
+
+#[derive(Template)]
+#[template(path = "admin/creditors.html")]
+struct CreditorsPage {
+    chrome: Chrome,
+    creditors: Vec<CreditorSummary>,
+}
+
+#[get("/admin/creditors")]
+pub async fn list(
+    who: SignedInStaff,
+    csrf: CsrfToken,
+    db: web::Data<DatabaseConnection>,
+) -> PageResult {
+    who.require_admin()?;
+    let creditors = creditors::list(db.get_ref())
+        .await
+        .map_err(AppError::internal)?;
+    Ok(pages::ok(&CreditorsPage {
+        chrome: Chrome::staff(&csrf.0, true),
+        creditors,
+    }))
+}

@@ -1,0 +1,4 @@
+//! Pages for creditor staff and admins.
+pub mod accounts;
+pub mod creditors;
+pub mod sign_in;

@@ -1,0 +1,11 @@
+//! Integration tests: the real app on port 0, a fresh database per test (SQLite by default,
+//! PostgreSQL when TEST_DATABASE_URL points at a server).
+mod helpers;
+mod smtp;
+
+mod balance;
+mod debtor_sign_in;
+mod outbox;
+mod security;
+mod sign_in_links;
+mod staff;

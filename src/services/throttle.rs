@@ -106,7 +106,8 @@ pub async fn delete_old<C: ConnectionTrait>(conn: &C, now: DateTime<Utc>) -> Res
 
 /// "2 minutes", "30 seconds": for the kind message that asks a person to wait.
 pub fn describe_wait(wait: Duration) -> String {
-    let seconds = wait.num_seconds().max(1);
+    // Round up: "wait 30 seconds" must never be shorter than the real wait.
+    let seconds = ((wait.num_milliseconds() + 999) / 1000).max(1);
     if seconds < 60 {
         return format!("{seconds} seconds");
     }

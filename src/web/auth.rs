@@ -85,7 +85,7 @@ impl FromRequest for SignedInStaff {
                 .get::<i32>(STAFF_KEY)
                 .ok()
                 .flatten()
-                .ok_or(AppError::SignInRequired)?;
+                .ok_or(AppError::StaffSignInRequired)?;
             let db = db.ok_or_else(|| AppError::internal(anyhow::anyhow!("no database")))?;
             match staff_sign_in::current(&db, staff_id)
                 .await
@@ -94,7 +94,7 @@ impl FromRequest for SignedInStaff {
                 Some(identity) => Ok(SignedInStaff(identity)),
                 None => {
                     session.purge();
-                    Err(AppError::SignInRequired)
+                    Err(AppError::StaffSignInRequired)
                 }
             }
         })

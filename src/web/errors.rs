@@ -12,8 +12,12 @@ pub enum AppError {
     NotFound,
     #[error("request refused: missing or wrong form token")]
     CsrfRejected,
+    /// Not signed in as a debtor: sent to the debtor sign-in page.
     #[error("sign-in required")]
     SignInRequired,
+    /// Not signed in as staff: sent to the staff sign-in page.
+    #[error("staff sign-in required")]
+    StaffSignInRequired,
     #[error("bad request")]
     BadRequest,
     #[error("the database is busy or unreachable")]
@@ -52,7 +56,7 @@ impl ResponseError for AppError {
         match self {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::CsrfRejected => StatusCode::FORBIDDEN,
-            Self::SignInRequired => StatusCode::UNAUTHORIZED,
+            Self::SignInRequired | Self::StaffSignInRequired => StatusCode::SEE_OTHER,
             Self::BadRequest => StatusCode::BAD_REQUEST,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -60,7 +64,11 @@ impl ResponseError for AppError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        log_cause_chain(self);
+        match self {
+            Self::SignInRequired => return super::pages::see_other("/"),
+            Self::StaffSignInRequired => return super::pages::see_other("/staff/signin"),
+            _ => log_cause_chain(self),
+        }
         let (title, message) = self.wording();
         let page = ErrorPage {
             chrome: Chrome::plain(),
@@ -90,9 +98,9 @@ impl AppError {
                 "Please try that again",
                 "For your security, this form could not be used. Go back, reload the page and try again.",
             ),
-            Self::SignInRequired => (
+            Self::SignInRequired | Self::StaffSignInRequired => (
                 "Please sign in",
-                "You need to sign in to see this page. You may have been signed out after a while without activity.",
+                "You need to sign in to see this page.",
             ),
             Self::BadRequest => (
                 "Something was not right with that request",

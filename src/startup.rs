@@ -20,11 +20,14 @@ use crate::crypto::KeyedHasher;
 use crate::email::mailer::Mailer;
 use crate::telemetry::RedactedRootSpan;
 use crate::web::csrf::CsrfSettings;
+use crate::web::flood::PostLimiter;
 use crate::web::session_store::AppSessionStore;
 use crate::{db, jobs, services, web as routes};
 
 /// Debtors and staff are signed out after this long without a request.
 pub const IDLE_TIMEOUT_MINUTES: i64 = 30;
+/// A person fills in a form every few seconds at most; this only stops floods.
+const POSTS_PER_MINUTE_PER_ADDRESS: u32 = 120;
 
 pub struct Application {
     port: u16,
@@ -110,14 +113,17 @@ fn run(
     let db = web::Data::new(db);
     let hasher = web::Data::new(hasher);
     let csrf_settings = web::Data::new(CsrfSettings { secure });
+    let post_limiter = web::Data::new(PostLimiter::new(POSTS_PER_MINUTE_PER_ADDRESS));
     let server = HttpServer::new(move || {
         App::new()
             .app_data(db.clone())
             .app_data(hasher.clone())
             .app_data(settings.clone())
             .app_data(csrf_settings.clone())
+            .app_data(post_limiter.clone())
             .configure(routes::routes)
             .wrap(from_fn(routes::csrf::guard))
+            .wrap(from_fn(routes::flood::limit_posts))
             .wrap(session_middleware(
                 sessions.clone(),
                 cookie_key.clone(),

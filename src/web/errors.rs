@@ -20,6 +20,8 @@ pub enum AppError {
     StaffSignInRequired,
     #[error("bad request")]
     BadRequest,
+    #[error("too many requests from one address")]
+    TooManyRequests,
     #[error("the database is busy or unreachable")]
     Unavailable(#[source] anyhow::Error),
     #[error("unexpected error")]
@@ -58,6 +60,7 @@ impl ResponseError for AppError {
             Self::CsrfRejected => StatusCode::FORBIDDEN,
             Self::SignInRequired | Self::StaffSignInRequired => StatusCode::SEE_OTHER,
             Self::BadRequest => StatusCode::BAD_REQUEST,
+            Self::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -78,10 +81,15 @@ impl ResponseError for AppError {
         };
         let mut response = render_page(&page, self.status_code());
         super::security::add_headers(&mut response);
-        if let Self::Unavailable(_) = self {
+        let retry_after = match self {
+            Self::Unavailable(_) => Some("5"),
+            Self::TooManyRequests => Some("60"),
+            _ => None,
+        };
+        if let Some(seconds) = retry_after {
             response
                 .headers_mut()
-                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("5"));
+                .insert(header::RETRY_AFTER, header::HeaderValue::from_static(seconds));
         }
         response
     }
@@ -105,6 +113,10 @@ impl AppError {
             Self::BadRequest => (
                 "Something was not right with that request",
                 "Go back and try again. If it keeps happening, contact us.",
+            ),
+            Self::TooManyRequests => (
+                "Please slow down a little",
+                "We have had a lot of requests from your connection. Please wait a minute and try again.",
             ),
             Self::Unavailable(_) => (
                 "Sorry, we are very busy",

@@ -3,6 +3,7 @@ pub mod auth;
 pub mod csrf;
 pub mod debtor;
 pub mod errors;
+pub mod flood;
 pub mod health;
 pub mod pages;
 pub mod security;

@@ -47,7 +47,9 @@ async fn a_wrong_date_and_an_unknown_reference_get_the_same_answer() {
 #[tokio::test]
 async fn form_mistakes_are_explained_next_to_the_field_and_what_was_typed_is_kept() {
     let app = spawn_demo_app().await;
-    let cases: &[(&str, (&str, &str, &str), &str, &str)] = &[
+    // (reference, date of birth, message, the field the summary links to)
+    type Case<'a> = (&'a str, (&'a str, &'a str, &'a str), &'a str, &'a str);
+    let cases: &[Case] = &[
         ("", ("12", "4", "1985"), "Enter your reference number", "#reference"),
         ("NW-1001", ("", "", ""), "Enter your date of birth", "#dob-day"),
         ("NW-1001", ("31", "2", "1985"), "Enter a real date of birth", "#dob-day"),

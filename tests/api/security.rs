@@ -150,3 +150,41 @@ async fn redis_sessions_survive_requests_and_end_at_sign_out() {
         .unwrap();
     assert_redirect(&response, "/");
 }
+
+#[tokio::test]
+async fn an_idle_debtor_session_expires_on_the_server() {
+    use goodterms::entities::session;
+    use sea_orm::sea_query::Expr;
+    let app = spawn_demo_app().await;
+    app.sign_in_alex().await;
+    assert_eq!(app.get("/account").await.status().as_u16(), 200);
+    // Thirty idle minutes later, as far as the server can tell.
+    let past = chrono::Utc::now() - chrono::Duration::minutes(1);
+    session::Entity::update_many()
+        .col_expr(session::Column::ExpiresAt, Expr::value(past))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    assert_redirect(&app.get("/account").await, "/");
+}
+
+#[tokio::test]
+async fn stored_records_hold_no_tokens_or_dates_of_birth() {
+    use goodterms::entities::{debtor, sign_in_token};
+    let app = spawn_demo_app().await;
+    let alex = debtor::Entity::find().one(&app.db).await.unwrap().unwrap();
+    assert!(!alex.dob_hash.contains("1985"), "date of birth is a keyed hash");
+    assert_eq!(alex.dob_hash.len(), 64);
+    app.post_form("/signin/link", &[("email", "alex.morgan@example.com")])
+        .await;
+    let token = sign_in_token::Entity::find().one(&app.db).await.unwrap().unwrap();
+    let email = goodterms::entities::outbox_message::Entity::find()
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let start = email.text_body.find("/signin/link/").unwrap() + "/signin/link/".len();
+    let sent = &email.text_body[start..start + 64];
+    assert_ne!(token.token_hash, sent, "the token itself is never stored");
+    assert_eq!(token.token_hash, goodterms::crypto::sha256_hex(sent));
+}

@@ -8,6 +8,8 @@ mod m20261123_000004_sign_in;
 mod m20261123_000005_sessions;
 mod m20261123_000006_outbox;
 mod m20261123_000007_audit_log;
+mod m20261123_000008_plan_policies;
+mod m20261123_000009_plans;
 
 pub struct Migrator;
 
@@ -22,6 +24,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000005_sessions::Migration),
             Box::new(m20261123_000006_outbox::Migration),
             Box::new(m20261123_000007_audit_log::Migration),
+            Box::new(m20261123_000008_plan_policies::Migration),
+            Box::new(m20261123_000009_plans::Migration),
         ]
     }
 }

@@ -87,9 +87,10 @@ impl ResponseError for AppError {
             _ => None,
         };
         if let Some(seconds) = retry_after {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, header::HeaderValue::from_static(seconds));
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                header::HeaderValue::from_static(seconds),
+            );
         }
         response
     }
@@ -106,10 +107,9 @@ impl AppError {
                 "Please try that again",
                 "For your security, this form could not be used. Go back, reload the page and try again.",
             ),
-            Self::SignInRequired | Self::StaffSignInRequired => (
-                "Please sign in",
-                "You need to sign in to see this page.",
-            ),
+            Self::SignInRequired | Self::StaffSignInRequired => {
+                ("Please sign in", "You need to sign in to see this page.")
+            }
             Self::BadRequest => (
                 "Something was not right with that request",
                 "Go back and try again. If it keeps happening, contact us.",

@@ -8,7 +8,12 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, Query
 use crate::helpers::{TestApp, assert_redirect, spawn_demo_app};
 
 /// Adds a person with one account at the demo creditor; returns the account id.
-pub async fn add_debtor(app: &TestApp, name: &str, reference: &str, entries: &[(&str, i64)]) -> i32 {
+pub async fn add_debtor(
+    app: &TestApp,
+    name: &str,
+    reference: &str,
+    entries: &[(&str, i64)],
+) -> i32 {
     let creditor = creditor::Entity::find()
         .filter(creditor::Column::Name.eq("Northwind Utilities"))
         .one(&app.db)
@@ -90,7 +95,13 @@ async fn the_items_on_the_page_add_up_to_the_balance_shown() {
     let html = app.get_html("/account").await;
     let sum: Decimal = attribute_values(&html, "data-amount")
         .into_iter()
-        .map(|a| if a.starts_with('-') { -pounds(a) } else { pounds(a) })
+        .map(|a| {
+            if a.starts_with('-') {
+                -pounds(a)
+            } else {
+                pounds(a)
+            }
+        })
         .sum();
     assert_eq!(attribute_values(&html, "data-amount").len(), 3);
     assert_eq!(sum, shown_balance(&html));
@@ -117,7 +128,11 @@ async fn several_accounts_with_one_creditor_are_listed_together() {
     let app = spawn_demo_app().await;
     let first = add_debtor(&app, "Jo Bloggs", "NW-2001", &[("principal", 10_000)]).await;
     // A second account for the same person.
-    let first_row = account::Entity::find_by_id(first).one(&app.db).await.unwrap().unwrap();
+    let first_row = account::Entity::find_by_id(first)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
     account::ActiveModel {
         creditor_id: Set(first_row.creditor_id),
         debtor_id: Set(first_row.debtor_id),
@@ -150,7 +165,12 @@ async fn a_debtor_cannot_open_anyone_elses_account_by_changing_the_id() {
     assert_eq!(response.status().as_u16(), 404);
     let html = response.text().await.unwrap();
     assert!(!html.contains("NW-1002") && !html.contains("Sam"));
-    for path in ["/account/NW-1002", "/account/999999", "/account/-1", "/account/1e3"] {
+    for path in [
+        "/account/NW-1002",
+        "/account/999999",
+        "/account/-1",
+        "/account/1e3",
+    ] {
         assert_eq!(app.get(path).await.status().as_u16(), 404, "{path}");
     }
     assert!(!app.get_html("/account").await.contains("NW-1002"));
@@ -174,7 +194,13 @@ async fn an_account_page_can_be_opened_on_its_own_for_printing() {
 #[tokio::test]
 async fn a_name_containing_script_is_shown_escaped() {
     let app = spawn_demo_app().await;
-    add_debtor(&app, "<script>alert(1)</script> Smith", "NW-3001", &[("principal", 5_000)]).await;
+    add_debtor(
+        &app,
+        "<script>alert(1)</script> Smith",
+        "NW-3001",
+        &[("principal", 5_000)],
+    )
+    .await;
     app.sign_in_debtor("NW-3001", ("1", "1", "1970")).await;
     let html = app.get_html("/account").await;
     assert!(html.contains("Hello &#60;script&#62;") || html.contains("Hello &lt;script&gt;"));
@@ -184,11 +210,23 @@ async fn a_name_containing_script_is_shown_escaped() {
 #[tokio::test]
 async fn the_ledger_cannot_be_edited_or_deleted_in_place() {
     let app = spawn_demo_app().await;
-    let entry = ledger_entry::Entity::find().one(&app.db).await.unwrap().unwrap();
+    let entry = ledger_entry::Entity::find()
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
     let mut change = entry.clone().into_active_model();
     change.amount_minor = Set(MinorUnits(1));
     assert!(change.update(&app.db).await.is_err(), "update refused");
-    assert!(ledger_entry::Entity::delete_by_id(entry.id).exec(&app.db).await.is_err());
-    let still = ledger_entry::Entity::find_by_id(entry.id).one(&app.db).await.unwrap();
+    assert!(
+        ledger_entry::Entity::delete_by_id(entry.id)
+            .exec(&app.db)
+            .await
+            .is_err()
+    );
+    let still = ledger_entry::Entity::find_by_id(entry.id)
+        .one(&app.db)
+        .await
+        .unwrap();
     assert_eq!(still, Some(entry));
 }

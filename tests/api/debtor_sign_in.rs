@@ -10,7 +10,10 @@ async fn the_sign_in_page_has_the_labelled_fields_and_the_email_link_option() {
     assert!(html.contains(r#"<label for="reference">Reference number</label>"#));
     assert!(html.contains("<legend>Date of birth</legend>"));
     for label in ["Day", "Month", "Year"] {
-        assert!(html.contains(&format!(">{label}</label>")), "missing {label}");
+        assert!(
+            html.contains(&format!(">{label}</label>")),
+            "missing {label}"
+        );
     }
     assert!(html.contains(r#"<a href="/signin/link">Email me a sign-in link</a>"#));
 }
@@ -50,11 +53,36 @@ async fn form_mistakes_are_explained_next_to_the_field_and_what_was_typed_is_kep
     // (reference, date of birth, message, the field the summary links to)
     type Case<'a> = (&'a str, (&'a str, &'a str, &'a str), &'a str, &'a str);
     let cases: &[Case] = &[
-        ("", ("12", "4", "1985"), "Enter your reference number", "#reference"),
-        ("NW-1001", ("", "", ""), "Enter your date of birth", "#dob-day"),
-        ("NW-1001", ("31", "2", "1985"), "Enter a real date of birth", "#dob-day"),
-        ("NW-1001", ("12", "", "1985"), "must include a month", "#dob-month"),
-        ("NW-1001", ("12", "4", "2999"), "must be in the past", "#dob-day"),
+        (
+            "",
+            ("12", "4", "1985"),
+            "Enter your reference number",
+            "#reference",
+        ),
+        (
+            "NW-1001",
+            ("", "", ""),
+            "Enter your date of birth",
+            "#dob-day",
+        ),
+        (
+            "NW-1001",
+            ("31", "2", "1985"),
+            "Enter a real date of birth",
+            "#dob-day",
+        ),
+        (
+            "NW-1001",
+            ("12", "", "1985"),
+            "must include a month",
+            "#dob-month",
+        ),
+        (
+            "NW-1001",
+            ("12", "4", "2999"),
+            "must be in the past",
+            "#dob-day",
+        ),
     ];
     for (reference, dob, message, anchor) in cases {
         let response = app.sign_in_debtor(reference, *dob).await;
@@ -63,7 +91,10 @@ async fn form_mistakes_are_explained_next_to_the_field_and_what_was_typed_is_kep
         assert!(html.contains("There is a problem"), "{message}");
         assert!(html.contains(message), "{message}");
         assert!(html.contains(&format!("href=\"{anchor}\"")), "{message}");
-        assert!(html.contains(&format!("value=\"{}\"", dob.2)), "keeps the year");
+        assert!(
+            html.contains(&format!("value=\"{}\"", dob.2)),
+            "keeps the year"
+        );
     }
 }
 
@@ -113,10 +144,14 @@ async fn signing_in_gives_a_new_session_id() {
     let app = spawn_demo_app().await;
     // A first sign-in and sign-out leave the browser holding a session cookie.
     app.sign_in_alex().await;
-    let before = app.cookie("gt_session").expect("session cookie after sign-in");
+    let before = app
+        .cookie("gt_session")
+        .expect("session cookie after sign-in");
     app.post_form("/signout", &[]).await;
     app.sign_in_alex().await;
-    let after = app.cookie("gt_session").expect("session cookie after second sign-in");
+    let after = app
+        .cookie("gt_session")
+        .expect("session cookie after second sign-in");
     assert_ne!(before, after);
 }
 

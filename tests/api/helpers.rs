@@ -180,7 +180,8 @@ impl TestApp {
             return token;
         }
         self.get("/").await;
-        self.cookie("gt_csrf").expect("the sign-in page sets a CSRF cookie")
+        self.cookie("gt_csrf")
+            .expect("the sign-in page sets a CSRF cookie")
     }
 
     /// POSTs a form the way a browser would, with the CSRF token included.

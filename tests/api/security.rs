@@ -12,7 +12,10 @@ async fn every_page_sends_the_security_headers() {
         let headers = response.headers();
         let csp = headers["content-security-policy"].to_str().unwrap();
         assert!(csp.contains("frame-ancestors 'none'"), "{path}");
-        assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"), "{path}");
+        assert!(
+            csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+            "{path}"
+        );
         assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
         assert_eq!(headers["referrer-policy"], "no-referrer", "{path}");
         assert_eq!(headers["cache-control"], "no-store", "{path}");
@@ -41,7 +44,12 @@ async fn cookies_are_http_only_and_same_site() {
 async fn cookies_are_secure_when_served_over_https() {
     let app = spawn_app_with(|s| s.base_url = "https://portal.example".into()).await;
     let page = app.get("/").await;
-    assert!(page.headers()["set-cookie"].to_str().unwrap().contains("Secure"));
+    assert!(
+        page.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .contains("Secure")
+    );
 }
 
 #[tokio::test]
@@ -55,13 +63,22 @@ async fn a_post_without_the_form_token_is_refused_and_changes_nothing() {
     ];
     let response = app.post_raw("/signin", &fields).await;
     assert_eq!(response.status().as_u16(), 403);
-    assert!(response.text().await.unwrap().contains("Please try that again"));
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("Please try that again")
+    );
 
     let mut wrong = fields.to_vec();
     wrong.push(("csrf_token", "0000"));
     app.csrf_token().await;
     assert_eq!(app.post_raw("/signin", &wrong).await.status().as_u16(), 403);
-    let attempts = sign_in_attempt::Entity::find().count(&app.db).await.unwrap();
+    let attempts = sign_in_attempt::Entity::find()
+        .count(&app.db)
+        .await
+        .unwrap();
     assert_eq!(attempts, 0, "a refused POST records nothing");
 }
 
@@ -173,11 +190,18 @@ async fn stored_records_hold_no_tokens_or_dates_of_birth() {
     use goodterms::entities::{debtor, sign_in_token};
     let app = spawn_demo_app().await;
     let alex = debtor::Entity::find().one(&app.db).await.unwrap().unwrap();
-    assert!(!alex.dob_hash.contains("1985"), "date of birth is a keyed hash");
+    assert!(
+        !alex.dob_hash.contains("1985"),
+        "date of birth is a keyed hash"
+    );
     assert_eq!(alex.dob_hash.len(), 64);
     app.post_form("/signin/link", &[("email", "alex.morgan@example.com")])
         .await;
-    let token = sign_in_token::Entity::find().one(&app.db).await.unwrap().unwrap();
+    let token = sign_in_token::Entity::find()
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
     let email = goodterms::entities::outbox_message::Entity::find()
         .one(&app.db)
         .await

@@ -74,7 +74,10 @@ async fn a_made_up_link_is_refused_kindly() {
     let fake = format!("/signin/link/{}", "ab".repeat(32));
     assert_eq!(app.get(&fake).await.status().as_u16(), 410);
     assert_eq!(app.post_form(&fake, &[]).await.status().as_u16(), 410);
-    assert_eq!(app.get("/signin/link/not-a-token").await.status().as_u16(), 410);
+    assert_eq!(
+        app.get("/signin/link/not-a-token").await.status().as_u16(),
+        410
+    );
 }
 
 #[tokio::test]
@@ -86,7 +89,11 @@ async fn known_and_unknown_addresses_get_the_same_answer() {
         .await;
     assert_redirect(&known, "/signin/link/sent");
     assert_redirect(&unknown, "/signin/link/sent");
-    assert_eq!(queued_emails(&app).await, 1, "only the known address gets mail");
+    assert_eq!(
+        queued_emails(&app).await,
+        1,
+        "only the known address gets mail"
+    );
 }
 
 #[tokio::test]

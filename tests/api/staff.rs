@@ -32,7 +32,9 @@ async fn add_other_creditor(app: &TestApp) -> i32 {
         role: StaffRole::Creditor,
         creditor_name: Some("Contoso Water"),
     };
-    staff_accounts::create(&app.db, new, Utc::now()).await.unwrap();
+    staff_accounts::create(&app.db, new, Utc::now())
+        .await
+        .unwrap();
     let id = add_debtor(app, "Casey Contoso", "CW-1", &[("principal", 9_900)]).await;
     let mut moved = account::Entity::find_by_id(id)
         .one(&app.db)
@@ -87,12 +89,17 @@ async fn the_account_list_is_paginated() {
 async fn a_wrong_password_and_an_unknown_email_get_the_same_answer() {
     let app = spawn_demo_app().await;
     let wrong = app.sign_in_staff(STAFF.0, "not-the-password").await;
-    let unknown = app.sign_in_staff("nobody@example.com", "not-the-password").await;
+    let unknown = app
+        .sign_in_staff("nobody@example.com", "not-the-password")
+        .await;
     assert_eq!(wrong.status().as_u16(), 400);
     assert_eq!(unknown.status().as_u16(), 400);
     let (a, b) = (wrong.text().await.unwrap(), unknown.text().await.unwrap());
     assert!(a.contains("The email address or password is not right"));
-    assert_eq!(a.replace(STAFF.0, "X"), b.replace("nobody@example.com", "X"));
+    assert_eq!(
+        a.replace(STAFF.0, "X"),
+        b.replace("nobody@example.com", "X")
+    );
 }
 
 #[tokio::test]
@@ -101,7 +108,10 @@ async fn staff_sign_in_is_rate_limited() {
     for _ in 0..5 {
         app.sign_in_staff(STAFF.0, "guess-guess-guess").await;
     }
-    assert_eq!(app.sign_in_staff(STAFF.0, STAFF.1).await.status().as_u16(), 429);
+    assert_eq!(
+        app.sign_in_staff(STAFF.0, STAFF.1).await.status().as_u16(),
+        429
+    );
 }
 
 #[tokio::test]
@@ -116,7 +126,8 @@ async fn creditor_staff_cannot_see_another_creditors_accounts() {
 
     // And the other way round.
     app.post_form("/staff/signout", &[]).await;
-    app.sign_in_staff("staff@contoso.example", "contoso-password-1").await;
+    app.sign_in_staff("staff@contoso.example", "contoso-password-1")
+        .await;
     let list = app.get_html("/staff/accounts").await;
     assert!(list.contains("CW-1") && !list.contains("NW-1001"));
     let alex = account::Entity::find()
@@ -125,7 +136,13 @@ async fn creditor_staff_cannot_see_another_creditors_accounts() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(app.get(&format!("/staff/accounts/{}", alex.id)).await.status().as_u16(), 404);
+    assert_eq!(
+        app.get(&format!("/staff/accounts/{}", alex.id))
+            .await
+            .status()
+            .as_u16(),
+        404
+    );
     let own = app.get(&format!("/staff/accounts/{contoso_account}")).await;
     assert_eq!(own.status().as_u16(), 200);
 }

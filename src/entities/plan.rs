@@ -1,0 +1,36 @@
+use sea_orm::entity::prelude::*;
+
+#[sea_orm::model]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "plans")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub account_id: i32,
+    pub creditor_id: i32,
+    pub debtor_id: i32,
+    /// "installments" or "deferral".
+    pub kind: String,
+    /// proposed, countered, active, completed, broken, cancelled, declined, ended.
+    pub status: String,
+    pub frequency: Option<String>,
+    pub total_minor: i64,
+    pub currency: String,
+    pub defer_until: Option<Date>,
+    pub defer_reason: Option<String>,
+    pub debtor_note: Option<String>,
+    pub decision_reason: Option<String>,
+    pub decided_by: Option<i32>,
+    pub decided_at: Option<DateTimeUtc>,
+    pub consent_text: Option<String>,
+    pub consent_at: Option<DateTimeUtc>,
+    pub consent_session: Option<String>,
+    pub date_moved: bool,
+    pub installment_skipped: bool,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+    #[sea_orm(has_many)]
+    pub installments: HasMany<super::installment::Entity>,
+}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -125,6 +125,8 @@ async fn claim(
         .col_expr(Column::Attempts, Expr::col(Column::Attempts).add(1))
         .filter(Column::Id.eq(id))
         .filter(Column::Status.eq(PENDING))
+        // Still due: another worker may have tried it and scheduled a retry meanwhile.
+        .filter(Column::NextAttemptAt.lte(now))
         .filter(unclaimed(now))
         .exec(db)
         .await?;

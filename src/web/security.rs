@@ -81,8 +81,7 @@ mod tests {
         // The panic becomes an error, which the server renders exactly like this.
         let error = test::try_call_service(&app, request)
             .await
-            .err()
-            .expect("the panic is turned into an error");
+            .expect_err("the panic is turned into an error");
         let response = error.error_response();
         assert_eq!(response.status().as_u16(), 500);
         let nosniff = response.headers().get("x-content-type-options");

@@ -1,23 +1,32 @@
-//! Browser test: a person on a phone signs in with their reference number and date of birth,
-//! reads what they owe and how it adds up, then signs out. It drives Debian's headless
-//! Chromium through a chromedriver the test starts itself, against the real app with the demo
-//! data. `.ci/run` installs chromium and chromium-driver when they are missing.
+//! Browser tests: a person on a phone signs in with their reference number and date of birth,
+//! reads what they owe and how it adds up, then signs out; and a person on a phone sets up a
+//! monthly payment plan and gets the confirmation email. They drive Debian's headless Chromium
+//! through a chromedriver the test starts itself, against the real app with the demo data.
+//! `.ci/run` installs chromium and chromium-driver when they are missing.
 //!
 //! Run with `cargo test --features browser-tests --test browser`.
 
 #[path = "api/helpers.rs"]
 mod helpers;
+// Shared with the API tests, which use more of it than this file does.
+#[allow(dead_code)]
+#[path = "api/smtp.rs"]
+mod smtp;
 
 use std::net::TcpListener;
 use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use chrono::{Days, Months, NaiveDate, Utc};
 use fantoccini::elements::Element;
 use fantoccini::wd::Capabilities;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::json;
+
+use helpers::TestApp;
+use smtp::SmtpSink;
 
 /// The arguments of a throwaway headless Chromium with a phone-sized window: no sandbox (CI
 /// runs as root in a container), no GPU, and no background traffic or first-run screens that
@@ -41,8 +50,7 @@ const PATIENCE: Duration = Duration::from_secs(30);
 #[tokio::test]
 async fn a_debtor_on_a_phone_signs_in_sees_how_the_balance_adds_up_and_signs_out() {
     let app = helpers::spawn_demo_app().await;
-    let driver = ChromeDriver::start().await;
-    let browser = connect_phone_browser(&driver).await;
+    let (_driver, browser) = start_phone_browser().await;
 
     // A mistyped date of birth: the person is told, and does not have to type everything again.
     browser
@@ -50,8 +58,7 @@ async fn a_debtor_on_a_phone_signs_in_sees_how_the_balance_adds_up_and_signs_out
         .await
         .expect("open the sign-in page");
     assert_fits_phone_width(&browser, "the sign-in page").await;
-    fill_sign_in_form(&browser, "NW-1001", ("13", "4", "1985")).await;
-    press_button(&browser, "Continue").await;
+    submit_sign_in_form(&browser, "NW-1001", ("13", "4", "1985")).await;
     wait_for_path(&browser, "/signin").await;
     assert_page_shows(&browser, "There is a problem").await;
     let reference = field_labelled(&browser, "Reference number").await;
@@ -67,8 +74,7 @@ async fn a_debtor_on_a_phone_signs_in_sees_how_the_balance_adds_up_and_signs_out
     assert_fits_phone_width(&browser, "the sign-in page with an error").await;
 
     // The right details open the account.
-    fill_sign_in_form(&browser, "NW-1001", ("12", "4", "1985")).await;
-    press_button(&browser, "Continue").await;
+    submit_sign_in_form(&browser, "NW-1001", ("12", "4", "1985")).await;
     wait_for_path(&browser, "/account").await;
     for expected in ["Your account", "Northwind Utilities", "£1,065.00"] {
         assert_page_shows(&browser, expected).await;
@@ -96,6 +102,121 @@ async fn a_debtor_on_a_phone_signs_in_sees_how_the_balance_adds_up_and_signs_out
     assert!(balances.is_empty(), "a balance is shown after signing out");
 
     browser.close().await.expect("close the browser");
+}
+
+#[tokio::test]
+async fn a_debtor_on_a_phone_sets_up_a_monthly_plan_and_gets_an_email_about_it() {
+    let sink = SmtpSink::start().await;
+    let app = spawn_demo_app_sending_mail_to(&sink).await;
+    let (_driver, browser) = start_phone_browser().await;
+
+    browser
+        .goto(&app.url("/"))
+        .await
+        .expect("open the sign-in page");
+    submit_sign_in_form(&browser, "NW-1001", ("12", "4", "1985")).await;
+    wait_for_path(&browser, "/account").await;
+
+    follow_link(&browser, "See ways to pay for reference NW-1001").await;
+    wait_for_heading(&browser, "Ways to pay").await;
+    follow_link(&browser, "Pay in smaller amounts").await;
+    wait_for_heading(&browser, "Set up a payment plan").await;
+
+    // Monthly, 6 payments, the first one 10 days from now.
+    click_label(&browser, "frequency-monthly").await;
+    assert_checked(&browser, "frequency-monthly").await;
+    assert_checked(&browser, "size_by").await;
+    type_into(&browser, "payments", "6").await;
+    let first = Utc::now().date_naive() + Days::new(10);
+    let last = first + Months::new(5);
+    type_into(&browser, "first-day", &first.format("%-d").to_string()).await;
+    type_into(&browser, "first-month", &first.format("%-m").to_string()).await;
+    type_into(&browser, "first-year", &first.format("%Y").to_string()).await;
+    press_button(&browser, "Continue").await;
+
+    // The check page says what the plan is before anything is agreed.
+    wait_for_heading(&browser, "Check your payment plan").await;
+    let summary = summary_list(&browser).await;
+    for (term, expected) in [
+        ("How often", "Every month".to_string()),
+        ("Number of payments", "6".to_string()),
+        ("Each payment", "£177.50".to_string()),
+        ("First payment", long_date(first)),
+        ("Plan ends", long_date(last)),
+        ("Total", "£1,065.00".to_string()),
+    ] {
+        assert_eq!(
+            summary_value(&summary, term),
+            expected,
+            "{term:?} on the check page; the summary is {summary:?}"
+        );
+    }
+    assert_eq!(
+        schedule_amounts(&browser).await,
+        vec!["£177.50"; 6],
+        "the check page lists every payment"
+    );
+    assert_fits_phone_width(&browser, "the check page").await;
+    assert!(
+        sink.messages().is_empty(),
+        "an email was sent before the plan was agreed"
+    );
+
+    press_button(&browser, "Agree and set up plan").await;
+    wait_for_heading(&browser, "Your plan is set up").await;
+    assert_eq!(
+        schedule_amounts(&browser).await,
+        vec!["£177.50"; 6],
+        "the plan page lists every payment"
+    );
+    assert_fits_phone_width(&browser, "the plan page").await;
+    browser.close().await.expect("close the browser");
+
+    // The confirmation goes out on the next delivery pass, once, to the person.
+    let report = app.deliver_outbox(Utc::now()).await;
+    assert_eq!(report.sent, 1, "one email is delivered: {report:?}");
+    let messages = sink.wait_for_messages(1, PATIENCE).await;
+    assert_eq!(messages.len(), 1, "exactly one email arrives");
+    let message = &messages[0];
+    assert_eq!(message.envelope_to, ["alex.morgan@example.com"]);
+    let parsed = message.parsed();
+    assert_eq!(parsed.subject(), Some("Your payment plan is set up"));
+    let to: Vec<_> = parsed
+        .to()
+        .expect("a To header")
+        .iter()
+        .filter_map(|address| address.address())
+        .collect();
+    assert_eq!(to, ["alex.morgan@example.com"]);
+    let text = parsed.body_text(0).expect("a plain text part");
+    assert_eq!(
+        text.matches("£177.50").count(),
+        6,
+        "the email lists the 6 payments:\n{text}"
+    );
+    for date in [long_date(first), long_date(last)] {
+        assert!(
+            text.contains(&date),
+            "the email does not list {date}:\n{text}"
+        );
+    }
+}
+
+/// The app with the demo data, sending its email to `sink`.
+async fn spawn_demo_app_sending_mail_to(sink: &SmtpSink) -> TestApp {
+    let app = helpers::spawn_app_with(|s| s.smtp_url = Some(sink.url().into())).await;
+    goodterms::services::demo::load(&app.db, &app.hasher, Utc::now())
+        .await
+        .expect("demo data");
+    app
+}
+
+/// A chromedriver and a phone-sized Chromium session on it. Keep the driver alive for as
+/// long as the browser is used: dropping it stops both.
+async fn start_phone_browser() -> (ChromeDriver, Client) {
+    let driver = ChromeDriver::start().await;
+    let browser = connect_phone_browser(&driver).await;
+    (driver, browser)
 }
 
 /// A chromedriver process on a free port, killed when dropped so that a failing test does not
@@ -208,6 +329,49 @@ async fn fill_sign_in_form(browser: &Client, reference: &str, dob: (&str, &str, 
     }
 }
 
+/// Fills in the sign-in form and presses Continue.
+async fn submit_sign_in_form(browser: &Client, reference: &str, dob: (&str, &str, &str)) {
+    fill_sign_in_form(browser, reference, dob).await;
+    press_button(browser, "Continue").await;
+}
+
+/// Replaces what is in the input with this id by `value`, typed.
+async fn type_into(browser: &Client, id: &str, value: &str) {
+    let field = browser
+        .find(Locator::Id(id))
+        .await
+        .unwrap_or_else(|e| panic!("no field #{id}: {e}"));
+    field.clear().await.expect("clear the field");
+    field.send_keys(value).await.expect("type into the field");
+}
+
+/// Clicks the visible label of a radio or checkbox, as a person taps the words beside it.
+async fn click_label(browser: &Client, input_id: &str) {
+    let label = browser
+        .find(Locator::Css(&format!("label[for='{input_id}']")))
+        .await
+        .unwrap_or_else(|e| panic!("no label for #{input_id}: {e}"));
+    assert!(
+        label.is_displayed().await.expect("label visibility"),
+        "the label for #{input_id} is hidden"
+    );
+    label
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("click the label for #{input_id}: {e}"));
+}
+
+async fn assert_checked(browser: &Client, id: &str) {
+    let input = browser
+        .find(Locator::Id(id))
+        .await
+        .unwrap_or_else(|e| panic!("no input #{id}: {e}"));
+    assert!(
+        input.is_selected().await.expect("checked state"),
+        "#{id} is not chosen"
+    );
+}
+
 /// The input a visible label points at: this also checks each field has a working label.
 async fn field_labelled(browser: &Client, label_text: &str) -> Element {
     let xpath = format!("//label[normalize-space()='{label_text}']");
@@ -239,6 +403,37 @@ async fn press_button(browser: &Client, text: &str) {
         .click()
         .await
         .unwrap_or_else(|e| panic!("press {text:?}: {e}"));
+}
+
+async fn follow_link(browser: &Client, text: &str) {
+    browser
+        .find(Locator::LinkText(text))
+        .await
+        .unwrap_or_else(|e| panic!("no link {text:?}: {e}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("follow {text:?}: {e}"));
+}
+
+/// Waits for a page whose main heading is `heading`: a form post can answer with a new page
+/// at the same address, so the address alone does not show it has arrived.
+async fn wait_for_heading(browser: &Client, heading: &str) {
+    let started = Instant::now();
+    loop {
+        let shown = match browser.find(Locator::Css("h1")).await {
+            Ok(h1) => h1.text().await.ok(),
+            Err(_) => None,
+        };
+        if shown.as_deref().map(str::trim) == Some(heading) {
+            return;
+        }
+        assert!(
+            started.elapsed() < PATIENCE,
+            "expected a page headed {heading:?}, the heading is {shown:?}:\n{}",
+            page_text(browser).await
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 /// Waits for the browser to arrive at `path`, since a form post may still be loading when the
@@ -275,6 +470,50 @@ async fn assert_page_shows(browser: &Client, expected: &str) {
         text.contains(expected),
         "expected the page to show {expected:?}:\n{text}"
     );
+}
+
+/// The terms and values of the plan summary, in order.
+async fn summary_list(browser: &Client) -> Vec<(String, String)> {
+    let mut pairs = Vec::new();
+    for row in browser
+        .find_all(Locator::Css("dl.summary > div"))
+        .await
+        .expect("the plan summary")
+    {
+        let term = row.find(Locator::Css("dt")).await.expect("a term");
+        let value = row.find(Locator::Css("dd")).await.expect("a value");
+        pairs.push((
+            term.text().await.expect("term text").trim().to_string(),
+            value.text().await.expect("value text").trim().to_string(),
+        ));
+    }
+    pairs
+}
+
+fn summary_value<'a>(summary: &'a [(String, String)], term: &str) -> &'a str {
+    summary
+        .iter()
+        .find(|(t, _)| t == term)
+        .map(|(_, value)| value.as_str())
+        .unwrap_or_else(|| panic!("the summary has no {term:?}: {summary:?}"))
+}
+
+/// The amount of every payment in the schedule table, in order.
+async fn schedule_amounts(browser: &Client) -> Vec<String> {
+    let mut amounts = Vec::new();
+    for cell in browser
+        .find_all(Locator::Css("table.ledger tbody td.num"))
+        .await
+        .expect("the payments table")
+    {
+        amounts.push(cell.text().await.expect("amount text").trim().to_string());
+    }
+    amounts
+}
+
+/// A date as the service writes it, e.g. "Friday 12 December 2026".
+fn long_date(date: NaiveDate) -> String {
+    date.format("%A %-d %B %Y").to_string()
 }
 
 /// A fee someone did not expect must say why it was added, on its own row of the table.

@@ -25,6 +25,8 @@ impl MigrationTrait for Migration {
                     .col(string_len(Plans::Kind, 16))
                     .col(string_len(Plans::Status, 16))
                     .col(string_len_null(Plans::Frequency, 16))
+                    // The first due date the plan was set up with; monthly dates keep its day.
+                    .col(date_null(Plans::AnchorDate))
                     .col(big_integer(Plans::TotalMinor))
                     .col(char_len(Plans::Currency, 3))
                     .col(date_null(Plans::DeferUntil))
@@ -37,6 +39,9 @@ impl MigrationTrait for Migration {
                     .col(text_null(Plans::ConsentText))
                     .col(timestamp_with_time_zone_null(Plans::ConsentAt))
                     .col(char_len_null(Plans::ConsentSession, 64))
+                    // The policy's rules for missed payments, as they were when agreed.
+                    .col(integer(Plans::GraceDays).default(7))
+                    .col(integer(Plans::MissedToBreak).default(2))
                     .col(boolean(Plans::DateMoved).default(false))
                     .col(boolean(Plans::InstallmentSkipped).default(false))
                     .col(timestamp_with_time_zone(Plans::CreatedAt))
@@ -115,6 +120,7 @@ enum Plans {
     Kind,
     Status,
     Frequency,
+    AnchorDate,
     TotalMinor,
     Currency,
     DeferUntil,
@@ -126,6 +132,8 @@ enum Plans {
     ConsentText,
     ConsentAt,
     ConsentSession,
+    GraceDays,
+    MissedToBreak,
     DateMoved,
     InstallmentSkipped,
     CreatedAt,

@@ -5,7 +5,10 @@
 
 pub mod balance;
 pub mod inputs;
+pub mod lifecycle;
 pub mod money;
+pub mod policy;
+pub mod schedule;
 
 pub use balance::{BalanceExplanation, EntryKind, ExplainedItem, LedgerItem, Totals};
 pub use money::{Currency, Money, MoneyError};

@@ -14,6 +14,7 @@ pub struct Model {
     /// proposed, countered, active, completed, broken, cancelled, declined, ended.
     pub status: String,
     pub frequency: Option<String>,
+    pub anchor_date: Option<Date>,
     pub total_minor: i64,
     pub currency: String,
     pub defer_until: Option<Date>,
@@ -25,6 +26,9 @@ pub struct Model {
     pub consent_text: Option<String>,
     pub consent_at: Option<DateTimeUtc>,
     pub consent_session: Option<String>,
+    /// Snapshot of the policy's grace days and missed-payment limit when the plan was agreed.
+    pub grace_days: i32,
+    pub missed_to_break: i32,
     pub date_moved: bool,
     pub installment_skipped: bool,
     pub created_at: DateTimeUtc,

@@ -1,4 +1,5 @@
-//! Scheduled work that runs inside `serve`: sending queued email and housekeeping. Each task
+//! Scheduled work that runs inside `serve`: sending queued email, the plan lifecycle pass
+//! (missed, broken, completed, ended) and housekeeping. Each task
 //! is also callable directly (tests drive them with a fixed clock).
 use std::time::Duration;
 
@@ -7,7 +8,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::email::mailer::Mailer;
 use crate::email::outbox;
-use crate::services::{session_records, throttle};
+use crate::services::{plan_lifecycle, session_records, throttle};
 
 const OUTBOX_EVERY: Duration = Duration::from_secs(5);
 const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(600);
@@ -37,6 +38,13 @@ pub fn spawn(db: DatabaseConnection, mailer: Mailer, from: String) {
 
 async fn housekeeping(db: &DatabaseConnection) {
     let now = Utc::now();
+    match plan_lifecycle::run(db, now).await {
+        Ok(report) if report != Default::default() => {
+            tracing::info!(?report, "plan lifecycle pass");
+        }
+        Ok(_) => {}
+        Err(error) => tracing::warn!(error = %error, "plan lifecycle pass failed"),
+    }
     if let Err(error) = session_records::delete_expired(db, now).await {
         tracing::warn!(error = %error, "expired session clean-up failed");
     }

@@ -7,11 +7,17 @@ use sea_orm::{
 };
 
 use super::debtor_sign_in::dob_hash;
+use super::plan_policies;
 use super::staff_accounts::{self, CreateStaffError, NewStaff};
 use super::staff_sign_in::StaffRole;
 use crate::crypto::KeyedHasher;
 use crate::db::begin_write;
-use crate::entities::{MinorUnits, account, creditor, debtor, ledger_entry, staff_user};
+use crate::domain::policy::PlanPolicy;
+use crate::domain::schedule::Frequency;
+use crate::domain::{Currency, Money};
+use crate::entities::{
+    MinorUnits, account, creditor, debtor, ledger_entry, plan_policy, staff_user,
+};
 
 pub const DEMO_CREDITOR: &str = "Northwind Utilities";
 
@@ -95,6 +101,7 @@ pub async fn load(
     now: DateTime<Utc>,
 ) -> Result<(), DemoError> {
     let creditor_id = ensure_creditor(db, now).await?;
+    ensure_policy(db, creditor_id, now).await?;
     for demo in DEMO_DEBTORS {
         ensure_debtor(db, hasher, creditor_id, demo, now).await?;
     }
@@ -138,6 +145,31 @@ async fn ensure_creditor(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<
     .insert(db)
     .await?;
     Ok(created.id)
+}
+
+/// Northwind allows weekly to monthly payments, up to 12 installments of at least £10.00,
+/// and pauses of up to 60 days. An existing policy (perhaps edited by an admin) is kept.
+async fn ensure_policy(
+    db: &DatabaseConnection,
+    creditor_id: i32,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let exists = plan_policy::Entity::find_by_id(creditor_id).one(db).await?;
+    if exists.is_some() {
+        return Ok(());
+    }
+    let policy = PlanPolicy {
+        allowed_frequencies: Frequency::ALL.to_vec(),
+        max_installments: 12,
+        max_duration_days: 366,
+        min_installment: Money::from_minor(1_000, Currency::GBP),
+        max_deferral_days: 60,
+        grace_days: 7,
+        missed_to_break: 2,
+        allow_move_date: true,
+        allow_skip: true,
+    };
+    plan_policies::save(db, creditor_id, &policy, now).await
 }
 
 fn date((y, m, d): (i32, u32, u32)) -> NaiveDate {

@@ -12,12 +12,32 @@ use crate::services::staff_sign_in::{self, StaffIdentity, StaffRole};
 
 const DEBTOR_KEY: &str = "debtor";
 const STAFF_KEY: &str = "staff_id";
+const MARKER_KEY: &str = "marker";
 
 /// Starts a debtor session with a new session id, so an id planted before sign-in is useless.
 pub fn start_debtor_session(session: &Session, who: &DebtorIdentity) -> Result<(), AppError> {
     session.clear();
     session.renew();
-    session.insert(DEBTOR_KEY, who).map_err(AppError::internal)
+    session
+        .insert(DEBTOR_KEY, who)
+        .map_err(AppError::internal)?;
+    session
+        .insert(MARKER_KEY, crate::crypto::random_token())
+        .map_err(AppError::internal)
+}
+
+/// A random value fixed for the life of one sign-in: recorded (hashed) with a consent, so
+/// agreements made in the same session can be told apart from others without storing the
+/// session key itself.
+pub fn session_marker(session: &Session) -> Result<String, AppError> {
+    if let Some(marker) = session.get::<String>(MARKER_KEY).ok().flatten() {
+        return Ok(marker);
+    }
+    let marker = crate::crypto::random_token();
+    session
+        .insert(MARKER_KEY, &marker)
+        .map_err(AppError::internal)?;
+    Ok(marker)
 }
 
 pub fn start_staff_session(session: &Session, who: &StaffIdentity) -> Result<(), AppError> {

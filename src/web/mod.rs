@@ -4,6 +4,7 @@ pub mod csrf;
 pub mod debtor;
 pub mod errors;
 pub mod flood;
+pub mod forms;
 pub mod health;
 pub mod pages;
 pub mod security;
@@ -32,13 +33,38 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(debtor::link::redeem)
         .service(debtor::account::balance_page)
         .service(debtor::account::one_account)
+        .service(debtor::plan_choose::options)
+        .service(debtor::plan_choose::installments_form)
+        .service(debtor::plan_choose::installments_check)
+        .service(debtor::plan_choose::installments_agree)
+        .service(debtor::plan_choose::installments_propose)
+        .service(debtor::plan_choose::propose_form)
+        .service(debtor::plan_choose::propose_submit)
+        .service(debtor::plan_choose::later_form)
+        .service(debtor::plan_choose::later_check)
+        .service(debtor::plan_choose::later_agree)
+        .service(debtor::plan_manage::show)
+        .service(debtor::plan_manage::accept_offer)
+        .service(debtor::plan_manage::cancel_confirm)
+        .service(debtor::plan_manage::cancel)
+        .service(debtor::plan_manage::change_form)
+        .service(debtor::plan_manage::change_submit)
         .service(staff::sign_in::show)
         .service(staff::sign_in::submit)
         .service(staff::sign_in::home)
         .service(staff::sign_in::sign_out)
         .service(staff::accounts::list)
         .service(staff::accounts::show)
+        .service(staff::plans::list)
+        .service(staff::plans::csv)
+        .service(staff::plans::review)
+        .service(staff::plans::show)
+        .service(staff::plans::approve)
+        .service(staff::plans::decline)
+        .service(staff::plans::counter_offer)
         .service(staff::creditors::list)
+        .service(staff::policy::edit)
+        .service(staff::policy::save)
         .app_data(
             web::FormConfig::default()
                 .limit(FORM_LIMIT_BYTES)

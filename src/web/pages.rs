@@ -52,10 +52,20 @@ impl Chrome {
                 label: "Creditors",
             }]
         } else {
-            vec![NavLink {
-                href: "/staff/accounts",
-                label: "Accounts",
-            }]
+            vec![
+                NavLink {
+                    href: "/staff/accounts",
+                    label: "Accounts",
+                },
+                NavLink {
+                    href: "/staff/plans",
+                    label: "Plans",
+                },
+                NavLink {
+                    href: "/staff/plans/review",
+                    label: "Proposals to review",
+                },
+            ]
         };
         Self {
             csrf: csrf.to_string(),

@@ -6,6 +6,8 @@ mod smtp;
 mod balance;
 mod debtor_sign_in;
 mod outbox;
+mod plans;
+mod plans_staff;
 mod security;
 mod sign_in_links;
 mod staff;

@@ -186,3 +186,92 @@ async fn a_debtor_session_does_not_open_staff_pages() {
     assert_redirect(&app.get("/staff/accounts").await, "/staff/signin");
     assert_redirect(&app.get("/admin/creditors").await, "/staff/signin");
 }
+
+fn policy_form(max_installments: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("weekly", "on".to_string()),
+        ("monthly", "on".to_string()),
+        ("max_installments", max_installments.to_string()),
+        ("max_duration_days", "365".to_string()),
+        ("min_installment", "10.00".to_string()),
+        ("max_deferral_days", "30".to_string()),
+        ("grace_days", "5".to_string()),
+        ("missed_to_break", "3".to_string()),
+        ("allow_skip", "on".to_string()),
+    ]
+}
+
+async fn northwind_id(app: &TestApp) -> i32 {
+    creditor::Entity::find()
+        .filter(creditor::Column::Name.eq("Northwind Utilities"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+}
+
+#[tokio::test]
+async fn an_admin_edits_a_creditors_plan_policy_and_bad_values_are_explained() {
+    use goodterms::domain::schedule::Frequency;
+    use goodterms::domain::{Currency, Money};
+    let app = spawn_demo_app().await;
+    let id = northwind_id(&app).await;
+    let path = format!("/admin/creditors/{id}/policy");
+    app.sign_in_staff(ADMIN.0, ADMIN.1).await;
+    let html = app.get_html(&path).await;
+    assert!(html.contains("Payment plan policy for Northwind Utilities"));
+    assert!(
+        html.contains(r#"value="12""#),
+        "Northwind allows 12 payments"
+    );
+
+    let mut bad = policy_form("0");
+    bad.retain(|(k, _)| !matches!(*k, "weekly" | "monthly"));
+    let fields: Vec<(&str, &str)> = bad.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let response = app.post_form(&path, &fields).await;
+    assert_eq!(response.status().as_u16(), 400);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("Choose at least one way to pay"));
+    assert!(html.contains("Enter a whole number from 1 to 520"));
+
+    let good = policy_form("6");
+    let fields: Vec<(&str, &str)> = good.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_redirect(
+        &app.post_form(&path, &fields).await,
+        &format!("{path}?saved=1"),
+    );
+    let policy = goodterms::services::plan_policies::for_creditor(&app.db, id, Currency::GBP)
+        .await
+        .unwrap();
+    assert_eq!(policy.max_installments, 6);
+    assert_eq!(
+        policy.allowed_frequencies,
+        vec![Frequency::Weekly, Frequency::Monthly]
+    );
+    assert_eq!(
+        policy.min_installment,
+        Money::from_minor(1000, Currency::GBP)
+    );
+    assert!(!policy.allow_move_date && policy.allow_skip);
+}
+
+#[tokio::test]
+async fn only_admins_reach_the_policy_page() {
+    let app = spawn_demo_app().await;
+    let id = northwind_id(&app).await;
+    app.sign_in_staff(STAFF.0, STAFF.1).await;
+    assert_eq!(
+        app.get(&format!("/admin/creditors/{id}/policy"))
+            .await
+            .status()
+            .as_u16(),
+        404
+    );
+    let good = policy_form("6");
+    let fields: Vec<(&str, &str)> = good.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let response = app
+        .post_form(&format!("/admin/creditors/{id}/policy"), &fields)
+        .await;
+    assert_eq!(response.status().as_u16(), 404);
+}

@@ -1,4 +1,8 @@
 //! Pages for the person who owes money.
 pub mod account;
 pub mod link;
+pub mod plan_choose;
+pub mod plan_forms;
+pub mod plan_manage;
+pub mod plan_views;
 pub mod sign_in;

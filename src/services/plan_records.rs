@@ -1,0 +1,488 @@
+//! Reading and writing plans and their installments, shared by the debtor's, the staff's and
+//! the scheduler's use cases. Every read is scoped to a debtor or a creditor.
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    Set,
+};
+
+use super::statements::Scope;
+use crate::domain::schedule::{Frequency, Installment, Schedule};
+use crate::domain::{Currency, Money, MoneyError};
+use crate::entities::{installment, plan};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PlanStatus {
+    /// Outside policy: waiting for the creditor.
+    Proposed,
+    /// The creditor offered different terms; waiting for the person.
+    Countered,
+    Active,
+    Completed,
+    Broken,
+    Cancelled,
+    Declined,
+    /// A pay-later date that has passed.
+    Ended,
+}
+
+impl PlanStatus {
+    pub const ALL: [PlanStatus; 8] = [
+        Self::Proposed,
+        Self::Countered,
+        Self::Active,
+        Self::Completed,
+        Self::Broken,
+        Self::Cancelled,
+        Self::Declined,
+        Self::Ended,
+    ];
+
+    /// Statuses that block a second plan on the same account (see the partial unique index).
+    pub const OPEN: [PlanStatus; 3] = [Self::Proposed, Self::Countered, Self::Active];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Proposed => "proposed",
+            Self::Countered => "countered",
+            Self::Active => "active",
+            Self::Completed => "completed",
+            Self::Broken => "broken",
+            Self::Cancelled => "cancelled",
+            Self::Declined => "declined",
+            Self::Ended => "ended",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == value)
+    }
+
+    /// How the status reads to the person who owes the money.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Proposed => "Waiting for a reply",
+            Self::Countered => "New terms offered to you",
+            Self::Active => "In place",
+            Self::Completed => "Paid in full",
+            Self::Broken => "Stopped because payments were missed",
+            Self::Cancelled => "Cancelled",
+            Self::Declined => "Not agreed",
+            Self::Ended => "Pay-later date has passed",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PlanKind {
+    Installments,
+    Deferral,
+}
+
+impl PlanKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Installments => "installments",
+            Self::Deferral => "deferral",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct InstallmentView {
+    pub seq: u32,
+    pub due_on: NaiveDate,
+    pub amount: Money,
+    pub paid: Money,
+    pub missed: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct PlanView {
+    pub id: i32,
+    pub account_id: i32,
+    pub creditor_id: i32,
+    pub debtor_id: i32,
+    pub kind: PlanKind,
+    pub status: PlanStatus,
+    pub frequency: Option<Frequency>,
+    pub anchor_date: Option<NaiveDate>,
+    pub total: Money,
+    pub defer_until: Option<NaiveDate>,
+    pub defer_reason: Option<String>,
+    pub debtor_note: Option<String>,
+    pub decision_reason: Option<String>,
+    pub decided_by: Option<i32>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub consent_text: Option<String>,
+    pub consent_at: Option<DateTime<Utc>>,
+    pub grace_days: u32,
+    pub missed_to_break: u32,
+    pub date_moved: bool,
+    pub installment_skipped: bool,
+    pub created_at: DateTime<Utc>,
+    pub installments: Vec<InstallmentView>,
+}
+
+impl PlanView {
+    /// The schedule as the domain sees it, for moving or skipping a payment.
+    pub fn schedule(&self) -> Option<Schedule> {
+        let installments = self
+            .installments
+            .iter()
+            .map(|i| Installment {
+                seq: i.seq,
+                due_on: i.due_on,
+                amount: i.amount,
+            })
+            .collect();
+        Schedule::restore(self.frequency?, self.anchor_date?, installments).ok()
+    }
+
+    pub fn paid(&self) -> Money {
+        Money::sum(
+            self.total.currency(),
+            self.installments.iter().map(|i| i.paid),
+        )
+        .unwrap_or(Money::zero(self.total.currency()))
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RecordError {
+    #[error("database error")]
+    Database(#[from] DbErr),
+    #[error("stored plan is not valid: {0}")]
+    Corrupt(&'static str),
+    #[error("stored amount is not valid")]
+    Money(#[from] MoneyError),
+}
+
+fn to_view(row: plan::Model, rows: Vec<installment::Model>) -> Result<PlanView, RecordError> {
+    let currency = Currency::parse(&row.currency)?;
+    let money = |minor| Money::from_minor(minor, currency);
+    let installments = rows
+        .into_iter()
+        .map(|i| InstallmentView {
+            seq: u32::try_from(i.seq).unwrap_or(0),
+            due_on: i.due_on,
+            amount: money(i.amount_minor),
+            paid: money(i.paid_minor),
+            missed: i.missed,
+        })
+        .collect();
+    Ok(PlanView {
+        id: row.id,
+        account_id: row.account_id,
+        creditor_id: row.creditor_id,
+        debtor_id: row.debtor_id,
+        kind: if row.kind == "deferral" {
+            PlanKind::Deferral
+        } else {
+            PlanKind::Installments
+        },
+        status: PlanStatus::parse(&row.status).ok_or(RecordError::Corrupt("status"))?,
+        frequency: row.frequency.as_deref().and_then(Frequency::parse),
+        anchor_date: row.anchor_date,
+        total: money(row.total_minor),
+        defer_until: row.defer_until,
+        defer_reason: row.defer_reason,
+        debtor_note: row.debtor_note,
+        decision_reason: row.decision_reason,
+        decided_by: row.decided_by,
+        decided_at: row.decided_at,
+        consent_text: row.consent_text,
+        consent_at: row.consent_at,
+        grace_days: u32::try_from(row.grace_days).unwrap_or(0),
+        missed_to_break: u32::try_from(row.missed_to_break).unwrap_or(0),
+        date_moved: row.date_moved,
+        installment_skipped: row.installment_skipped,
+        created_at: row.created_at,
+        installments,
+    })
+}
+
+async fn installments_of<C: ConnectionTrait>(
+    conn: &C,
+    plan_id: i32,
+) -> Result<Vec<installment::Model>, DbErr> {
+    installment::Entity::find()
+        .filter(installment::Column::PlanId.eq(plan_id))
+        .order_by_asc(installment::Column::Seq)
+        .all(conn)
+        .await
+}
+
+fn scoped(query: sea_orm::Select<plan::Entity>, scope: Scope) -> sea_orm::Select<plan::Entity> {
+    match scope {
+        Scope::Debtor(id) => query.filter(plan::Column::DebtorId.eq(id)),
+        Scope::Creditor(id) => query.filter(plan::Column::CreditorId.eq(id)),
+    }
+}
+
+pub async fn load<C: ConnectionTrait>(
+    conn: &C,
+    plan_id: i32,
+    scope: Scope,
+) -> Result<Option<PlanView>, RecordError> {
+    let Some(row) = scoped(plan::Entity::find_by_id(plan_id), scope)
+        .one(conn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let rows = installments_of(conn, row.id).await?;
+    to_view(row, rows).map(Some)
+}
+
+/// Several plans with their installments in two queries, in the order of `plan_ids`.
+pub async fn load_many<C: ConnectionTrait>(
+    conn: &C,
+    plan_ids: &[i32],
+    scope: Scope,
+) -> Result<Vec<PlanView>, RecordError> {
+    if plan_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = scoped(plan::Entity::find(), scope)
+        .filter(plan::Column::Id.is_in(plan_ids.to_vec()))
+        .all(conn)
+        .await?;
+    let mut installments: std::collections::HashMap<i32, Vec<installment::Model>> =
+        std::collections::HashMap::new();
+    for item in installment::Entity::find()
+        .filter(installment::Column::PlanId.is_in(plan_ids.to_vec()))
+        .order_by_asc(installment::Column::Seq)
+        .all(conn)
+        .await?
+    {
+        installments.entry(item.plan_id).or_default().push(item);
+    }
+    let mut by_id: std::collections::HashMap<i32, plan::Model> =
+        rows.into_iter().map(|r| (r.id, r)).collect();
+    plan_ids
+        .iter()
+        .filter_map(|id| by_id.remove(id))
+        .map(|row| {
+            let items = installments.remove(&row.id).unwrap_or_default();
+            to_view(row, items)
+        })
+        .collect()
+}
+
+/// The newest plan on an account (open or not), as the person last saw it.
+pub async fn latest_for_account<C: ConnectionTrait>(
+    conn: &C,
+    account_id: i32,
+    scope: Scope,
+) -> Result<Option<PlanView>, RecordError> {
+    let query = plan::Entity::find()
+        .filter(plan::Column::AccountId.eq(account_id))
+        .order_by_desc(plan::Column::Id);
+    let Some(row) = scoped(query, scope).one(conn).await? else {
+        return Ok(None);
+    };
+    let rows = installments_of(conn, row.id).await?;
+    to_view(row, rows).map(Some)
+}
+
+/// What a new plan row holds; the schedule's installments are written alongside.
+pub struct NewPlan<'a> {
+    pub account_id: i32,
+    pub creditor_id: i32,
+    pub debtor_id: i32,
+    pub kind: PlanKind,
+    pub status: PlanStatus,
+    pub total: Money,
+    pub schedule: Option<&'a Schedule>,
+    pub defer_until: Option<NaiveDate>,
+    pub defer_reason: Option<String>,
+    pub debtor_note: Option<String>,
+    pub consent: Option<ConsentRecord>,
+    /// The missed-payment rules at the time of agreement; later policy changes leave them.
+    pub grace_days: u32,
+    pub missed_to_break: u32,
+}
+
+/// The exact words agreed to, when, and in which session (a hash: no session key stored).
+#[derive(Clone, Debug)]
+pub struct ConsentRecord {
+    pub text: String,
+    pub session: String,
+}
+
+pub async fn insert<C: ConnectionTrait>(
+    conn: &C,
+    new: NewPlan<'_>,
+    now: DateTime<Utc>,
+) -> Result<i32, RecordError> {
+    let row = plan::ActiveModel {
+        account_id: Set(new.account_id),
+        creditor_id: Set(new.creditor_id),
+        debtor_id: Set(new.debtor_id),
+        kind: Set(new.kind.as_str().to_string()),
+        status: Set(new.status.as_str().to_string()),
+        frequency: Set(new.schedule.map(|s| s.frequency().as_str().to_string())),
+        anchor_date: Set(new.schedule.map(|s| s.anchor_date())),
+        total_minor: Set(new.total.to_minor()?),
+        currency: Set(new.total.currency().code().to_string()),
+        defer_until: Set(new.defer_until),
+        defer_reason: Set(new.defer_reason),
+        debtor_note: Set(new.debtor_note),
+        consent_at: Set(new.consent.as_ref().map(|_| now)),
+        consent_session: Set(new.consent.as_ref().map(|c| c.session.clone())),
+        consent_text: Set(new.consent.map(|c| c.text)),
+        grace_days: Set(i32::try_from(new.grace_days).unwrap_or(i32::MAX)),
+        missed_to_break: Set(i32::try_from(new.missed_to_break).unwrap_or(i32::MAX)),
+        date_moved: Set(false),
+        installment_skipped: Set(false),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    if let Some(schedule) = new.schedule {
+        write_installments(conn, row.id, schedule).await?;
+    }
+    Ok(row.id)
+}
+
+/// Replaces the installments of a plan that has no payments yet, or moves/skips within one.
+pub async fn write_installments<C: ConnectionTrait>(
+    conn: &C,
+    plan_id: i32,
+    schedule: &Schedule,
+) -> Result<(), RecordError> {
+    let paid: Vec<(i32, i64)> = installments_of(conn, plan_id)
+        .await?
+        .into_iter()
+        .map(|i| (i.seq, i.paid_minor))
+        .collect();
+    installment::Entity::delete_many()
+        .filter(installment::Column::PlanId.eq(plan_id))
+        .exec(conn)
+        .await?;
+    for item in schedule.installments() {
+        let seq = i32::try_from(item.seq).unwrap_or(i32::MAX);
+        let already_paid = paid.iter().find(|(s, _)| *s == seq).map_or(0, |(_, p)| *p);
+        installment::ActiveModel {
+            plan_id: Set(plan_id),
+            seq: Set(seq),
+            due_on: Set(item.due_on),
+            amount_minor: Set(item.amount.to_minor()?),
+            paid_minor: Set(already_paid),
+            missed: Set(false),
+            ..Default::default()
+        }
+        .insert(conn)
+        .await?;
+    }
+    Ok(())
+}
+
+pub async fn set_status<C: ConnectionTrait>(
+    conn: &C,
+    plan_id: i32,
+    from: &[PlanStatus],
+    to: PlanStatus,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let from: Vec<&str> = from.iter().map(|s| s.as_str()).collect();
+    let result = plan::Entity::update_many()
+        .col_expr(plan::Column::Status, Expr::value(to.as_str()))
+        .col_expr(plan::Column::UpdatedAt, Expr::value(now))
+        .filter(plan::Column::Id.eq(plan_id))
+        .filter(plan::Column::Status.is_in(from))
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+pub async fn record_consent<C: ConnectionTrait>(
+    conn: &C,
+    plan_id: i32,
+    consent: ConsentRecord,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    plan::Entity::update_many()
+        .col_expr(plan::Column::ConsentText, Expr::value(Some(consent.text)))
+        .col_expr(
+            plan::Column::ConsentSession,
+            Expr::value(Some(consent.session)),
+        )
+        .col_expr(plan::Column::ConsentAt, Expr::value(Some(now)))
+        .filter(plan::Column::Id.eq(plan_id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Remembers that the one allowed date move (or skip) has been used.
+pub async fn mark_changed<C: ConnectionTrait>(
+    conn: &C,
+    plan_id: i32,
+    moved: bool,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let column = if moved {
+        plan::Column::DateMoved
+    } else {
+        plan::Column::InstallmentSkipped
+    };
+    plan::Entity::update_many()
+        .col_expr(column, Expr::value(true))
+        .col_expr(plan::Column::UpdatedAt, Expr::value(now))
+        .filter(plan::Column::Id.eq(plan_id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// New terms for a counter-offer: frequency, first date and total follow the schedule.
+pub async fn set_terms<C: ConnectionTrait>(
+    conn: &C,
+    plan_id: i32,
+    schedule: &Schedule,
+    now: DateTime<Utc>,
+) -> Result<(), RecordError> {
+    plan::Entity::update_many()
+        .col_expr(
+            plan::Column::Frequency,
+            Expr::value(Some(schedule.frequency().as_str())),
+        )
+        .col_expr(
+            plan::Column::AnchorDate,
+            Expr::value(Some(schedule.anchor_date())),
+        )
+        .col_expr(
+            plan::Column::TotalMinor,
+            Expr::value(schedule.total().to_minor()?),
+        )
+        .col_expr(plan::Column::UpdatedAt, Expr::value(now))
+        .filter(plan::Column::Id.eq(plan_id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn record_decision<C: ConnectionTrait>(
+    conn: &C,
+    plan_id: i32,
+    staff_id: i32,
+    reason: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    plan::Entity::update_many()
+        .col_expr(plan::Column::DecidedBy, Expr::value(Some(staff_id)))
+        .col_expr(plan::Column::DecidedAt, Expr::value(Some(now)))
+        .col_expr(
+            plan::Column::DecisionReason,
+            Expr::value(reason.map(str::to_string)),
+        )
+        .filter(plan::Column::Id.eq(plan_id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,112 @@
+//! What the plan pages show, already in words and figures.
+use crate::domain::schedule::Schedule;
+use crate::services::plan_records::{PlanKind, PlanStatus, PlanView};
+use crate::services::plan_wording::full_date;
+
+pub struct ScheduleLine {
+    pub seq: u32,
+    pub date: String,
+    pub amount: String,
+    pub paid: String,
+    pub state: &'static str,
+}
+
+/// "Every month" for a radio label, from "every month" used mid-sentence.
+pub fn sentence_case(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// The key facts of a schedule for "check your answers" and the plan page.
+pub struct ScheduleSummary {
+    pub how_often: String,
+    pub count: u32,
+    pub regular: String,
+    pub last: Option<String>,
+    pub first_date: String,
+    pub last_date: String,
+    pub total: String,
+    pub lines: Vec<ScheduleLine>,
+}
+
+impl ScheduleSummary {
+    pub fn of(schedule: &Schedule) -> Self {
+        let regular = schedule.regular_amount();
+        let last = schedule.final_amount();
+        Self {
+            how_often: sentence_case(schedule.frequency().label()),
+            count: schedule.count(),
+            regular: regular.to_string(),
+            last: (last != regular).then(|| last.to_string()),
+            first_date: full_date(schedule.first_due()),
+            last_date: full_date(schedule.last_due()),
+            total: schedule.total().to_string(),
+            lines: schedule
+                .installments()
+                .iter()
+                .map(|i| ScheduleLine {
+                    seq: i.seq,
+                    date: full_date(i.due_on),
+                    amount: i.amount.to_string(),
+                    paid: String::new(),
+                    state: "To pay",
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A stored plan as the person sees it.
+pub struct PlanPageView {
+    pub status: PlanStatus,
+    pub status_label: &'static str,
+    pub is_deferral: bool,
+    pub defer_until: Option<String>,
+    pub total: String,
+    pub paid: String,
+    pub summary: Option<ScheduleSummary>,
+    pub consent_text: Option<String>,
+    pub consent_at: Option<String>,
+    pub decision_reason: Option<String>,
+    pub note: Option<String>,
+}
+
+impl PlanPageView {
+    pub fn of(plan: &PlanView) -> Self {
+        let mut summary = plan.schedule().as_ref().map(ScheduleSummary::of);
+        if let Some(summary) = summary.as_mut() {
+            for (line, stored) in summary.lines.iter_mut().zip(&plan.installments) {
+                line.paid = stored.paid.to_string();
+                line.state = if stored.paid.amount() >= stored.amount.amount() {
+                    "Paid"
+                } else if stored.missed {
+                    "Missed"
+                } else {
+                    "To pay"
+                };
+            }
+        }
+        Self {
+            status: plan.status,
+            status_label: plan.status.label(),
+            is_deferral: plan.kind == PlanKind::Deferral,
+            defer_until: plan.defer_until.map(full_date),
+            total: plan.total.to_string(),
+            paid: plan.paid().to_string(),
+            summary,
+            consent_text: plan.consent_text.clone(),
+            consent_at: plan
+                .consent_at
+                .map(|t| t.format("%-d %B %Y at %H:%M UTC").to_string()),
+            decision_reason: plan.decision_reason.clone(),
+            note: plan.debtor_note.clone(),
+        }
+    }
+
+    pub fn is(&self, status: &str) -> bool {
+        self.status.as_str() == status
+    }
+}

@@ -3,7 +3,9 @@
 //! cancelling. Every figure is recomputed here from the stored balance and policy; nothing
 //! the browser sends is trusted beyond the person's choices.
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, SqlErr};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, SqlErr,
+};
 
 use super::audit::{self, Actor, AuditEvent};
 use super::plan_records::{
@@ -177,13 +179,7 @@ pub async fn agree_installments(
     choice: &InstallmentChoice,
     now: DateTime<Utc>,
 ) -> Result<i32, PlanError> {
-    let txn = begin_write(db).await?;
-    let account = account_for_plan(&txn, who.debtor_id, who.account_id)
-        .await?
-        .ok_or(PlanError::NotFound)?;
-    if account.open_plan().is_some() {
-        return Err(PlanError::AlreadyHasPlan);
-    }
+    let (txn, account) = begin_without_plan(db, who.debtor_id, who.account_id).await?;
     let shown = preview(&account, choice, now.date_naive())?;
     if shown.consent_fingerprint() != who.shown_fingerprint {
         return Err(PlanError::TermsChanged);
@@ -229,13 +225,7 @@ pub async fn propose(
     session_marker: &str,
     now: DateTime<Utc>,
 ) -> Result<i32, PlanError> {
-    let txn = begin_write(db).await?;
-    let account = account_for_plan(&txn, debtor_id, account_id)
-        .await?
-        .ok_or(PlanError::NotFound)?;
-    if account.open_plan().is_some() {
-        return Err(PlanError::AlreadyHasPlan);
-    }
+    let (txn, account) = begin_without_plan(db, debtor_id, account_id).await?;
     let shown = preview(&account, choice, now.date_naive())?;
     let new = NewPlan {
         account_id,
@@ -300,13 +290,7 @@ pub async fn defer(
     choice: &DeferralChoice,
     now: DateTime<Utc>,
 ) -> Result<i32, PlanError> {
-    let txn = begin_write(db).await?;
-    let account = account_for_plan(&txn, who.debtor_id, who.account_id)
-        .await?
-        .ok_or(PlanError::NotFound)?;
-    if account.open_plan().is_some() {
-        return Err(PlanError::AlreadyHasPlan);
-    }
+    let (txn, account) = begin_without_plan(db, who.debtor_id, who.account_id).await?;
     let (breaches, text) = preview_deferral(&account, choice, now.date_naive())?;
     if sha256_hex(&text) != who.shown_fingerprint {
         return Err(PlanError::TermsChanged);
@@ -347,10 +331,7 @@ pub async fn accept_counter_offer(
     who: Agreement<'_>,
     now: DateTime<Utc>,
 ) -> Result<i32, PlanError> {
-    let txn = begin_write(db).await?;
-    let account = account_for_plan(&txn, who.debtor_id, who.account_id)
-        .await?
-        .ok_or(PlanError::NotFound)?;
+    let (txn, account) = begin_for_account(db, who.debtor_id, who.account_id).await?;
     let plan = account
         .open_plan()
         .filter(|p| p.status == PlanStatus::Countered)
@@ -397,10 +378,7 @@ pub async fn cancel(
     account_id: i32,
     now: DateTime<Utc>,
 ) -> Result<(), PlanError> {
-    let txn = begin_write(db).await?;
-    let account = account_for_plan(&txn, debtor_id, account_id)
-        .await?
-        .ok_or(PlanError::NotFound)?;
+    let (txn, account) = begin_for_account(db, debtor_id, account_id).await?;
     let plan = account
         .open_plan()
         .ok_or(PlanError::NotAllowed("There is no plan to cancel"))?;
@@ -425,10 +403,7 @@ pub async fn change_payment(
     change: PaymentChange,
     now: DateTime<Utc>,
 ) -> Result<(), PlanError> {
-    let txn = begin_write(db).await?;
-    let account = account_for_plan(&txn, debtor_id, account_id)
-        .await?
-        .ok_or(PlanError::NotFound)?;
+    let (txn, account) = begin_for_account(db, debtor_id, account_id).await?;
     let plan = account
         .open_plan()
         .filter(|p| p.status == PlanStatus::Active && p.kind == PlanKind::Installments)
@@ -478,6 +453,33 @@ pub async fn change_payment(
     queue_email(&txn, debtor_id, content, now).await?;
     txn.commit().await?;
     Ok(())
+}
+
+/// Opens a write transaction and reads the person's account inside it, so every figure the
+/// change relies on is the one it commits with.
+async fn begin_for_account(
+    db: &DatabaseConnection,
+    debtor_id: i32,
+    account_id: i32,
+) -> Result<(DatabaseTransaction, AccountForPlan), PlanError> {
+    let txn = begin_write(db).await?;
+    let account = account_for_plan(&txn, debtor_id, account_id)
+        .await?
+        .ok_or(PlanError::NotFound)?;
+    Ok((txn, account))
+}
+
+/// As `begin_for_account`, for setting up a new plan: refused when one is already open.
+async fn begin_without_plan(
+    db: &DatabaseConnection,
+    debtor_id: i32,
+    account_id: i32,
+) -> Result<(DatabaseTransaction, AccountForPlan), PlanError> {
+    let (txn, account) = begin_for_account(db, debtor_id, account_id).await?;
+    if account.open_plan().is_some() {
+        return Err(PlanError::AlreadyHasPlan);
+    }
+    Ok((txn, account))
 }
 
 /// Inserts a plan; a unique-index violation means another request set one up first.

@@ -4,6 +4,7 @@ mod helpers;
 mod smtp;
 
 mod balance;
+mod cli;
 mod debtor_sign_in;
 mod outbox;
 mod plans;

@@ -499,3 +499,114 @@ async fn the_scheduler_marks_missed_payments_breaks_and_restores_plans_with_a_fi
         .unwrap();
     assert_eq!(plans_for(&app, id).await[0].status, "completed");
 }
+
+#[tokio::test]
+async fn the_person_sees_a_counter_offer_and_agrees_to_it() {
+    use goodterms::domain::schedule::{Frequency, PlanSize};
+    use goodterms::services::plan_review::{self, Decision};
+    use goodterms::services::plans::InstallmentChoice;
+    let app = spawn_demo_app().await;
+    app.sign_in_alex().await;
+    let id = account_id(&app, "NW-1001").await;
+    let (_, mut fields) = check(&app, id, monthly_plan("18", in_days(5))).await;
+    fields.push(("note".to_string(), "Smaller payments please".to_string()));
+    post(
+        &app,
+        &format!("/account/{id}/plan/installments/propose"),
+        &fields,
+    )
+    .await;
+    let proposal = plans_for(&app, id).await[0].clone();
+
+    let offer = InstallmentChoice {
+        frequency: Frequency::Monthly,
+        size: PlanSize::NumberOfPayments(12),
+        first_due: in_days(10),
+    };
+    plan_review::decide(
+        &app.db,
+        1,
+        proposal.creditor_id,
+        proposal.id,
+        Decision::Counter(offer),
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    let page = app.get_html(&format!("/account/{id}/plan")).await;
+    assert!(page.contains("New terms offered to you"));
+    assert!(page.contains("Agree to this plan"));
+    assert!(page.contains("£88.75"), "12 monthly payments of £88.75");
+
+    let terms = hidden(&page, "terms");
+    let response = app
+        .post_form(&format!("/account/{id}/plan/accept"), &[("terms", &terms)])
+        .await;
+    assert_redirect(&response, &format!("/account/{id}/plan?done=1"));
+    let accepted = plans_for(&app, id).await[0].clone();
+    assert_eq!(accepted.status, "active");
+    assert!(
+        accepted
+            .consent_text
+            .unwrap()
+            .contains("12 payments of £88.75")
+    );
+    let updates = outbox_message::Entity::find()
+        .filter(outbox_message::Column::Subject.eq("An update about your account"))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(updates, 2, "proposal received, then the counter-offer");
+}
+
+#[tokio::test]
+async fn later_policy_changes_never_alter_an_agreed_plan() {
+    use goodterms::domain::policy::PlanPolicy;
+    use goodterms::domain::{Currency, Money};
+    use goodterms::services::plan_policies;
+    let app = spawn_demo_app().await;
+    app.sign_in_alex().await;
+    let id = account_id(&app, "NW-1001").await;
+    let first = in_days(1);
+    let (_, agree) = check(&app, id, monthly_plan("6", first)).await;
+    post(
+        &app,
+        &format!("/account/{id}/plan/installments/agree"),
+        &agree,
+    )
+    .await;
+    let agreed = plans_for(&app, id).await[0].clone();
+
+    // The creditor becomes strict: no grace days, one missed payment breaks a plan.
+    let strict = PlanPolicy {
+        grace_days: 0,
+        missed_to_break: 1,
+        max_installments: 3,
+        ..PlanPolicy::default_for(Currency::GBP)
+    };
+    plan_policies::save(&app.db, agreed.creditor_id, &strict, Utc::now())
+        .await
+        .unwrap();
+    let two_days_late = (first + Duration::days(2))
+        .and_hms_opt(12, 0, 0)
+        .unwrap()
+        .and_utc();
+    plan_lifecycle::run(&app.db, two_days_late).await.unwrap();
+
+    let after = plans_for(&app, id).await[0].clone();
+    assert_eq!(
+        after.status, "active",
+        "the agreed 7 grace days still apply"
+    );
+    assert_eq!((after.grace_days, after.missed_to_break), (7, 2));
+    let rows = installment::Entity::find()
+        .filter(installment::Column::PlanId.eq(agreed.id))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(rows, 6, "the agreed schedule is unchanged");
+    assert_eq!(
+        Money::from_minor(agreed.total_minor, Currency::GBP).to_string(),
+        "£1,065.00"
+    );
+}

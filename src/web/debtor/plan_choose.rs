@@ -35,6 +35,19 @@ pub(super) async fn load_account(
         .ok_or(AppError::NotFound)
 }
 
+/// For pages that start a new plan: someone who already has one is shown it instead.
+async fn load_account_without_plan(
+    db: &DatabaseConnection,
+    who: &SignedInDebtor,
+    id: &str,
+) -> Result<Result<AccountForPlan, HttpResponse>, AppError> {
+    let account = load_account(db, who, id).await?;
+    Ok(match account.open_plan() {
+        Some(_) => Err(pages::see_other(&plan_page(&account))),
+        None => Ok(account),
+    })
+}
+
 pub(super) fn plan_page(account: &AccountForPlan) -> String {
     format!("/account/{}/plan", account.account_id)
 }
@@ -143,10 +156,10 @@ pub async fn installments_form(
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
-    let account = load_account(&db, &who, &path).await?;
-    if account.open_plan().is_some() {
-        return Ok(pages::see_other(&plan_page(&account)));
-    }
+    let account = match load_account_without_plan(&db, &who, &path).await? {
+        Ok(account) => account,
+        Err(redirect) => return Ok(redirect),
+    };
     let form = InstallmentForm {
         frequency: "monthly".into(),
         size_by: "payments".into(),
@@ -397,10 +410,10 @@ pub async fn propose_form(
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
-    let account = load_account(&db, &who, &path).await?;
-    if account.open_plan().is_some() {
-        return Ok(pages::see_other(&plan_page(&account)));
-    }
+    let account = match load_account_without_plan(&db, &who, &path).await? {
+        Ok(account) => account,
+        Err(redirect) => return Ok(redirect),
+    };
     let form = InstallmentForm {
         frequency: "monthly".into(),
         ..Default::default()
@@ -517,10 +530,10 @@ pub async fn later_form(
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
-    let account = load_account(&db, &who, &path).await?;
-    if account.open_plan().is_some() {
-        return Ok(pages::see_other(&plan_page(&account)));
-    }
+    let account = match load_account_without_plan(&db, &who, &path).await? {
+        Ok(account) => account,
+        Err(redirect) => return Ok(redirect),
+    };
     Ok(pages::ok(&later_page(
         &csrf.0,
         &account,

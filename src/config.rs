@@ -35,6 +35,11 @@ pub struct Settings {
     /// Absolute links in email are built from this, never from the Host header.
     pub base_url: String,
     pub session_key: SecretString,
+    /// Stripe, when configured; otherwise the offline test provider takes payments.
+    pub stripe_secret_key: Option<SecretString>,
+    pub stripe_webhook_secret: Option<SecretString>,
+    /// Tests point this at a fake Stripe server on loopback.
+    pub stripe_api_base: Option<String>,
     /// Run the outbox worker and other scheduled work inside `serve`.
     pub run_jobs: bool,
 }
@@ -71,6 +76,9 @@ impl Settings {
             ),
             base_url: base_url.trim_end_matches('/').to_string(),
             session_key: session_key()?,
+            stripe_secret_key: optional_env("STRIPE_SECRET_KEY").map(Into::into),
+            stripe_webhook_secret: optional_env("STRIPE_WEBHOOK_SECRET").map(Into::into),
+            stripe_api_base: stripe_api_base()?,
             run_jobs: true,
         })
     }
@@ -83,6 +91,14 @@ impl Settings {
     pub fn secure_cookies(&self) -> bool {
         self.base_url.starts_with("https://")
     }
+}
+
+fn stripe_api_base() -> Result<Option<String>, SettingError> {
+    let base = optional_env("STRIPE_API_BASE");
+    if let Some(url) = &base {
+        check_scheme("STRIPE_API_BASE", url, &["http://", "https://"])?;
+    }
+    Ok(base)
 }
 
 fn optional_env(name: &str) -> Option<String> {

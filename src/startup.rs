@@ -18,6 +18,9 @@ use tracing_actix_web::TracingLogger;
 use crate::config::Settings;
 use crate::crypto::KeyedHasher;
 use crate::email::mailer::Mailer;
+use crate::payments::PaymentProvider;
+use crate::payments::offline::OfflineProvider;
+use crate::payments::stripe::StripeProvider;
 use crate::telemetry::RedactedRootSpan;
 use crate::web::csrf::CsrfSettings;
 use crate::web::flood::PostLimiter;
@@ -35,6 +38,7 @@ pub struct Application {
     pub db: DatabaseConnection,
     pub mailer: Mailer,
     pub hasher: KeyedHasher,
+    pub provider: PaymentProvider,
 }
 
 impl Application {
@@ -57,19 +61,32 @@ impl Application {
             None => Mailer::files(&settings.mail_dir).context("mail folder")?,
         };
         let sessions = session_store(&settings, &db).await?;
+        let provider = payment_provider(&settings);
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("could not listen on {}", settings.bind))?;
         let port = listener.local_addr()?.port();
         if settings.run_jobs {
-            jobs::spawn(db.clone(), mailer.clone(), settings.mail_from.clone());
+            jobs::spawn(
+                db.clone(),
+                mailer.clone(),
+                settings.mail_from.clone(),
+                provider.clone(),
+            );
         }
-        let server = run(listener, &settings, db.clone(), hasher.clone(), sessions)?;
+        let shared = Shared {
+            db: db.clone(),
+            hasher: hasher.clone(),
+            provider: provider.clone(),
+            sessions,
+        };
+        let server = run(listener, &settings, shared)?;
         Ok(Self {
             port,
             server,
             db,
             mailer,
             hasher,
+            provider,
         })
     }
 
@@ -100,24 +117,41 @@ async fn session_store(
     })
 }
 
-fn run(
-    listener: TcpListener,
-    settings: &Settings,
+/// Stripe when a secret key is configured; otherwise the offline test provider, so a fresh
+/// `cargo run` shows the whole payment journey without moving money.
+fn payment_provider(settings: &Settings) -> PaymentProvider {
+    match &settings.stripe_secret_key {
+        Some(key) => PaymentProvider::Stripe(StripeProvider::new(
+            key.expose_secret(),
+            settings.stripe_api_base.as_deref(),
+        )),
+        None => PaymentProvider::Offline(OfflineProvider),
+    }
+}
+
+/// What every worker shares.
+struct Shared {
     db: DatabaseConnection,
     hasher: KeyedHasher,
+    provider: PaymentProvider,
     sessions: AppSessionStore,
-) -> anyhow::Result<Server> {
+}
+
+fn run(listener: TcpListener, settings: &Settings, shared: Shared) -> anyhow::Result<Server> {
     let cookie_key = Key::derive_from(settings.session_key.expose_secret().as_bytes());
     let secure = settings.secure_cookies();
     let settings = web::Data::new(settings.clone());
-    let db = web::Data::new(db);
-    let hasher = web::Data::new(hasher);
+    let db = web::Data::new(shared.db);
+    let hasher = web::Data::new(shared.hasher);
+    let provider = web::Data::new(shared.provider);
+    let sessions = shared.sessions;
     let csrf_settings = web::Data::new(CsrfSettings { secure });
     let post_limiter = web::Data::new(PostLimiter::new(POSTS_PER_MINUTE_PER_ADDRESS));
     let server = HttpServer::new(move || {
         App::new()
             .app_data(db.clone())
             .app_data(hasher.clone())
+            .app_data(provider.clone())
             .app_data(settings.clone())
             .app_data(csrf_settings.clone())
             .app_data(post_limiter.clone())

@@ -10,6 +10,8 @@ mod m20261123_000006_outbox;
 mod m20261123_000007_audit_log;
 mod m20261123_000008_plan_policies;
 mod m20261123_000009_plans;
+mod m20261123_000010_payments;
+mod m20261123_000011_discounts;
 
 pub struct Migrator;
 
@@ -26,6 +28,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000007_audit_log::Migration),
             Box::new(m20261123_000008_plan_policies::Migration),
             Box::new(m20261123_000009_plans::Migration),
+            Box::new(m20261123_000010_payments::Migration),
+            Box::new(m20261123_000011_discounts::Migration),
         ]
     }
 }

@@ -244,10 +244,30 @@ pub fn allocate(
     installments: &[InstallmentProgress],
     payment: Money,
 ) -> Result<Allocation, LifecycleError> {
-    let plan = Plan::read(installments)?;
+    allocate_in_order(installments, payment, false)
+}
+
+/// Like [`allocate`], but from the last installment backwards: an extra payment shortens the
+/// plan from the end, so the next due dates and amounts stay as agreed.
+pub fn allocate_from_end(
+    installments: &[InstallmentProgress],
+    payment: Money,
+) -> Result<Allocation, LifecycleError> {
+    allocate_in_order(installments, payment, true)
+}
+
+fn allocate_in_order(
+    installments: &[InstallmentProgress],
+    payment: Money,
+    from_end: bool,
+) -> Result<Allocation, LifecycleError> {
+    let mut plan = Plan::read(installments)?;
     ensure_currency(&payment, plan.currency)?;
     if payment.is_negative() {
         return Err(LifecycleError::NegativePayment);
+    }
+    if from_end {
+        plan.installments.reverse();
     }
     let mut remaining = payment.to_minor().map_err(|_| LifecycleError::TooLarge)?;
     let mut applied = Vec::new();

@@ -4,6 +4,7 @@
 //! property tests.
 
 pub mod balance;
+pub mod discount;
 pub mod inputs;
 pub mod lifecycle;
 pub mod money;

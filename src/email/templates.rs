@@ -194,3 +194,68 @@ pub fn plan_update(
 pub fn proposal_received(creditor: &str) -> Result<EmailContent, askama::Error> {
     plan_update(creditor, DecisionNotice::Received)
 }
+
+#[derive(Template)]
+#[template(path = "emails/payment_receipt.txt")]
+struct ReceiptText<'a> {
+    creditor: &'a str,
+    amount: String,
+    discount: Option<String>,
+    date: String,
+    paid_for: &'a [String],
+    left: String,
+    settled: bool,
+}
+
+#[derive(Template)]
+#[template(path = "emails/payment_receipt.html")]
+struct ReceiptHtml<'a> {
+    creditor: &'a str,
+    amount: String,
+    discount: Option<String>,
+    date: String,
+    paid_for: &'a [String],
+    left: String,
+    settled: bool,
+}
+
+pub fn payment_receipt(
+    creditor: &str,
+    amount: Money,
+    discount: Option<Money>,
+    date: NaiveDate,
+    paid_for: &[String],
+    left: Money,
+) -> Result<EmailContent, askama::Error> {
+    let (amount, discount, date) = (
+        amount.to_string(),
+        discount.map(|d| d.to_string()),
+        full_date(date),
+    );
+    let settled = !left.is_positive();
+    let left = left.to_string();
+    Ok(EmailContent {
+        template: "payment_receipt",
+        subject: "Your receipt".to_string(),
+        text: ReceiptText {
+            creditor,
+            amount: amount.clone(),
+            discount: discount.clone(),
+            date: date.clone(),
+            paid_for,
+            left: left.clone(),
+            settled,
+        }
+        .render()?,
+        html: ReceiptHtml {
+            creditor,
+            amount,
+            discount,
+            date,
+            paid_for,
+            left,
+            settled,
+        }
+        .render()?,
+    })
+}

@@ -8,13 +8,16 @@ use sea_orm::DatabaseConnection;
 
 use crate::email::mailer::Mailer;
 use crate::email::outbox;
-use crate::services::{plan_lifecycle, session_records, throttle};
+use crate::payments::PaymentProvider;
+use crate::services::{payments, plan_lifecycle, session_records, throttle};
 
 const OUTBOX_EVERY: Duration = Duration::from_secs(5);
 const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(600);
+/// Pending payments are checked with the provider this often (those older than 5 minutes).
+const RECONCILE_EVERY: Duration = Duration::from_secs(120);
 const OUTBOX_BATCH: u64 = 50;
 
-pub fn spawn(db: DatabaseConnection, mailer: Mailer, from: String) {
+pub fn spawn(db: DatabaseConnection, mailer: Mailer, from: String, provider: PaymentProvider) {
     let outbox_db = db.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(OUTBOX_EVERY);
@@ -24,6 +27,16 @@ pub fn spawn(db: DatabaseConnection, mailer: Mailer, from: String) {
                 outbox::deliver_due(&outbox_db, &mailer, &from, Utc::now(), OUTBOX_BATCH).await
             {
                 tracing::warn!(error = %error, "outbox pass failed");
+            }
+        }
+    });
+    let payments_db = db.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(RECONCILE_EVERY);
+        loop {
+            tick.tick().await;
+            if let Err(error) = payments::reconcile(&payments_db, &provider, Utc::now()).await {
+                tracing::warn!(error = %error, "payment reconciliation failed");
             }
         }
     });

@@ -10,6 +10,7 @@ pub mod pages;
 pub mod security;
 pub mod session_store;
 pub mod staff;
+pub mod webhooks;
 
 use actix_web::{HttpRequest, web};
 
@@ -43,6 +44,18 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(debtor::plan_choose::later_form)
         .service(debtor::plan_choose::later_check)
         .service(debtor::plan_choose::later_agree)
+        .service(debtor::pay::choose)
+        .service(debtor::pay::start)
+        .service(debtor::pay::test_checkout)
+        .service(debtor::pay::test_outcome)
+        .service(debtor::pay::history)
+        .service(debtor::pay::receipt)
+        .service(debtor::pay::result)
+        .service(
+            web::resource("/webhooks/stripe")
+                .app_data(web::PayloadConfig::new(webhooks::WEBHOOK_LIMIT_BYTES))
+                .route(web::post().to(webhooks::stripe_events)),
+        )
         .service(debtor::plan_manage::show)
         .service(debtor::plan_manage::accept_offer)
         .service(debtor::plan_manage::cancel_confirm)

@@ -84,6 +84,7 @@ pub struct TestApp {
     pub db: DatabaseConnection,
     pub mailer: Mailer,
     pub hasher: KeyedHasher,
+    pub provider: goodterms::payments::PaymentProvider,
     pub settings: Settings,
     pub jar: Arc<Jar>,
     pub client: reqwest::Client,
@@ -101,6 +102,9 @@ pub fn test_settings(database_url: String) -> Settings {
         mail_from: MAIL_FROM.to_string(),
         base_url: "http://127.0.0.1".to_string(),
         session_key: (random_token() + &random_token()).into(),
+        stripe_secret_key: None,
+        stripe_webhook_secret: None,
+        stripe_api_base: None,
         run_jobs: false,
     }
 }
@@ -128,6 +132,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         .expect("application starts");
     let port = app.port();
     let (db, mailer, hasher) = (app.db.clone(), app.mailer.clone(), app.hasher.clone());
+    let provider = app.provider.clone();
     tokio::spawn(app.run_until_stopped());
     let jar = Arc::new(Jar::default());
     TestApp {
@@ -136,6 +141,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         db,
         mailer,
         hasher,
+        provider,
         settings,
         client: client_with(jar.clone()),
         jar,

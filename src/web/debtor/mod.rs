@@ -1,6 +1,7 @@
 //! Pages for the person who owes money.
 pub mod account;
 pub mod link;
+pub mod pay;
 pub mod plan_choose;
 pub mod plan_forms;
 pub mod plan_manage;

@@ -1,0 +1,37 @@
+use sea_orm::entity::prelude::*;
+
+/// One try at collecting money. Saved before the provider is called; its idempotency key is
+/// sent with every provider request for it.
+#[sea_orm::model]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "payment_attempts")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub account_id: i32,
+    pub creditor_id: i32,
+    pub debtor_id: i32,
+    pub plan_id: Option<i32>,
+    /// full, installment, extra, autopay, offline.
+    pub purpose: String,
+    pub amount_minor: i64,
+    pub currency: String,
+    pub discount_minor: i64,
+    pub discount_rule_id: Option<i32>,
+    pub discount_deadline: Option<Date>,
+    pub provider: String,
+    pub provider_ref: Option<String>,
+    #[sea_orm(unique)]
+    pub idempotency_key: String,
+    /// created, pending, succeeded, failed, expired, refunded, flagged.
+    pub status: String,
+    pub failure_message: Option<String>,
+    pub refunded_minor: i64,
+    /// A bank transfer or cheque reference, for payments recorded by staff.
+    pub external_reference: Option<String>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+    pub succeeded_at: Option<DateTimeUtc>,
+}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,46 @@
+//! Appending to the ledger: the only way entries are written. The table refuses updates and
+//! deletes, so a correction is always a new entry.
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, Set};
+
+use crate::domain::{EntryKind, Money, MoneyError};
+use crate::entities::{MinorUnits, ledger_entry};
+
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    #[error("database error")]
+    Database(#[from] DbErr),
+    #[error("amount cannot be stored")]
+    Money(#[from] MoneyError),
+}
+
+pub struct NewEntry<'a> {
+    pub account_id: i32,
+    pub kind: EntryKind,
+    /// Positive adds to what is owed, negative takes off.
+    pub amount: Money,
+    pub description: &'a str,
+    pub reason: Option<&'a str>,
+    pub occurred_on: NaiveDate,
+}
+
+pub async fn append<C: ConnectionTrait>(
+    conn: &C,
+    entry: NewEntry<'_>,
+    now: DateTime<Utc>,
+) -> Result<i32, LedgerError> {
+    let row = ledger_entry::ActiveModel {
+        account_id: Set(entry.account_id),
+        kind: Set(entry.kind.as_str().to_string()),
+        amount_minor: Set(MinorUnits(entry.amount.to_minor()?)),
+        currency: Set(entry.amount.currency().code().to_string()),
+        description: Set(entry.description.to_string()),
+        reason: Set(entry.reason.map(str::to_string)),
+        occurred_on: Set(entry.occurred_on),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    Ok(row.id)
+}

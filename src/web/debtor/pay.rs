@@ -1,0 +1,433 @@
+//! Paying: choose what to pay, go to checkout (Stripe, or the clearly labelled offline test
+//! page), come back to the truth about the payment, see past payments and receipts.
+use actix_web::{get, post, web};
+use askama::Template;
+use chrono::Utc;
+use sea_orm::DatabaseConnection;
+
+use super::plan_forms::{Problems, read_amount};
+use super::plan_views::sentence_case;
+use crate::config::Settings;
+use crate::payments::PaymentProvider;
+use crate::payments::offline::OfflineProvider;
+use crate::services::payments::{
+    self, AttemptView, PayChoice, Payer, PaymentError, PaymentOptions, StartOutcome,
+};
+use crate::services::plan_wording::full_date;
+use crate::web::auth::SignedInDebtor;
+use crate::web::csrf::CsrfToken;
+use crate::web::errors::{AppError, PageResult};
+use crate::web::pages::{self, Chrome, FieldError};
+
+async fn load_options(
+    db: &DatabaseConnection,
+    who: &SignedInDebtor,
+    id: &str,
+) -> Result<PaymentOptions, AppError> {
+    let id: i32 = id.parse().map_err(|_| AppError::NotFound)?;
+    payments::options(db, who.0.debtor_id, id, Utc::now().date_naive())
+        .await
+        .map_err(AppError::internal)?
+        .ok_or(AppError::NotFound)
+}
+
+#[derive(serde::Deserialize, Default, Clone)]
+#[serde(default)]
+pub struct PayForm {
+    choice: String,
+    amount: String,
+}
+
+#[derive(Template)]
+#[template(path = "debtor/pay/choose.html")]
+struct PayPage {
+    chrome: Chrome,
+    account_id: i32,
+    creditor: String,
+    balance: String,
+    settled: bool,
+    full_amount: String,
+    saving: Option<String>,
+    saving_until: Option<String>,
+    next: Option<(String, String)>,
+    is_test: bool,
+    form: PayForm,
+    errors: Vec<FieldError>,
+    problems: Problems,
+    notice: Option<String>,
+}
+
+fn pay_page(
+    csrf: &str,
+    options: &PaymentOptions,
+    provider: &PaymentProvider,
+    form: PayForm,
+    problems: Problems,
+) -> PayPage {
+    let account = &options.account;
+    PayPage {
+        chrome: Chrome::debtor(csrf),
+        account_id: account.account_id,
+        creditor: account.creditor_name.clone(),
+        balance: account.balance.to_string(),
+        settled: !account.balance.is_positive(),
+        full_amount: options.offer.map_or(account.balance, |o| o.pay).to_string(),
+        saving: options.offer.map(|o| o.discount.to_string()),
+        saving_until: options.offer.map(|o| full_date(o.last_day)),
+        next: options
+            .next_installment
+            .map(|(date, amount)| (amount.to_string(), full_date(date))),
+        is_test: provider.is_offline(),
+        errors: problems.0.clone(),
+        form,
+        problems,
+        notice: None,
+    }
+}
+
+#[get("/account/{id}/pay")]
+pub async fn choose(
+    who: SignedInDebtor,
+    path: web::Path<String>,
+    csrf: CsrfToken,
+    db: web::Data<DatabaseConnection>,
+    provider: web::Data<PaymentProvider>,
+) -> PageResult {
+    let options = load_options(&db, &who, &path).await?;
+    payments::note_offer_seen(&db, &options, Utc::now().date_naive())
+        .await
+        .map_err(AppError::internal)?;
+    let form = PayForm {
+        choice: "full".into(),
+        ..Default::default()
+    };
+    Ok(pages::ok(&pay_page(
+        &csrf.0,
+        &options,
+        &provider,
+        form,
+        Problems::default(),
+    )))
+}
+
+#[post("/account/{id}/pay")]
+pub async fn start(
+    who: SignedInDebtor,
+    path: web::Path<String>,
+    form: web::Form<PayForm>,
+    csrf: CsrfToken,
+    db: web::Data<DatabaseConnection>,
+    provider: web::Data<PaymentProvider>,
+    settings: web::Data<Settings>,
+) -> PageResult {
+    let options = load_options(&db, &who, &path).await?;
+    let form = form.into_inner();
+    let mut problems = Problems::default();
+    let choice = match form.choice.as_str() {
+        "full" => Some(PayChoice::Full),
+        "next" => Some(PayChoice::NextInstallment),
+        "other" => read_amount(&form.amount, &options.account, "amount", &mut problems)
+            .map(PayChoice::Other),
+        _ => {
+            problems.add("choice", "Choose how much you want to pay");
+            None
+        }
+    };
+    let invalid = |problems: Problems, form: PayForm| {
+        pages::invalid(&pay_page(&csrf.0, &options, &provider, form, problems))
+    };
+    let Some(choice) = choice else {
+        return Ok(invalid(problems, form));
+    };
+    let payer = Payer {
+        debtor_id: who.0.debtor_id,
+        account_id: options.account.account_id,
+    };
+    match payments::start(
+        &db,
+        &provider,
+        payer,
+        choice,
+        &settings.base_url,
+        Utc::now(),
+    )
+    .await
+    {
+        Ok(StartOutcome::Redirect { url, .. }) => Ok(pages::see_other(&url)),
+        Ok(StartOutcome::NotStarted { message, .. }) => {
+            let mut page = pay_page(&csrf.0, &options, &provider, form, Problems::default());
+            page.notice = Some(message);
+            Ok(pages::render_page(
+                &page,
+                actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
+            ))
+        }
+        Err(PaymentError::Amount(message)) => {
+            problems.add(
+                if choice == PayChoice::NextInstallment {
+                    "choice"
+                } else {
+                    "amount"
+                },
+                message,
+            );
+            Ok(invalid(problems, form))
+        }
+        Err(PaymentError::NothingOwed) => {
+            problems.add("choice", "There is nothing left to pay on this account");
+            Ok(invalid(problems, form))
+        }
+        Err(other) => Err(AppError::internal(other)),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "debtor/pay/test_checkout.html")]
+struct TestCheckoutPage {
+    chrome: Chrome,
+    attempt: AttemptView,
+}
+
+/// The offline provider's checkout: a test page where no money moves.
+#[get("/pay/test-checkout/{attempt}")]
+pub async fn test_checkout(
+    who: SignedInDebtor,
+    path: web::Path<String>,
+    csrf: CsrfToken,
+    db: web::Data<DatabaseConnection>,
+    provider: web::Data<PaymentProvider>,
+) -> PageResult {
+    let attempt = test_attempt(&db, &provider, &who, &path).await?;
+    if attempt.status != "pending" {
+        return Ok(pages::see_other(&attempt_page(&attempt)));
+    }
+    Ok(pages::ok(&TestCheckoutPage {
+        chrome: Chrome::debtor(&csrf.0),
+        attempt,
+    }))
+}
+
+async fn test_attempt(
+    db: &DatabaseConnection,
+    provider: &PaymentProvider,
+    who: &SignedInDebtor,
+    id: &str,
+) -> Result<AttemptView, AppError> {
+    if !provider.is_offline() {
+        return Err(AppError::NotFound);
+    }
+    let id: i32 = id.parse().map_err(|_| AppError::NotFound)?;
+    payments::open_test_attempt(db, who.0.debtor_id, id)
+        .await
+        .map_err(AppError::internal)?
+        .ok_or(AppError::NotFound)
+}
+
+fn attempt_page(attempt: &AttemptView) -> String {
+    format!("/account/{}/payments/{}", attempt.account_id, attempt.id)
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct TestOutcomeForm {
+    outcome: String,
+}
+
+#[post("/pay/test-checkout/{attempt}")]
+pub async fn test_outcome(
+    who: SignedInDebtor,
+    path: web::Path<String>,
+    form: web::Form<TestOutcomeForm>,
+    db: web::Data<DatabaseConnection>,
+    provider: web::Data<PaymentProvider>,
+) -> PageResult {
+    let attempt = test_attempt(&db, &provider, &who, &path).await?;
+    let minor = attempt.amount.to_minor().map_err(AppError::internal)?;
+    let reference = attempt.provider_ref.clone().unwrap_or_default();
+    let event = match form.outcome.as_str() {
+        "succeed" => OfflineProvider::paid(
+            attempt.id,
+            &reference,
+            minor,
+            attempt.amount.currency().code(),
+        ),
+        "decline" => OfflineProvider::declined(attempt.id),
+        _ => return Err(AppError::BadRequest),
+    };
+    // The same processing a Stripe webhook gets.
+    payments::handle_event(&db, &event, Utc::now())
+        .await
+        .map_err(AppError::internal)?;
+    Ok(pages::see_other(&attempt_page(&attempt)))
+}
+
+pub struct AttemptRow {
+    pub id: i32,
+    pub date: String,
+    pub what: &'static str,
+    pub amount: String,
+    pub discount: Option<String>,
+    pub status: &'static str,
+    pub is_paid: bool,
+    pub refunded: Option<String>,
+    pub message: Option<String>,
+    pub is_test: bool,
+}
+
+impl AttemptRow {
+    fn of(a: &AttemptView) -> Self {
+        let (status, is_paid) = match a.status.as_str() {
+            "succeeded" => ("Paid", true),
+            "refunded" => ("Refunded", true),
+            "pending" => ("We are confirming this payment", false),
+            "failed" => ("Did not go through", false),
+            "expired" => ("Not completed", false),
+            "flagged" => ("Being checked by our team", false),
+            _ => ("Not started", false),
+        };
+        Self {
+            id: a.id,
+            date: full_date(a.succeeded_at.unwrap_or(a.created_at).date_naive()),
+            what: match a.purpose.as_str() {
+                "full" => "Paying in full",
+                "installment" => "Plan payment",
+                "extra" => "Extra payment",
+                "autopay" => "Automatic plan payment",
+                _ => "Payment",
+            },
+            amount: a.amount.to_string(),
+            discount: (!a.discount.is_zero() && a.status == "succeeded")
+                .then(|| a.discount.to_string()),
+            status,
+            is_paid,
+            refunded: (!a.refunded.is_zero()).then(|| a.refunded.to_string()),
+            message: a.message.clone(),
+            is_test: a.is_test,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "debtor/pay/result.html")]
+struct ResultPage {
+    chrome: Chrome,
+    account_id: i32,
+    row: AttemptRow,
+    state: &'static str,
+}
+
+/// Where Stripe (or the test page) sends the person back. A pending payment is checked with
+/// the provider first, so this page says what really happened.
+#[get("/account/{id}/payments/{attempt}")]
+pub async fn result(
+    who: SignedInDebtor,
+    path: web::Path<(String, String)>,
+    csrf: CsrfToken,
+    db: web::Data<DatabaseConnection>,
+    provider: web::Data<PaymentProvider>,
+) -> PageResult {
+    let (account_id, attempt_id) = parse_pair(&path)?;
+    let attempt = payments::attempt_for_debtor(
+        &db,
+        &provider,
+        who.0.debtor_id,
+        account_id,
+        attempt_id,
+        Utc::now(),
+    )
+    .await
+    .map_err(AppError::internal)?
+    .ok_or(AppError::NotFound)?;
+    let state = match attempt.status.as_str() {
+        "succeeded" | "refunded" => "paid",
+        "pending" | "created" | "flagged" => "confirming",
+        _ => "not_paid",
+    };
+    Ok(pages::ok(&ResultPage {
+        chrome: Chrome::debtor(&csrf.0),
+        account_id,
+        row: AttemptRow::of(&attempt),
+        state,
+    }))
+}
+
+fn parse_pair(path: &(String, String)) -> Result<(i32, i32), AppError> {
+    let account = path.0.parse().map_err(|_| AppError::NotFound)?;
+    let attempt = path.1.parse().map_err(|_| AppError::NotFound)?;
+    Ok((account, attempt))
+}
+
+#[derive(Template)]
+#[template(path = "debtor/pay/history.html")]
+struct HistoryPage {
+    chrome: Chrome,
+    account_id: i32,
+    rows: Vec<AttemptRow>,
+}
+
+#[get("/account/{id}/payments")]
+pub async fn history(
+    who: SignedInDebtor,
+    path: web::Path<String>,
+    csrf: CsrfToken,
+    db: web::Data<DatabaseConnection>,
+) -> PageResult {
+    let account_id: i32 = path.parse().map_err(|_| AppError::NotFound)?;
+    // Scoped by the person: someone else's account shows nothing, as if it did not exist.
+    let options = load_options(&db, &who, &path).await?;
+    let rows = payments::history(db.get_ref(), who.0.debtor_id, options.account.account_id)
+        .await
+        .map_err(AppError::internal)?;
+    Ok(pages::ok(&HistoryPage {
+        chrome: Chrome::debtor(&csrf.0),
+        account_id,
+        rows: rows.iter().map(AttemptRow::of).collect(),
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "debtor/pay/receipt.html")]
+struct ReceiptPage {
+    chrome: Chrome,
+    account_id: i32,
+    reference: String,
+    creditor: String,
+    row: AttemptRow,
+    how_often: Option<String>,
+}
+
+#[get("/account/{id}/payments/{attempt}/receipt")]
+pub async fn receipt(
+    who: SignedInDebtor,
+    path: web::Path<(String, String)>,
+    csrf: CsrfToken,
+    db: web::Data<DatabaseConnection>,
+    provider: web::Data<PaymentProvider>,
+) -> PageResult {
+    let (account_id, attempt_id) = parse_pair(&path)?;
+    let options = load_options(&db, &who, &path.0).await?;
+    let attempt = payments::attempt_for_debtor(
+        &db,
+        &provider,
+        who.0.debtor_id,
+        account_id,
+        attempt_id,
+        Utc::now(),
+    )
+    .await
+    .map_err(AppError::internal)?
+    .filter(|a| matches!(a.status.as_str(), "succeeded" | "refunded"))
+    .ok_or(AppError::NotFound)?;
+    Ok(pages::ok(&ReceiptPage {
+        chrome: Chrome::debtor(&csrf.0),
+        account_id,
+        reference: options.account.reference.clone(),
+        creditor: options.account.creditor_name.clone(),
+        row: AttemptRow::of(&attempt),
+        how_often: options
+            .account
+            .open_plan()
+            .and_then(|p| p.frequency)
+            .map(|f| sentence_case(f.label())),
+    }))
+}

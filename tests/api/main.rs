@@ -14,3 +14,4 @@ mod security;
 mod sign_in_links;
 mod staff;
 mod stripe_fake;
+mod stripe_webhooks;

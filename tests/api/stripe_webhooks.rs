@@ -1,0 +1,316 @@
+//! The real Stripe path end to end: checkout against a fake Stripe on loopback, signed
+//! webhooks into `POST /webhooks/stripe`, the return page asking Stripe for the truth.
+use chrono::Utc;
+use goodterms::entities::{ledger_entry, payment_attempt, provider_event};
+use goodterms::payments::stripe::sign_for_tests;
+use goodterms::services::payments;
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+
+use crate::helpers::{TestApp, spawn_app_with};
+use crate::payments::{account_id, balance_minor};
+use crate::stripe_fake::{FakeStripe, SECRET_KEY, WEBHOOK_SECRET, event_json, session_json};
+
+async fn stripe_app(fake: &FakeStripe) -> TestApp {
+    let base = fake.api_base();
+    let app = spawn_app_with(|s| {
+        s.stripe_secret_key = Some(SECRET_KEY.into());
+        s.stripe_webhook_secret = Some(WEBHOOK_SECRET.into());
+        s.stripe_api_base = Some(base);
+    })
+    .await;
+    goodterms::services::demo::load(&app.db, &app.hasher, Utc::now())
+        .await
+        .unwrap();
+    app.sign_in_alex().await;
+    app
+}
+
+async fn attempt(app: &TestApp) -> payment_attempt::Model {
+    payment_attempt::Entity::find()
+        .order_by_desc(payment_attempt::Column::Id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("attempt")
+}
+
+/// Pays in full up to Stripe's checkout page; returns (account id, attempt).
+async fn go_to_checkout(app: &TestApp) -> (i32, payment_attempt::Model) {
+    let id = account_id(app, "NW-1001").await;
+    let response = app
+        .post_form(&format!("/account/{id}/pay"), &[("choice", "full")])
+        .await;
+    assert_eq!(response.status().as_u16(), 303);
+    let location = response.headers()["location"].to_str().unwrap().to_string();
+    assert!(
+        location.starts_with("https://checkout.stripe.com/"),
+        "{location}"
+    );
+    (id, attempt(app).await)
+}
+
+fn paid_event(event_id: &str, kind: &str, attempt: &payment_attempt::Model, amount: i64) -> String {
+    let session = session_json(
+        attempt.provider_ref.as_deref().unwrap(),
+        "complete",
+        "paid",
+        amount,
+        "gbp",
+        attempt.id,
+    );
+    event_json(event_id, kind, session)
+}
+
+async fn deliver(app: &TestApp, body: &str, secret: &str, timestamp: i64) -> u16 {
+    app.client
+        .post(app.url("/webhooks/stripe"))
+        .header("Stripe-Signature", sign_for_tests(body, secret, timestamp))
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+async fn card_payments(app: &TestApp, account: i32) -> u64 {
+    ledger_entry::Entity::find()
+        .filter(ledger_entry::Column::AccountId.eq(account))
+        .filter(ledger_entry::Column::Description.eq("Card payment. Thank you"))
+        .count(&app.db)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn checkout_is_created_with_the_attempt_and_its_idempotency_key() {
+    let fake = FakeStripe::start().await;
+    fake.accept_checkouts().await;
+    let app = stripe_app(&fake).await;
+    let (_, attempt) = go_to_checkout(&app).await;
+    let requests = fake.requests_to("/v1/checkout/sessions").await;
+    assert_eq!(requests.len(), 1);
+    let sent = crate::stripe_fake::form(&requests[0]);
+    assert_eq!(sent["line_items[0][price_data][unit_amount]"], "106500");
+    assert_eq!(sent["line_items[0][price_data][currency]"], "gbp");
+    assert_eq!(sent["metadata[attempt_id]"], attempt.id.to_string());
+    assert_eq!(
+        crate::stripe_fake::header(&requests[0], "idempotency-key").as_deref(),
+        Some(attempt.idempotency_key.as_str())
+    );
+    assert_eq!(attempt.status, "pending");
+}
+
+#[tokio::test]
+async fn a_signed_webhook_applies_the_payment_once_however_often_it_arrives() {
+    let fake = FakeStripe::start().await;
+    fake.accept_checkouts().await;
+    let app = stripe_app(&fake).await;
+    let (id, attempt) = go_to_checkout(&app).await;
+    let now = Utc::now().timestamp();
+    let body = paid_event(
+        "evt_paid_1",
+        "checkout.session.completed",
+        &attempt,
+        106_500,
+    );
+    for _ in 0..3 {
+        assert_eq!(deliver(&app, &body, WEBHOOK_SECRET, now).await, 200);
+    }
+    // The same news under another event id (async payment success) changes nothing either.
+    let again = paid_event(
+        "evt_paid_2",
+        "checkout.session.async_payment_succeeded",
+        &attempt,
+        106_500,
+    );
+    assert_eq!(deliver(&app, &again, WEBHOOK_SECRET, now).await, 200);
+    // A late "expired" does not undo the payment.
+    let expired = event_json(
+        "evt_expired",
+        "checkout.session.expired",
+        session_json(
+            attempt.provider_ref.as_deref().unwrap(),
+            "expired",
+            "unpaid",
+            106_500,
+            "gbp",
+            attempt.id,
+        ),
+    );
+    assert_eq!(deliver(&app, &expired, WEBHOOK_SECRET, now).await, 200);
+    assert_eq!(card_payments(&app, id).await, 1);
+    assert_eq!(balance_minor(&app, id).await, 0);
+    assert_eq!(attempt(&app).await.status, "succeeded");
+}
+
+#[tokio::test]
+async fn forged_or_stale_webhooks_are_refused_and_change_nothing() {
+    let fake = FakeStripe::start().await;
+    fake.accept_checkouts().await;
+    let app = stripe_app(&fake).await;
+    let (id, attempt) = go_to_checkout(&app).await;
+    let now = Utc::now().timestamp();
+    let body = paid_event(
+        "evt_forged",
+        "checkout.session.completed",
+        &attempt,
+        106_500,
+    );
+    assert_eq!(deliver(&app, &body, "whsec_wrong", now).await, 400);
+    assert_eq!(deliver(&app, &body, WEBHOOK_SECRET, now - 600).await, 400);
+    assert_eq!(deliver(&app, &body, WEBHOOK_SECRET, now + 600).await, 400);
+    let tampered = body.replace("106500", "1");
+    let signature = sign_for_tests(&body, WEBHOOK_SECRET, now);
+    let status = app
+        .client
+        .post(app.url("/webhooks/stripe"))
+        .header("Stripe-Signature", signature)
+        .body(tampered)
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status.as_u16(), 400);
+    assert_eq!(
+        provider_event::Entity::find().count(&app.db).await.unwrap(),
+        0
+    );
+    assert_eq!(balance_minor(&app, id).await, 106_500);
+}
+
+#[tokio::test]
+async fn an_event_for_a_different_amount_is_flagged_not_applied() {
+    let fake = FakeStripe::start().await;
+    fake.accept_checkouts().await;
+    let app = stripe_app(&fake).await;
+    let (id, attempt) = go_to_checkout(&app).await;
+    let body = paid_event(
+        "evt_wrong_amount",
+        "checkout.session.completed",
+        &attempt,
+        100,
+    );
+    assert_eq!(
+        deliver(&app, &body, WEBHOOK_SECRET, Utc::now().timestamp()).await,
+        200
+    );
+    assert_eq!(attempt(&app).await.status, "flagged");
+    assert_eq!(balance_minor(&app, id).await, 106_500);
+}
+
+#[tokio::test]
+async fn returning_before_the_webhook_shows_the_truth_from_stripe() {
+    let fake = FakeStripe::start().await;
+    fake.accept_checkouts().await;
+    let app = stripe_app(&fake).await;
+    let (id, attempt) = go_to_checkout(&app).await;
+    let session_id = attempt.provider_ref.clone().unwrap();
+    // Still open at Stripe: the person is told we are confirming.
+    fake.script_session(session_json(
+        &session_id,
+        "open",
+        "unpaid",
+        106_500,
+        "gbp",
+        attempt.id,
+    ))
+    .await;
+    let page = app
+        .get_html(&format!("/account/{id}/payments/{}", attempt.id))
+        .await;
+    assert!(page.contains("We are confirming your payment"));
+    assert_eq!(balance_minor(&app, id).await, 106_500);
+}
+
+#[tokio::test]
+async fn a_paid_session_found_on_return_is_applied_and_the_later_webhook_changes_nothing() {
+    let fake = FakeStripe::start().await;
+    fake.accept_checkouts().await;
+    let app = stripe_app(&fake).await;
+    let (id, attempt) = go_to_checkout(&app).await;
+    let session_id = attempt.provider_ref.clone().unwrap();
+    fake.script_session(session_json(
+        &session_id,
+        "complete",
+        "paid",
+        106_500,
+        "gbp",
+        attempt.id,
+    ))
+    .await;
+    let page = app
+        .get_html(&format!("/account/{id}/payments/{}", attempt.id))
+        .await;
+    assert!(page.contains("Thank you, your payment is done"));
+    let body = paid_event(
+        "evt_after_return",
+        "checkout.session.completed",
+        &attempt,
+        106_500,
+    );
+    assert_eq!(
+        deliver(&app, &body, WEBHOOK_SECRET, Utc::now().timestamp()).await,
+        200
+    );
+    assert_eq!(card_payments(&app, id).await, 1);
+    assert_eq!(balance_minor(&app, id).await, 0);
+}
+
+#[tokio::test]
+async fn stripe_down_at_the_start_takes_nothing_and_says_so() {
+    let fake = FakeStripe::start().await;
+    fake.fail(
+        "POST",
+        "/v1/checkout/sessions",
+        500,
+        r#"{"error":{"type":"api_error","message":"boom"}}"#,
+    )
+    .await;
+    let app = stripe_app(&fake).await;
+    let id = account_id(&app, "NW-1001").await;
+    let response = app
+        .post_form(&format!("/account/{id}/pay"), &[("choice", "full")])
+        .await;
+    assert_eq!(response.status().as_u16(), 503);
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("could not reach the payment service")
+    );
+    assert_eq!(attempt(&app).await.status, "failed");
+    assert_eq!(balance_minor(&app, id).await, 106_500);
+}
+
+#[tokio::test]
+async fn a_payment_left_pending_is_finished_by_reconciliation() {
+    let fake = FakeStripe::start().await;
+    fake.accept_checkouts().await;
+    let app = stripe_app(&fake).await;
+    let (id, attempt) = go_to_checkout(&app).await;
+    // The webhook was lost; Stripe knows the session was paid.
+    fake.script_session(session_json(
+        attempt.provider_ref.as_deref().unwrap(),
+        "complete",
+        "paid",
+        106_500,
+        "gbp",
+        attempt.id,
+    ))
+    .await;
+    let later = Utc::now() + chrono::Duration::minutes(10);
+    let checked = payments::reconcile(&app.db, &app.provider, later)
+        .await
+        .unwrap();
+    assert_eq!(checked, 1);
+    assert_eq!(balance_minor(&app, id).await, 0);
+    assert_eq!(
+        payments::reconcile(&app.db, &app.provider, later)
+            .await
+            .unwrap(),
+        0
+    );
+}

@@ -432,3 +432,156 @@ async fn plan_payments_pay_the_next_installment_and_extra_shortens_the_plan_from
     );
     assert_eq!(balance_minor(&app, id).await, 106_500 - 21_300 - 30_000);
 }
+
+/// One step in a random history of payments and refunds.
+#[derive(Clone, Debug)]
+enum Step {
+    /// Pay this many pence (capped at what is owed), as a plan payment or an extra one.
+    Pay { pence: i64, extra: bool },
+    /// Refund up to this many pence of the n-th successful payment (cumulative, as Stripe does).
+    Refund { which: usize, pence: i64 },
+}
+
+fn step() -> impl proptest::strategy::Strategy<Value = Step> {
+    use proptest::prelude::*;
+    prop_oneof![
+        (1i64..60_000, any::<bool>()).prop_map(|(pence, extra)| Step::Pay { pence, extra }),
+        (0usize..6, 1i64..60_000).prop_map(|(which, pence)| Step::Refund { which, pence }),
+    ]
+}
+
+/// Runs the steps against a fresh app; returns the balance and the net paid.
+async fn run_history(steps: Vec<Step>) -> (i64, i64, Vec<(i64, i64)>) {
+    use goodterms::domain::schedule::{Frequency, PlanSize};
+    use goodterms::domain::{Currency, Money};
+    use goodterms::services::payments::{PayChoice, Payer, StartOutcome};
+    use goodterms::services::plans::{self, Agreement, InstallmentChoice};
+    let app = spawn_demo_app().await;
+    let id = account_id(&app, "NW-1001").await;
+    let debtor = account::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .debtor_id;
+    let choice = InstallmentChoice {
+        frequency: Frequency::Weekly,
+        size: PlanSize::NumberOfPayments(6),
+        first_due: Utc::now().date_naive() + Duration::days(2),
+    };
+    let account = plans::account_for_plan(&app.db, debtor, id)
+        .await
+        .unwrap()
+        .unwrap();
+    let shown = plans::preview(&account, &choice, Utc::now().date_naive()).unwrap();
+    let who = Agreement {
+        debtor_id: debtor,
+        account_id: id,
+        shown_fingerprint: &shown.consent_fingerprint(),
+        session_marker: "p",
+    };
+    let plan_id = plans::agree_installments(&app.db, who, &choice, Utc::now())
+        .await
+        .unwrap();
+
+    let mut paid: Vec<(i32, i64)> = Vec::new();
+    let mut net = 0;
+    for (n, step) in steps.into_iter().enumerate() {
+        match step {
+            Step::Pay { pence, extra } => {
+                let owed = balance_minor(&app, id).await;
+                let pence = pence.min(owed);
+                if pence <= 0 {
+                    continue;
+                }
+                let amount = Money::from_minor(pence, Currency::GBP);
+                // "Other" amounts are extra payments (from the plan's end); a payment of
+                // exactly the next installment would be the plan payment.
+                let choice = if extra {
+                    PayChoice::Other(amount)
+                } else {
+                    PayChoice::NextInstallment
+                };
+                let payer = Payer {
+                    debtor_id: debtor,
+                    account_id: id,
+                };
+                // No installment left to pay is a refusal, not a payment.
+                let Ok(StartOutcome::Redirect { attempt_id, .. }) = payments::start(
+                    &app.db,
+                    &app.provider,
+                    payer,
+                    choice,
+                    "http://x",
+                    Utc::now(),
+                )
+                .await
+                else {
+                    continue;
+                };
+                let amount_minor = payment_attempt::Entity::find_by_id(attempt_id)
+                    .one(&app.db)
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .amount_minor;
+                let event = PaymentEvent::CheckoutPaid {
+                    event_id: format!("e{n}"),
+                    attempt_id,
+                    session_id: "s".into(),
+                    amount_minor,
+                    currency: "GBP".into(),
+                };
+                payments::handle_event(&app.db, &event, Utc::now())
+                    .await
+                    .unwrap();
+                paid.push((attempt_id, 0));
+                net += amount_minor;
+            }
+            Step::Refund { which, pence } => {
+                let Some((attempt_id, refunded)) = paid.get_mut(which) else {
+                    continue;
+                };
+                let attempt = payment_attempt::Entity::find_by_id(*attempt_id)
+                    .one(&app.db)
+                    .await
+                    .unwrap()
+                    .unwrap();
+                let total = (*refunded + pence).min(attempt.amount_minor);
+                let event = PaymentEvent::Refunded {
+                    event_id: format!("r{n}"),
+                    attempt_id: *attempt_id,
+                    amount_minor: total,
+                    currency: "GBP".into(),
+                };
+                payments::handle_event(&app.db, &event, Utc::now())
+                    .await
+                    .unwrap();
+                net -= total - *refunded;
+                *refunded = total;
+            }
+        }
+    }
+    let installments = installment::Entity::find()
+        .filter(installment::Column::PlanId.eq(plan_id))
+        .all(&app.db)
+        .await
+        .unwrap()
+        .iter()
+        .map(|i| (i.amount_minor, i.paid_minor))
+        .collect();
+    (balance_minor(&app, id).await, net, installments)
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 12, ..Default::default() })]
+    #[test]
+    fn any_history_of_payments_and_refunds_keeps_the_ledger_right(steps in proptest::collection::vec(step(), 1..8)) {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let (balance, net, installments) = runtime.block_on(run_history(steps));
+        proptest::prop_assert_eq!(balance, 106_500 - net);
+        for (amount, paid) in installments {
+            proptest::prop_assert!((0..=amount).contains(&paid), "paid {} of {}", paid, amount);
+        }
+    }
+}

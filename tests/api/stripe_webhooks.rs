@@ -25,7 +25,7 @@ async fn stripe_app(fake: &FakeStripe) -> TestApp {
     app
 }
 
-async fn attempt(app: &TestApp) -> payment_attempt::Model {
+async fn latest_attempt(app: &TestApp) -> payment_attempt::Model {
     payment_attempt::Entity::find()
         .order_by_desc(payment_attempt::Column::Id)
         .one(&app.db)
@@ -46,7 +46,7 @@ async fn go_to_checkout(app: &TestApp) -> (i32, payment_attempt::Model) {
         location.starts_with("https://checkout.stripe.com/"),
         "{location}"
     );
-    (id, attempt(app).await)
+    (id, latest_attempt(app).await)
 }
 
 fn paid_event(event_id: &str, kind: &str, attempt: &payment_attempt::Model, amount: i64) -> String {
@@ -142,7 +142,7 @@ async fn a_signed_webhook_applies_the_payment_once_however_often_it_arrives() {
     assert_eq!(deliver(&app, &expired, WEBHOOK_SECRET, now).await, 200);
     assert_eq!(card_payments(&app, id).await, 1);
     assert_eq!(balance_minor(&app, id).await, 0);
-    assert_eq!(attempt(&app).await.status, "succeeded");
+    assert_eq!(latest_attempt(&app).await.status, "succeeded");
 }
 
 #[tokio::test]
@@ -196,7 +196,7 @@ async fn an_event_for_a_different_amount_is_flagged_not_applied() {
         deliver(&app, &body, WEBHOOK_SECRET, Utc::now().timestamp()).await,
         200
     );
-    assert_eq!(attempt(&app).await.status, "flagged");
+    assert_eq!(latest_attempt(&app).await.status, "flagged");
     assert_eq!(balance_minor(&app, id).await, 106_500);
 }
 
@@ -281,7 +281,7 @@ async fn stripe_down_at_the_start_takes_nothing_and_says_so() {
             .unwrap()
             .contains("could not reach the payment service")
     );
-    assert_eq!(attempt(&app).await.status, "failed");
+    assert_eq!(latest_attempt(&app).await.status, "failed");
     assert_eq!(balance_minor(&app, id).await, 106_500);
 }
 

@@ -202,6 +202,93 @@ async fn a_debtor_on_a_phone_sets_up_a_monthly_plan_and_gets_an_email_about_it()
     }
 }
 
+#[tokio::test]
+async fn a_debtor_on_a_phone_pays_an_installment_then_the_rest_with_the_test_provider() {
+    let sink = SmtpSink::start().await;
+    let app = spawn_demo_app_sending_mail_to(&sink).await;
+    agree_five_monthly_payments(&app).await;
+    let (_driver, browser) = start_phone_browser().await;
+    browser
+        .goto(&app.url("/"))
+        .await
+        .expect("open the sign-in page");
+    submit_sign_in_form(&browser, "NW-1001", ("12", "4", "1985")).await;
+    wait_for_path(&browser, "/account").await;
+
+    // The next plan payment.
+    follow_link(&browser, "Make a payment for reference NW-1001").await;
+    wait_for_heading(&browser, "Make a payment").await;
+    assert_page_shows(&browser, "Test mode").await;
+    click_label(&browser, "choice-next").await;
+    press_button(&browser, "Continue to payment").await;
+    wait_for_heading(&browser, "Test payment page").await;
+    assert_page_shows(&browser, "This is a test.").await;
+    press_button(&browser, "Succeed: pay £213.00").await;
+    wait_for_heading(&browser, "Thank you, your payment is done").await;
+    assert_fits_phone_width(&browser, "the payment result page").await;
+
+    // Then everything that is left.
+    browser
+        .goto(&app.url("/account"))
+        .await
+        .expect("back to the account");
+    follow_link(&browser, "Make a payment for reference NW-1001").await;
+    wait_for_heading(&browser, "Make a payment").await;
+    assert_page_shows(&browser, "Everything: £852.00").await;
+    press_button(&browser, "Continue to payment").await;
+    wait_for_heading(&browser, "Test payment page").await;
+    press_button(&browser, "Succeed: pay £852.00").await;
+    wait_for_heading(&browser, "Thank you, your payment is done").await;
+    browser
+        .goto(&app.url("/account"))
+        .await
+        .expect("back to the account");
+    assert_page_shows(&browser, "You have paid this in full").await;
+    browser.close().await.expect("close the browser");
+
+    let report = app.deliver_outbox(Utc::now()).await;
+    assert_eq!(
+        report.sent, 3,
+        "plan confirmation and two receipts: {report:?}"
+    );
+    let messages = sink.wait_for_messages(3, PATIENCE).await;
+    let receipts: Vec<String> = messages
+        .iter()
+        .filter(|m| m.parsed().subject() == Some("Your receipt"))
+        .map(|m| m.parsed().body_text(0).expect("text part").to_string())
+        .collect();
+    assert_eq!(receipts.len(), 2);
+    assert!(receipts.iter().any(|r| r.contains("£213.00")));
+    assert!(receipts.iter().any(|r| r.contains("nothing left to pay")));
+}
+
+/// Alex agrees 5 monthly payments of £213.00 through the plan service.
+async fn agree_five_monthly_payments(app: &TestApp) {
+    use goodterms::domain::schedule::{Frequency, PlanSize};
+    use goodterms::services::plans::{self, Agreement, InstallmentChoice};
+    let debtor = 1;
+    let account = 1;
+    let choice = InstallmentChoice {
+        frequency: Frequency::Monthly,
+        size: PlanSize::NumberOfPayments(5),
+        first_due: Utc::now().date_naive() + Days::new(3),
+    };
+    let found = plans::account_for_plan(&app.db, debtor, account)
+        .await
+        .expect("read account")
+        .expect("Alex's account");
+    let shown = plans::preview(&found, &choice, Utc::now().date_naive()).expect("a plan");
+    let who = Agreement {
+        debtor_id: debtor,
+        account_id: account,
+        shown_fingerprint: &shown.consent_fingerprint(),
+        session_marker: "browser-test",
+    };
+    plans::agree_installments(&app.db, who, &choice, Utc::now())
+        .await
+        .expect("plan agreed");
+}
+
 /// The app with the demo data, sending its email to `sink`.
 async fn spawn_demo_app_sending_mail_to(sink: &SmtpSink) -> TestApp {
     let app = helpers::spawn_app_with(|s| s.smtp_url = Some(sink.url().into())).await;

@@ -71,6 +71,7 @@ impl Application {
                 mailer.clone(),
                 settings.mail_from.clone(),
                 provider.clone(),
+                settings.base_url.clone(),
             );
         }
         let shared = Shared {

@@ -262,6 +262,85 @@ async fn a_debtor_on_a_phone_pays_an_installment_then_the_rest_with_the_test_pro
     assert!(receipts.iter().any(|r| r.contains("nothing left to pay")));
 }
 
+#[tokio::test]
+async fn an_admin_adds_a_discount_and_the_demo_debtor_sees_it() {
+    let app = helpers::spawn_demo_app().await;
+    let (_driver, browser) = start_phone_browser().await;
+
+    // The admin adds 10% off for Northwind, for payments within the next 14 days.
+    browser
+        .goto(&app.url("/staff/signin"))
+        .await
+        .expect("open the staff sign-in page");
+    sign_in_as_staff(&browser, "admin@goodterms.example", "admin-demo").await;
+    wait_for_heading(&browser, "Creditors").await;
+    follow_link(&browser, "Discounts").await;
+    wait_for_heading(&browser, "Early-payment discounts").await;
+    follow_link(&browser, "Add a discount").await;
+    wait_for_heading(&browser, "Add a discount").await;
+    type_into(&browser, "name", "Winter early payment").await;
+    field_labelled(&browser, "Creditor")
+        .await
+        .select_by_label("Northwind Utilities")
+        .await
+        .expect("choose the creditor");
+    click_label(&browser, "kind").await;
+    type_into(&browser, "percent", "10").await;
+    click_label(&browser, "deadline_kind").await;
+    let deadline = Utc::now().date_naive() + Days::new(14);
+    type_into(
+        &browser,
+        "deadline-day",
+        &deadline.format("%-d").to_string(),
+    )
+    .await;
+    type_into(
+        &browser,
+        "deadline-month",
+        &deadline.format("%-m").to_string(),
+    )
+    .await;
+    type_into(
+        &browser,
+        "deadline-year",
+        &deadline.format("%Y").to_string(),
+    )
+    .await;
+    assert_checked(&browser, "enabled").await;
+    press_button(&browser, "Add discount").await;
+    wait_for_heading(&browser, "Early-payment discounts").await;
+    for expected in ["Winter early payment", "10% off", "Northwind Utilities"] {
+        assert_page_shows(&browser, expected).await;
+    }
+    press_button(&browser, "Sign out").await;
+    wait_for_path(&browser, "/staff/signin").await;
+
+    // The demo debtor sees the exact amount, the saving and the last day.
+    browser
+        .goto(&app.url("/"))
+        .await
+        .expect("open the sign-in page");
+    submit_sign_in_form(&browser, "NW-1001", ("12", "4", "1985")).await;
+    wait_for_path(&browser, "/account").await;
+    follow_link(&browser, "Make a payment for reference NW-1001").await;
+    wait_for_heading(&browser, "Make a payment").await;
+    assert_page_shows(&browser, "Everything: £958.50").await;
+    assert_page_shows(&browser, "you save £106.50").await;
+    assert_page_shows(&browser, &long_date(deadline)).await;
+    assert_fits_phone_width(&browser, "the payment page with a discount").await;
+    browser.close().await.expect("close the browser");
+}
+
+/// Signs in on the staff sign-in page with an email and password.
+async fn sign_in_as_staff(browser: &Client, email: &str, password: &str) {
+    for (label, value) in [("Email", email), ("Password", password)] {
+        let field = field_labelled(browser, label).await;
+        field.clear().await.expect("clear the field");
+        field.send_keys(value).await.expect("type into the field");
+    }
+    press_button(browser, "Sign in").await;
+}
+
 /// Alex agrees 5 monthly payments of £213.00 through the plan service.
 async fn agree_five_monthly_payments(app: &TestApp) {
     use goodterms::domain::schedule::{Frequency, PlanSize};

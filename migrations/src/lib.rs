@@ -12,6 +12,10 @@ mod m20261123_000008_plan_policies;
 mod m20261123_000009_plans;
 mod m20261123_000010_payments;
 mod m20261123_000011_discounts;
+mod m20261123_000012_autopay;
+mod m20261123_000013_admin;
+mod m20261123_000014_imports;
+mod m20261123_000015_notes_and_holds;
 
 pub struct Migrator;
 
@@ -30,6 +34,10 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000009_plans::Migration),
             Box::new(m20261123_000010_payments::Migration),
             Box::new(m20261123_000011_discounts::Migration),
+            Box::new(m20261123_000012_autopay::Migration),
+            Box::new(m20261123_000013_admin::Migration),
+            Box::new(m20261123_000014_imports::Migration),
+            Box::new(m20261123_000015_notes_and_holds::Migration),
         ]
     }
 }

@@ -3,8 +3,11 @@
 //! Nothing in here does any I/O, so every rule can be checked by fast unit and
 //! property tests.
 
+pub mod autopay;
 pub mod balance;
+pub mod contact;
 pub mod discount;
+pub mod import;
 pub mod inputs;
 pub mod lifecycle;
 pub mod money;

@@ -1,7 +1,9 @@
 //! Email: each message is a subject plus text and HTML bodies rendered from askama templates,
 //! queued in the outbox inside the transaction that causes it, and delivered by a worker.
+pub mod autopay_templates;
 pub mod mailer;
 pub mod outbox;
+pub mod staff_templates;
 pub mod templates;
 
 /// A rendered email, ready to be queued.

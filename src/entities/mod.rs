@@ -1,10 +1,15 @@
 //! sea-orm entities: table shapes only, no behaviour.
 pub mod account;
+pub mod account_hold;
+pub mod account_note;
 pub mod audit_log;
+pub mod autopay_mandate;
+pub mod autopay_step;
 pub mod creditor;
 pub mod debtor;
 pub mod discount_offer;
 pub mod discount_rule;
+pub mod import;
 pub mod installment;
 pub mod ledger_entry;
 pub mod outbox_message;
@@ -15,6 +20,7 @@ pub mod provider_event;
 pub mod session;
 pub mod sign_in_attempt;
 pub mod sign_in_token;
+pub mod staff_password_token;
 pub mod staff_user;
 
 use sea_orm::DeriveValueType;

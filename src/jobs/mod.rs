@@ -1,6 +1,8 @@
 //! Scheduled work that runs inside `serve`: sending queued email, the plan lifecycle pass
 //! (missed, broken, completed, ended) and housekeeping. Each task
 //! is also callable directly (tests drive them with a fixed clock).
+pub mod import;
+
 use std::time::Duration;
 
 use chrono::Utc;
@@ -9,15 +11,23 @@ use sea_orm::DatabaseConnection;
 use crate::email::mailer::Mailer;
 use crate::email::outbox;
 use crate::payments::PaymentProvider;
-use crate::services::{payments, plan_lifecycle, session_records, throttle};
+use crate::services::{autopay, payments, plan_lifecycle, session_records, throttle};
 
 const OUTBOX_EVERY: Duration = Duration::from_secs(5);
 const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(600);
 /// Pending payments are checked with the provider this often (those older than 5 minutes).
 const RECONCILE_EVERY: Duration = Duration::from_secs(120);
 const OUTBOX_BATCH: u64 = 50;
+/// Reminders and charges are due by the day; hourly keeps a late start from losing a day.
+const AUTOPAY_EVERY: Duration = Duration::from_secs(3600);
 
-pub fn spawn(db: DatabaseConnection, mailer: Mailer, from: String, provider: PaymentProvider) {
+pub fn spawn(
+    db: DatabaseConnection,
+    mailer: Mailer,
+    from: String,
+    provider: PaymentProvider,
+    base_url: String,
+) {
     let outbox_db = db.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(OUTBOX_EVERY);
@@ -28,6 +38,15 @@ pub fn spawn(db: DatabaseConnection, mailer: Mailer, from: String, provider: Pay
             {
                 tracing::warn!(error = %error, "outbox pass failed");
             }
+        }
+    });
+    let autopay_db = db.clone();
+    let autopay_provider = provider.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(AUTOPAY_EVERY);
+        loop {
+            tick.tick().await;
+            autopay_pass(&autopay_db, &autopay_provider, &base_url).await;
         }
     });
     let payments_db = db.clone();
@@ -47,6 +66,16 @@ pub fn spawn(db: DatabaseConnection, mailer: Mailer, from: String, provider: Pay
             housekeeping(&db).await;
         }
     });
+}
+
+async fn autopay_pass(db: &DatabaseConnection, provider: &PaymentProvider, base_url: &str) {
+    match autopay::run(db, provider, base_url, Utc::now()).await {
+        Ok(report) if report.reminders + report.charges + report.pay_by_hand > 0 => {
+            tracing::info!(?report, "automatic payments pass");
+        }
+        Ok(_) => {}
+        Err(error) => tracing::warn!(error = %error, "automatic payments pass failed"),
+    }
 }
 
 async fn housekeeping(db: &DatabaseConnection) {

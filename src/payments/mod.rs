@@ -20,6 +20,30 @@ pub struct CheckoutRequest {
     pub customer_email: Option<String>,
 }
 
+/// A card-saving checkout for automatic payments. Saved as a mandate row first, whose
+/// idempotency key is sent, so a retried request never saves two cards.
+#[derive(Clone, Debug)]
+pub struct SetupRequest {
+    pub mandate_id: i32,
+    pub account_id: i32,
+    pub plan_id: i32,
+    pub idempotency_key: String,
+    /// ISO 4217 code of the payments to come, upper case.
+    pub currency: String,
+    /// Neutral words only, as for payments.
+    pub description: String,
+    pub success_url: String,
+    pub cancel_url: String,
+    pub customer_email: Option<String>,
+}
+
+/// A card saved for automatic payments.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SavedCard {
+    pub customer: Option<String>,
+    pub payment_method: String,
+}
+
 #[derive(Clone, Debug)]
 pub struct CheckoutStarted {
     /// The provider's checkout session id.
@@ -91,6 +115,14 @@ pub enum PaymentEvent {
         amount_minor: i64,
         currency: String,
     },
+    /// A card-saving (setup mode) checkout finished: the card is in the SetupIntent.
+    SetupCompleted {
+        event_id: String,
+        mandate_id: i32,
+        session_id: String,
+        customer: Option<String>,
+        setup_intent: String,
+    },
     Other {
         event_id: String,
         kind: String,
@@ -106,6 +138,7 @@ impl PaymentEvent {
             | Self::IntentFailed { event_id, .. }
             | Self::IntentSucceeded { event_id, .. }
             | Self::Refunded { event_id, .. }
+            | Self::SetupCompleted { event_id, .. }
             | Self::Other { event_id, .. } => event_id,
         }
     }

@@ -13,13 +13,15 @@ use ::stripe::{
 };
 use serde_json::Value;
 use stripe_checkout::checkout_session::{
-    CreateCheckoutSession, CreateCheckoutSessionLineItems, CreateCheckoutSessionLineItemsPriceData,
-    CreateCheckoutSessionPaymentIntentData, ProductData, RetrieveCheckoutSession,
+    CreateCheckoutSession, CreateCheckoutSessionCustomerCreation, CreateCheckoutSessionLineItems,
+    CreateCheckoutSessionLineItemsPriceData, CreateCheckoutSessionPaymentIntentData,
+    CreateCheckoutSessionSetupIntentData, ProductData, RetrieveCheckoutSession,
 };
 use stripe_core::payment_intent::{
     CreatePaymentIntent, CreatePaymentIntentAutomaticPaymentMethods,
     CreatePaymentIntentAutomaticPaymentMethodsAllowRedirects, CreatePaymentIntentOffSession,
 };
+use stripe_core::setup_intent::RetrieveSetupIntent;
 use stripe_shared::{
     CheckoutSession, CheckoutSessionMode, CheckoutSessionPaymentStatus, CheckoutSessionStatus,
     PaymentIntent, PaymentIntentStatus,
@@ -27,7 +29,10 @@ use stripe_shared::{
 use stripe_types::Currency;
 use stripe_webhook::Webhook;
 
-use super::{CheckoutRequest, CheckoutStarted, CheckoutStatus, PaymentEvent, ProviderError};
+use super::{
+    CheckoutRequest, CheckoutStarted, CheckoutStatus, PaymentEvent, ProviderError, SavedCard,
+    SetupRequest,
+};
 
 /// How far a webhook's signed timestamp may be from our clock, either way (Stripe's default).
 pub const WEBHOOK_TOLERANCE_SECS: i64 = 300;
@@ -38,6 +43,8 @@ const ATTEMPT_ID_KEY: &str = "attempt_id";
 /// Marks intents we created with `charge_off_session`; Checkout's own intents are reported
 /// through the session events instead.
 const OFF_SESSION_KEY: &str = "off_session";
+/// The metadata key naming our autopay mandate on card-saving (setup mode) sessions.
+const MANDATE_ID_KEY: &str = "mandate_id";
 
 /// The async client has no timeout by default: a hung connection would hang the request.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
@@ -130,6 +137,67 @@ impl StripeProvider {
             .await
             .map_err(provider_error)?;
         intent_outcome(intent)
+    }
+
+    /// Creates a Checkout Session in setup mode: the person saves a card for automatic plan
+    /// payments and nothing is charged now. Stripe creates the customer the card belongs to.
+    pub async fn start_setup_checkout(
+        &self,
+        req: &SetupRequest,
+    ) -> Result<CheckoutStarted, ProviderError> {
+        let strategy = idempotent(&req.idempotency_key)?;
+        let metadata = HashMap::from([
+            (MANDATE_ID_KEY.to_string(), req.mandate_id.to_string()),
+            ("account_id".to_string(), req.account_id.to_string()),
+            ("plan_id".to_string(), req.plan_id.to_string()),
+        ]);
+        let mut intent_data = CreateCheckoutSessionSetupIntentData::new();
+        intent_data.metadata = Some(metadata.clone());
+        intent_data.description = Some(req.description.clone());
+        let mut params = CreateCheckoutSession::new()
+            .mode(CheckoutSessionMode::Setup)
+            // Setup mode with Stripe's dynamic payment methods needs the currency to be charged.
+            .currency(stripe_currency(&req.currency))
+            .customer_creation(CreateCheckoutSessionCustomerCreation::Always)
+            .client_reference_id(req.mandate_id.to_string())
+            .metadata(metadata)
+            .setup_intent_data(intent_data)
+            .success_url(req.success_url.clone())
+            .cancel_url(req.cancel_url.clone());
+        if let Some(email) = &req.customer_email {
+            params = params.customer_email(email.clone());
+        }
+        let session = params
+            .customize()
+            .request_strategy(strategy)
+            .send(self.client.as_ref())
+            .await
+            .map_err(provider_error)?;
+        let redirect_url = session.url.ok_or_else(|| {
+            ProviderError::Rejected(format!("setup session {} has no URL", session.id))
+        })?;
+        Ok(CheckoutStarted {
+            provider_ref: session.id.to_string(),
+            redirect_url,
+        })
+    }
+
+    /// The card a completed SetupIntent saved, and the customer it belongs to.
+    pub async fn saved_card(&self, setup_intent: &str) -> Result<SavedCard, ProviderError> {
+        let intent = RetrieveSetupIntent::new(setup_intent)
+            .send(self.client.as_ref())
+            .await
+            .map_err(provider_error)?;
+        let payment_method = intent
+            .payment_method
+            .map(|pm| pm.id().to_string())
+            .ok_or_else(|| {
+                ProviderError::Rejected(format!("setup intent {setup_intent} saved no card"))
+            })?;
+        Ok(SavedCard {
+            customer: intent.customer.map(|c| c.id().to_string()),
+            payment_method,
+        })
     }
 }
 
@@ -354,6 +422,10 @@ fn map_event(event: &Value) -> Result<PaymentEvent, WebhookError> {
     let object = &event["data"]["object"];
 
     Ok(match kind {
+        // Setup sessions save a card and report "no_payment_required": checked first.
+        "checkout.session.completed" if is_setup_session(object) => {
+            setup_completed(object, event_id)?
+        }
         "checkout.session.completed" if session_is_paid(object) => checkout_paid(object, event_id)?,
         // Paid later or never: `async_payment_succeeded`/`_failed` will say which.
         "checkout.session.completed" => other(event_id, kind),
@@ -410,6 +482,24 @@ fn checkout_paid(session: &Value, event_id: String) -> Result<PaymentEvent, Webh
         session_id: string_field(session, "id", &event_id)?,
         amount_minor: int_field(session, "amount_total", &event_id)?,
         currency: currency_field(session, &event_id)?,
+        event_id,
+    })
+}
+
+fn is_setup_session(session: &Value) -> bool {
+    str_field(session, "mode") == Some("setup")
+}
+
+fn setup_completed(session: &Value, event_id: String) -> Result<PaymentEvent, WebhookError> {
+    let mandate_id = session["metadata"][MANDATE_ID_KEY]
+        .as_str()
+        .and_then(|id| id.parse().ok())
+        .ok_or_else(|| WebhookError::Unmatched(event_id.clone()))?;
+    Ok(PaymentEvent::SetupCompleted {
+        mandate_id,
+        session_id: string_field(session, "id", &event_id)?,
+        customer: str_field(session, "customer").map(str::to_string),
+        setup_intent: string_field(session, "setup_intent", &event_id)?,
         event_id,
     })
 }

@@ -44,3 +44,40 @@ pub async fn append<C: ConnectionTrait>(
     .await?;
     Ok(row.id)
 }
+
+/// How many entries go into one INSERT: 8 values each stays well under the bind-parameter
+/// limits of SQLite (32,766) and PostgreSQL (65,535).
+const ENTRIES_PER_INSERT: usize = 2_000;
+
+/// Appends many entries with a few multi-row INSERTs (bulk imports). Same rules as [`append`]:
+/// new rows only, never an edit.
+pub async fn append_many<C: ConnectionTrait>(
+    conn: &C,
+    entries: &[NewEntry<'_>],
+    now: DateTime<Utc>,
+) -> Result<u64, LedgerError> {
+    use sea_orm::EntityTrait;
+    let mut written = 0;
+    for chunk in entries.chunks(ENTRIES_PER_INSERT) {
+        let rows = chunk
+            .iter()
+            .map(|entry| {
+                Ok(ledger_entry::ActiveModel {
+                    account_id: Set(entry.account_id),
+                    kind: Set(entry.kind.as_str().to_string()),
+                    amount_minor: Set(MinorUnits(entry.amount.to_minor()?)),
+                    currency: Set(entry.amount.currency().code().to_string()),
+                    description: Set(entry.description.to_string()),
+                    reason: Set(entry.reason.map(str::to_string)),
+                    occurred_on: Set(entry.occurred_on),
+                    created_at: Set(now),
+                    ..Default::default()
+                })
+            })
+            .collect::<Result<Vec<_>, MoneyError>>()?;
+        written += ledger_entry::Entity::insert_many(rows)
+            .exec_without_returning(conn)
+            .await?;
+    }
+    Ok(written)
+}

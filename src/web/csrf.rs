@@ -53,7 +53,15 @@ pub async fn guard(
     let token = from_cookie.clone().unwrap_or_else(random_token);
     req.extensions_mut().insert(CsrfToken(token.clone()));
 
-    if req.method() == actix_web::http::Method::POST && !EXEMPT.contains(&req.path()) {
+    if req.method() == actix_web::http::Method::POST && is_query_token_upload(&req) {
+        // A file upload: the body is large and multipart, so the token comes in the query
+        // string instead, checked against the cookie the same way; the body is left unread
+        // for the route, which has its own size limit.
+        if !submitted_matches(req.query_string().as_bytes(), from_cookie.as_deref()) {
+            tracing::warn!("upload refused: missing or wrong CSRF token");
+            return Ok(req.error_response(AppError::CsrfRejected));
+        }
+    } else if req.method() == actix_web::http::Method::POST && !EXEMPT.contains(&req.path()) {
         let body = req.extract::<Bytes>().await?;
         if !submitted_matches(&body, from_cookie.as_deref()) {
             tracing::warn!("POST refused: missing or wrong CSRF token");
@@ -70,6 +78,23 @@ pub async fn guard(
         res.response_mut().add_cookie(&cookie(token, secure))?;
     }
     Ok(res)
+}
+
+/// Upload routes (multipart/form-data) that carry the token as `?csrf_token=` in their URL.
+/// Only these paths, and only with a multipart body; everything else reads the form body.
+const QUERY_TOKEN_UPLOADS: &[&str] = &[crate::web::staff::import::UPLOAD_PATH];
+
+fn is_query_token_upload(req: &ServiceRequest) -> bool {
+    let multipart = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("multipart/form-data")
+        });
+    multipart && QUERY_TOKEN_UPLOADS.contains(&req.path())
 }
 
 fn is_well_formed(value: &str) -> bool {

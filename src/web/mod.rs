@@ -6,6 +6,7 @@ pub mod errors;
 pub mod flood;
 pub mod forms;
 pub mod health;
+pub mod multipart;
 pub mod pages;
 pub mod security;
 pub mod session_store;
@@ -56,6 +57,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .app_data(web::PayloadConfig::new(webhooks::WEBHOOK_LIMIT_BYTES))
                 .route(web::post().to(webhooks::stripe_events)),
         )
+        .service(debtor::autopay::show_terms)
+        .service(debtor::autopay::set_up)
+        .service(debtor::autopay::turn_off)
+        .service(debtor::autopay::test_setup)
+        .service(debtor::autopay::test_setup_outcome)
         .service(debtor::plan_manage::show)
         .service(debtor::plan_manage::accept_offer)
         .service(debtor::plan_manage::cancel_confirm)
@@ -66,8 +72,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(staff::sign_in::submit)
         .service(staff::sign_in::home)
         .service(staff::sign_in::sign_out)
+        .service(staff::dashboard::show)
         .service(staff::accounts::list)
         .service(staff::accounts::show)
+        .service(staff::account_actions::add_note)
+        .service(staff::account_actions::start_hold)
+        .service(staff::account_actions::end_hold)
+        .service(staff::account_actions::record_payment)
         .service(staff::plans::list)
         .service(staff::plans::csv)
         .service(staff::plans::review)
@@ -78,6 +89,38 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(staff::creditors::list)
         .service(staff::policy::edit)
         .service(staff::policy::save)
+        .service(staff::creditor_forms::new_form)
+        .service(staff::creditor_forms::create)
+        .service(staff::creditor_forms::edit_form)
+        .service(staff::creditor_forms::update)
+        .service(staff::staff_admin::list)
+        .service(staff::staff_admin::invite_form)
+        .service(staff::staff_admin::invite)
+        .service(staff::staff_admin::disable)
+        .service(staff::staff_admin::enable)
+        .service(staff::staff_admin::reset)
+        .service(staff::set_password::open)
+        .service(staff::set_password::submit)
+        .service(staff::set_password::done)
+        .service(staff::outbox_admin::list)
+        .service(staff::outbox_admin::retry)
+        .service(staff::audit_log::list)
+        .service(staff::audit_log::csv)
+        .service(staff::import::upload_form)
+        .service(
+            web::resource(staff::import::UPLOAD_PATH)
+                .app_data(web::PayloadConfig::new(staff::import::UPLOAD_LIMIT_BYTES))
+                .route(web::post().to(staff::import::upload)),
+        )
+        .service(staff::import::show)
+        .service(staff::import::start)
+        .service(staff::import::progress_script)
+        .service(staff::discounts::list)
+        .service(staff::discounts::new_form)
+        .service(staff::discounts::create)
+        .service(staff::discounts::preview)
+        .service(staff::discounts::edit_form)
+        .service(staff::discounts::update)
         .app_data(
             web::FormConfig::default()
                 .limit(FORM_LIMIT_BYTES)

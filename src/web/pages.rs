@@ -47,12 +47,34 @@ impl Chrome {
 
     pub fn staff(csrf: &str, is_admin: bool) -> Self {
         let staff_nav = if is_admin {
-            vec![NavLink {
-                href: "/admin/creditors",
-                label: "Creditors",
-            }]
+            vec![
+                NavLink {
+                    href: "/admin/creditors",
+                    label: "Creditors",
+                },
+                NavLink {
+                    href: "/admin/discounts",
+                    label: "Discounts",
+                },
+                NavLink {
+                    href: "/admin/staff",
+                    label: "Staff",
+                },
+                NavLink {
+                    href: "/admin/outbox",
+                    label: "Email problems",
+                },
+                NavLink {
+                    href: "/admin/audit",
+                    label: "Audit log",
+                },
+            ]
         } else {
             vec![
+                NavLink {
+                    href: "/staff/dashboard",
+                    label: "Dashboard",
+                },
                 NavLink {
                     href: "/staff/accounts",
                     label: "Accounts",
@@ -64,6 +86,10 @@ impl Chrome {
                 NavLink {
                     href: "/staff/plans/review",
                     label: "Proposals to review",
+                },
+                NavLink {
+                    href: "/staff/import",
+                    label: "Import accounts",
                 },
             ]
         };

@@ -8,7 +8,8 @@ use secrecy::ExposeSecret;
 
 use crate::config::Settings;
 use crate::payments::stripe::{WebhookError, verify_webhook};
-use crate::services::payments;
+use crate::payments::{PaymentEvent, PaymentProvider};
+use crate::services::{autopay_setup, payments};
 use crate::web::errors::AppError;
 
 /// Stripe's events are small; anything bigger is not from Stripe.
@@ -20,6 +21,7 @@ pub async fn stripe_events(
     body: web::Bytes,
     db: web::Data<DatabaseConnection>,
     settings: web::Data<Settings>,
+    provider: web::Data<PaymentProvider>,
 ) -> Result<HttpResponse, AppError> {
     let Some(secret) = settings.stripe_webhook_secret.as_ref() else {
         return Err(AppError::NotFound);
@@ -47,6 +49,31 @@ pub async fn stripe_events(
             return Ok(HttpResponse::BadRequest().body("invalid signature"));
         }
     };
+    if let PaymentEvent::SetupCompleted {
+        mandate_id,
+        customer,
+        setup_intent,
+        ..
+    } = &event
+    {
+        // A saved card for automatic payments: no money moved, so not a payment event.
+        let outcome = autopay_setup::complete_stripe_setup(
+            &db,
+            &provider,
+            *mandate_id,
+            customer.as_deref(),
+            setup_intent,
+            Utc::now(),
+        )
+        .await
+        .map_err(AppError::internal)?;
+        tracing::info!(
+            event_id = event.event_id(),
+            ?outcome,
+            "Stripe setup event processed"
+        );
+        return Ok(HttpResponse::Ok().finish());
+    }
     let outcome = payments::handle_event(&db, &event, Utc::now())
         .await
         .map_err(AppError::internal)?;

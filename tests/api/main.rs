@@ -3,9 +3,13 @@
 mod helpers;
 mod smtp;
 
+mod admin_console;
+mod autopay;
 mod balance;
 mod cli;
 mod debtor_sign_in;
+mod discounts_admin;
+mod import;
 mod outbox;
 mod payments;
 mod plans;
@@ -15,3 +19,4 @@ mod sign_in_links;
 mod staff;
 mod stripe_fake;
 mod stripe_webhooks;
+mod workspace;

@@ -58,7 +58,7 @@ async fn the_staff_sign_in_page_has_email_and_password_labels() {
 async fn creditor_staff_sign_in_and_search_their_accounts() {
     let app = spawn_demo_app().await;
     assert_redirect(&app.sign_in_staff(STAFF.0, STAFF.1).await, "/staff");
-    assert_redirect(&app.get("/staff").await, "/staff/accounts");
+    assert_redirect(&app.get("/staff").await, "/staff/dashboard");
     let html = app.get_html("/staff/accounts").await;
     assert!(html.contains("NW-1001") && html.contains("NW-1002"));
     assert!(html.contains("£1,065.00"));

@@ -92,6 +92,11 @@ impl FakeStripe {
             .await;
     }
 
+    /// Any other scripted answer.
+    pub async fn mount(&self, mock: Mock) {
+        mock.mount(&self.server).await;
+    }
+
     /// Requests received for `url_path`, oldest first.
     pub async fn requests_to(&self, url_path: &str) -> Vec<Request> {
         let all = self.server.received_requests().await.expect("recording");

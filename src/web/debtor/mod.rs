@@ -1,5 +1,6 @@
 //! Pages for the person who owes money.
 pub mod account;
+pub mod autopay;
 pub mod link;
 pub mod pay;
 pub mod plan_choose;

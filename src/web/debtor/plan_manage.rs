@@ -10,6 +10,7 @@ use super::plan_choose::{already_has_plan, load_account, plan_page};
 use super::plan_forms::{Problems, read_date};
 use super::plan_views::PlanPageView;
 use crate::crypto::sha256_hex;
+use crate::services::autopay_setup;
 use crate::services::plan_records::{PlanKind, PlanStatus};
 use crate::services::plan_wording::{self, full_date};
 use crate::services::plans::{self, AccountForPlan, Agreement, PaymentChange, PlanError};
@@ -23,6 +24,7 @@ use crate::web::pages::{self, Chrome, FieldError};
 pub struct PlanQuery {
     done: String,
     sent: String,
+    autopay: String,
 }
 
 #[derive(Template)]
@@ -37,6 +39,8 @@ struct PlanPage {
     just_sent: bool,
     can_change: bool,
     offer_fingerprint: String,
+    autopay_on: bool,
+    autopay_just_saved: bool,
 }
 
 fn can_change(account: &AccountForPlan) -> bool {
@@ -84,6 +88,10 @@ pub async fn show(
         just_sent: !query.sent.is_empty(),
         can_change: can_change(&account),
         offer_fingerprint,
+        autopay_on: autopay_setup::is_on(db.get_ref(), who.0.debtor_id, account.account_id)
+            .await
+            .map_err(AppError::internal)?,
+        autopay_just_saved: query.autopay == "saved",
     }))
 }
 

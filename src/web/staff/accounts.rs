@@ -4,13 +4,14 @@ use actix_web::{get, web};
 use askama::Template;
 use sea_orm::DatabaseConnection;
 
+use crate::services::payments::OFFLINE_METHODS;
 use crate::services::portfolio::{self, AccountRow};
-use crate::services::statements::{self, Scope};
+use crate::services::workspace;
 use crate::web::auth::SignedInStaff;
 use crate::web::csrf::CsrfToken;
 use crate::web::debtor::account::AccountView;
 use crate::web::errors::{AppError, PageResult};
-use crate::web::pages::{self, Chrome};
+use crate::web::pages::{self, Chrome, FieldError};
 
 #[derive(serde::Deserialize, Default)]
 #[serde(default)]
@@ -64,11 +65,72 @@ pub async fn list(
     }))
 }
 
+pub struct TimelineRow {
+    pub when: String,
+    pub kind: &'static str,
+    pub title: String,
+    pub detail: Option<String>,
+}
+
 #[derive(Template)]
 #[template(path = "staff/account.html")]
 struct StaffAccountPage {
     chrome: Chrome,
     account: AccountView,
+    debtor_name: String,
+    debtor_email: String,
+    hold_reason: Option<String>,
+    timeline: Vec<TimelineRow>,
+    methods: Vec<(&'static str, &'static str)>,
+    errors: Vec<FieldError>,
+}
+
+impl StaffAccountPage {
+    fn problem(&self, field: &str) -> Option<String> {
+        self.errors
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.clone())
+    }
+}
+
+/// The account workspace, with a problem to show beside one of its forms (400) or none.
+pub async fn render_workspace(
+    db: &DatabaseConnection,
+    csrf: &str,
+    creditor_id: i32,
+    account_id: i32,
+    problem: Option<FieldError>,
+) -> PageResult {
+    let found = workspace::workspace(db, creditor_id, account_id)
+        .await
+        .map_err(AppError::internal)?
+        .ok_or(AppError::NotFound)?;
+    let timeline = found
+        .timeline
+        .iter()
+        .map(|e| TimelineRow {
+            when: e.at.format("%-d %B %Y %H:%M").to_string(),
+            kind: e.kind.label(),
+            title: e.title.clone(),
+            detail: e.detail.clone(),
+        })
+        .collect();
+    let page = StaffAccountPage {
+        chrome: Chrome::staff(csrf, false),
+        account: AccountView::from_statement(found.statement),
+        debtor_name: found.debtor_name,
+        debtor_email: found.debtor_email,
+        hold_reason: found.hold.map(|h| h.reason),
+        timeline,
+        methods: OFFLINE_METHODS.to_vec(),
+        errors: problem.into_iter().collect(),
+    };
+    Ok(if page.errors.is_empty() {
+        pages::ok(&page)
+    } else {
+        pages::invalid(&page)
+    })
 }
 
 #[get("/staff/accounts/{id}")]
@@ -80,12 +142,5 @@ pub async fn show(
 ) -> PageResult {
     let creditor_id = who.creditor_id()?;
     let id: i32 = path.parse().map_err(|_| AppError::NotFound)?;
-    let statement = statements::for_account(db.get_ref(), id, Scope::Creditor(creditor_id))
-        .await
-        .map_err(AppError::internal)?
-        .ok_or(AppError::NotFound)?;
-    Ok(pages::ok(&StaffAccountPage {
-        chrome: Chrome::staff(&csrf.0, false),
-        account: AccountView::from_statement(statement),
-    }))
+    render_workspace(&db, &csrf.0, creditor_id, id, None).await
 }

@@ -123,7 +123,7 @@ pub async fn home(who: SignedInStaff) -> HttpResponse {
     if who.is_admin() {
         pages::see_other("/admin/creditors")
     } else {
-        pages::see_other("/staff/accounts")
+        pages::see_other("/staff/dashboard")
     }
 }
 

@@ -1,0 +1,182 @@
+//! Automatic payments, decided without I/O: for one installment, given what has been done so
+//! far and today's date, what (if anything) happens next.
+use chrono::{Duration, NaiveDate};
+
+/// The reminder email goes this many days before a payment is taken.
+pub const REMINDER_DAYS_BEFORE: i64 = 3;
+/// A declined payment is tried once more this many days after the first try.
+pub const RETRY_AFTER_DAYS: i64 = 3;
+
+/// Where one charge stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChargeState {
+    /// Saved, but the provider has not (knowingly) received it: send it again with its key.
+    NotSent,
+    /// The provider has it; its final word comes later.
+    Pending,
+    Succeeded,
+    Failed,
+}
+
+/// A charge and the day it was first tried.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Charge {
+    pub on: NaiveDate,
+    pub state: ChargeState,
+}
+
+/// What has been done for one installment so far.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Done {
+    pub reminded: bool,
+    pub first: Option<Charge>,
+    pub retry: Option<Charge>,
+    /// The person has been told to pay this one by hand: automatic payments stop for it.
+    pub gave_up: bool,
+}
+
+/// One installment as automatic payments see it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Due {
+    pub due_on: NaiveDate,
+    /// Something is still left to pay on it.
+    pub unpaid: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NextStep {
+    Nothing,
+    Remind,
+    Charge,
+    Retry,
+    /// Send a saved charge again with its own idempotency key (it never reached the provider).
+    Resend {
+        retry: bool,
+    },
+    /// Both tries failed: tell the person how to pay by hand.
+    GiveUp,
+}
+
+/// `active_since` is the day the card was saved: earlier installments were never part of the
+/// automatic payments the person agreed to, so they are left for them to pay by hand.
+pub fn next_step(due: Due, active_since: NaiveDate, today: NaiveDate, done: Done) -> NextStep {
+    if done.gave_up || due.due_on < active_since {
+        return NextStep::Nothing;
+    }
+    match (done.first, done.retry) {
+        (None, _) if !due.unpaid => NextStep::Nothing,
+        (None, _) if today >= due.due_on => NextStep::Charge,
+        (None, _)
+            if !done.reminded && today >= due.due_on - Duration::days(REMINDER_DAYS_BEFORE) =>
+        {
+            NextStep::Remind
+        }
+        (None, _) => NextStep::Nothing,
+        (Some(first), None) => after_first(first, due, today),
+        (Some(_), Some(retry)) => match retry.state {
+            ChargeState::NotSent => NextStep::Resend { retry: true },
+            ChargeState::Failed => NextStep::GiveUp,
+            ChargeState::Pending | ChargeState::Succeeded => NextStep::Nothing,
+        },
+    }
+}
+
+fn after_first(first: Charge, due: Due, today: NaiveDate) -> NextStep {
+    match first.state {
+        ChargeState::NotSent => NextStep::Resend { retry: false },
+        // Paid by hand in the meantime: nothing to retry.
+        ChargeState::Failed if !due.unpaid => NextStep::Nothing,
+        ChargeState::Failed if today >= first.on + Duration::days(RETRY_AFTER_DAYS) => {
+            NextStep::Retry
+        }
+        ChargeState::Failed | ChargeState::Pending | ChargeState::Succeeded => NextStep::Nothing,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 3, d).expect("date")
+    }
+
+    const DUE: Due = Due {
+        due_on: match NaiveDate::from_ymd_opt(2026, 3, 10) {
+            Some(d) => d,
+            None => NaiveDate::MIN,
+        },
+        unpaid: true,
+    };
+
+    fn failed(on: NaiveDate) -> Option<Charge> {
+        Some(Charge {
+            on,
+            state: ChargeState::Failed,
+        })
+    }
+
+    #[test]
+    fn reminds_three_days_before_then_charges_on_the_day() {
+        let none = Done::default();
+        assert_eq!(next_step(DUE, day(1), day(6), none), NextStep::Nothing);
+        assert_eq!(next_step(DUE, day(1), day(7), none), NextStep::Remind);
+        let reminded = Done {
+            reminded: true,
+            ..none
+        };
+        assert_eq!(next_step(DUE, day(1), day(8), reminded), NextStep::Nothing);
+        assert_eq!(next_step(DUE, day(1), day(10), reminded), NextStep::Charge);
+    }
+
+    #[test]
+    fn a_failed_charge_is_retried_once_after_three_days_then_given_up() {
+        let first = Done {
+            first: failed(day(10)),
+            ..Done::default()
+        };
+        assert_eq!(next_step(DUE, day(1), day(12), first), NextStep::Nothing);
+        assert_eq!(next_step(DUE, day(1), day(13), first), NextStep::Retry);
+        let both = Done {
+            retry: failed(day(13)),
+            ..first
+        };
+        assert_eq!(next_step(DUE, day(1), day(13), both), NextStep::GiveUp);
+        let told = Done {
+            gave_up: true,
+            ..both
+        };
+        assert_eq!(next_step(DUE, day(1), day(20), told), NextStep::Nothing);
+    }
+
+    #[test]
+    fn installments_before_autopay_began_or_already_paid_are_left_alone() {
+        assert_eq!(
+            next_step(DUE, day(11), day(12), Done::default()),
+            NextStep::Nothing
+        );
+        let paid = Due {
+            unpaid: false,
+            ..DUE
+        };
+        assert_eq!(
+            next_step(paid, day(1), day(10), Done::default()),
+            NextStep::Nothing
+        );
+    }
+
+    #[test]
+    fn a_charge_that_never_reached_the_provider_is_sent_again() {
+        let unsent = Done {
+            first: Some(Charge {
+                on: day(10),
+                state: ChargeState::NotSent,
+            }),
+            ..Done::default()
+        };
+        assert_eq!(
+            next_step(DUE, day(1), day(10), unsent),
+            NextStep::Resend { retry: false }
+        );
+    }
+}

@@ -1,0 +1,22 @@
+use sea_orm::entity::prelude::*;
+
+/// One thing automatic payments did for one installment; unique per plan, installment and step.
+#[sea_orm::model]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "autopay_steps")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub mandate_id: i32,
+    pub plan_id: i32,
+    pub installment_seq: i32,
+    /// reminder, charge, retry, gave_up.
+    pub step: String,
+    pub attempt_id: Option<i32>,
+    /// The provider's PaymentIntent, kept here so reconciliation never mistakes it for a
+    /// checkout session.
+    pub provider_ref: Option<String>,
+    pub created_at: DateTimeUtc,
+}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,545 @@
+//! The automatic payments pass: for each active mandate on an active plan, a reminder 3 days
+//! before each payment, the charge on the due date, one retry 3 days after a decline, and an
+//! email with a pay-by-hand link when that fails too. Every step is a row with a unique key
+//! (plan, installment, step) written before anything leaves the building, so running the pass
+//! twice, or on two instances, never reminds or charges twice.
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, Set, SqlErr,
+};
+
+use super::autopay_setup::{self, ACTIVE, TEST_DECLINING_CARD, email_of};
+use super::payments::{self, PaymentError};
+use super::plan_records::{InstallmentView, PlanStatus, PlanView, RecordError};
+use super::plan_wording::full_date;
+use super::plans::{self, AccountForPlan, PlanError};
+use super::workspace;
+use crate::crypto::random_token;
+use crate::db::begin_write;
+use crate::domain::autopay::{self, Charge, ChargeState, Done, Due, NextStep};
+use crate::domain::{Money, MoneyError};
+use crate::email::autopay_templates::{self, StopReason};
+use crate::email::outbox;
+use crate::email::templates::PaymentLine;
+use crate::entities::{autopay_mandate, autopay_step, payment_attempt};
+use crate::payments::{PaymentEvent, PaymentProvider, ProviderError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AutopayError {
+    #[error("account not found for this person")]
+    NotFound,
+    #[error("database error")]
+    Database(#[from] DbErr),
+    #[error("plan could not be read")]
+    Plan(#[from] PlanError),
+    #[error("plan could not be read")]
+    Records(#[from] RecordError),
+    #[error("stored amounts could not be read")]
+    Money(#[from] MoneyError),
+    #[error("payment could not be processed")]
+    Payment(#[from] PaymentError),
+    #[error("the payment provider could not be asked")]
+    Provider(#[from] ProviderError),
+    #[error("email could not be rendered")]
+    Template(#[from] askama::Error),
+}
+
+/// What one pass did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Report {
+    pub mandates: usize,
+    pub reminders: usize,
+    pub charges: usize,
+    pub succeeded: usize,
+    pub failed: usize,
+    pub retries: usize,
+    pub pay_by_hand: usize,
+    pub ended: usize,
+}
+
+const REMINDER: &str = "reminder";
+const CHARGE: &str = "charge";
+const RETRY: &str = "retry";
+const GAVE_UP: &str = "gave_up";
+
+/// One pass. `base_url` makes the pay-by-hand link absolute (never taken from a request).
+pub async fn run(
+    db: &DatabaseConnection,
+    provider: &PaymentProvider,
+    base_url: &str,
+    now: DateTime<Utc>,
+) -> Result<Report, AutopayError> {
+    let mut report = Report::default();
+    let mandates = autopay_mandate::Entity::find()
+        .filter(autopay_mandate::Column::Status.eq(ACTIVE))
+        .order_by_asc(autopay_mandate::Column::Id)
+        .all(db)
+        .await?;
+    for mandate in mandates {
+        report.mandates += 1;
+        let pass = Pass {
+            db,
+            provider,
+            base_url,
+            now,
+            mandate: &mandate,
+        };
+        // One person's trouble must not stop everyone else's payments.
+        if let Err(error) = pass.run(&mut report).await {
+            tracing::warn!(mandate_id = mandate.id, error = %error, "autopay pass failed for a mandate");
+        }
+    }
+    Ok(report)
+}
+
+/// The pass over one mandate.
+struct Pass<'a> {
+    db: &'a DatabaseConnection,
+    provider: &'a PaymentProvider,
+    base_url: &'a str,
+    now: DateTime<Utc>,
+    mandate: &'a autopay_mandate::Model,
+}
+
+impl Pass<'_> {
+    async fn quiet_hours_for_person(&self) -> Result<bool, AutopayError> {
+        let zone = crate::entities::debtor::Entity::find_by_id(self.mandate.debtor_id)
+            .one(self.db)
+            .await?
+            .and_then(|d| d.time_zone.parse::<chrono_tz::Tz>().ok())
+            .unwrap_or(chrono_tz::Europe::London);
+        Ok(crate::domain::contact::in_quiet_hours(self.now, &zone))
+    }
+
+    async fn run(&self, report: &mut Report) -> Result<(), AutopayError> {
+        let m = self.mandate;
+        let account = plans::account_for_plan(self.db, m.debtor_id, m.account_id).await?;
+        let plan = account
+            .as_ref()
+            .and_then(|a| a.latest_plan.as_ref())
+            .filter(|p| p.id == m.plan_id);
+        let Some((account, plan)) = account.as_ref().zip(plan) else {
+            return self.end(report).await;
+        };
+        match plan.status {
+            PlanStatus::Active => {}
+            // Stopped for missed payments: nothing is taken until the person catches up.
+            PlanStatus::Broken => return Ok(()),
+            _ => return self.end(report).await,
+        }
+        // A hold (a dispute, hardship) pauses collection and reminders until staff end it.
+        if workspace::current_hold(self.db, m.account_id)
+            .await?
+            .is_some()
+        {
+            return Ok(());
+        }
+        // Charges, reminders and their emails wait for the person's daytime; the next pass
+        // after 08:00 their time does them.
+        if self.quiet_hours_for_person().await? {
+            return Ok(());
+        }
+        let steps = self.steps().await?;
+        let since = m.activated_at.unwrap_or(m.created_at).date_naive();
+        for item in &plan.installments {
+            let done = done_for(item.seq, &steps);
+            let due = Due {
+                due_on: item.due_on,
+                unpaid: left_on(item)?.is_positive(),
+            };
+            let step = autopay::next_step(due, since, self.now.date_naive(), done);
+            self.act(step, account, plan, item, &steps, report).await?;
+        }
+        Ok(())
+    }
+
+    async fn end(&self, report: &mut Report) -> Result<(), AutopayError> {
+        if autopay_setup::end_with_plan(self.db, self.mandate.id, self.now).await? {
+            report.ended += 1;
+        }
+        Ok(())
+    }
+
+    /// Every step taken on this plan, with the status of its payment attempt.
+    async fn steps(&self) -> Result<Vec<(autopay_step::Model, Option<String>)>, DbErr> {
+        let steps = autopay_step::Entity::find()
+            .filter(autopay_step::Column::PlanId.eq(self.mandate.plan_id))
+            .all(self.db)
+            .await?;
+        let ids: Vec<i32> = steps.iter().filter_map(|s| s.attempt_id).collect();
+        let statuses: HashMap<i32, String> = payment_attempt::Entity::find()
+            .filter(payment_attempt::Column::Id.is_in(ids))
+            .all(self.db)
+            .await?
+            .into_iter()
+            .map(|a| (a.id, a.status))
+            .collect();
+        Ok(steps
+            .into_iter()
+            .map(|s| {
+                let status = s.attempt_id.and_then(|id| statuses.get(&id).cloned());
+                (s, status)
+            })
+            .collect())
+    }
+
+    async fn act(
+        &self,
+        step: NextStep,
+        account: &AccountForPlan,
+        plan: &PlanView,
+        item: &InstallmentView,
+        steps: &[(autopay_step::Model, Option<String>)],
+        report: &mut Report,
+    ) -> Result<(), AutopayError> {
+        let line = PaymentLine {
+            date: full_date(item.due_on),
+            amount: left_on(item)?.to_string(),
+        };
+        match step {
+            NextStep::Nothing => {}
+            NextStep::Remind => {
+                let content = autopay_templates::reminder(&account.creditor_name, &line)?;
+                if self.record_with_email(item.seq, REMINDER, content).await? {
+                    report.reminders += 1;
+                }
+            }
+            NextStep::Charge | NextStep::Retry => {
+                let kind = if step == NextStep::Retry {
+                    RETRY
+                } else {
+                    CHARGE
+                };
+                let Some(attempt) = self.save_charge(account, plan, item, kind).await? else {
+                    return Ok(());
+                };
+                report.charges += 1;
+                if kind == RETRY {
+                    report.retries += 1;
+                }
+                self.charge(&attempt, kind, account, &line, report).await?;
+            }
+            NextStep::Resend { retry } => {
+                let kind = if retry { RETRY } else { CHARGE };
+                let attempt_id = steps
+                    .iter()
+                    .find(|(s, _)| s.installment_seq == seq_i32(item.seq) && s.step == kind)
+                    .and_then(|(s, _)| s.attempt_id);
+                if let Some(attempt) = self.created_attempt(attempt_id).await? {
+                    self.charge(&attempt, kind, account, &line, report).await?;
+                }
+            }
+            NextStep::GiveUp => {
+                self.give_up(
+                    item.seq,
+                    account,
+                    &line,
+                    StopReason::DidNotGoThrough,
+                    report,
+                )
+                .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes a step row and its email in one transaction; false when the step was already
+    /// taken (the unique key said no).
+    async fn record_with_email(
+        &self,
+        seq: u32,
+        kind: &str,
+        content: crate::email::EmailContent,
+    ) -> Result<bool, AutopayError> {
+        let txn = begin_write(self.db).await?;
+        if !insert_step(&txn, self.mandate, seq, kind, None, self.now).await? {
+            return Ok(false);
+        }
+        if let Some(email) = email_of(&txn, self.mandate.debtor_id).await? {
+            outbox::enqueue(&txn, &email, content, self.now).await?;
+        }
+        txn.commit().await?;
+        Ok(true)
+    }
+
+    /// Saves the attempt (with its idempotency key) and the step naming it, together, before
+    /// the provider hears of it. `None` when another pass took this step first.
+    async fn save_charge(
+        &self,
+        account: &AccountForPlan,
+        plan: &PlanView,
+        item: &InstallmentView,
+        kind: &str,
+    ) -> Result<Option<payment_attempt::Model>, AutopayError> {
+        let amount = left_on(item)?;
+        let txn = begin_write(self.db).await?;
+        let attempt = payment_attempt::ActiveModel {
+            account_id: Set(account.account_id),
+            creditor_id: Set(account.creditor_id),
+            debtor_id: Set(account.debtor_id),
+            plan_id: Set(Some(plan.id)),
+            purpose: Set("autopay".to_string()),
+            amount_minor: Set(amount.to_minor()?),
+            currency: Set(amount.currency().code().to_string()),
+            discount_minor: Set(0),
+            provider: Set(self.mandate.provider.clone()),
+            idempotency_key: Set(format!("gt-auto-{}", &random_token()[..32])),
+            status: Set("created".to_string()),
+            refunded_minor: Set(0),
+            created_at: Set(self.now),
+            updated_at: Set(self.now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        if !insert_step(
+            &txn,
+            self.mandate,
+            item.seq,
+            kind,
+            Some(attempt.id),
+            self.now,
+        )
+        .await?
+        {
+            return Ok(None);
+        }
+        txn.commit().await?;
+        Ok(Some(attempt))
+    }
+
+    async fn created_attempt(
+        &self,
+        attempt_id: Option<i32>,
+    ) -> Result<Option<payment_attempt::Model>, DbErr> {
+        let Some(id) = attempt_id else {
+            return Ok(None);
+        };
+        payment_attempt::Entity::find_by_id(id)
+            .filter(payment_attempt::Column::Status.eq("created"))
+            .one(self.db)
+            .await
+    }
+
+    /// Asks the provider to take the money and records what it said.
+    async fn charge(
+        &self,
+        attempt: &payment_attempt::Model,
+        kind: &str,
+        account: &AccountForPlan,
+        line: &PaymentLine,
+        report: &mut Report,
+    ) -> Result<(), AutopayError> {
+        let seq = self.seq_of(attempt.id).await?;
+        match self.send_charge(attempt).await {
+            Ok(intent_id) => self.accepted(attempt, &intent_id, report).await,
+            // Unknown outcome: the attempt stays "created" and the next pass sends it again
+            // with the same idempotency key, so it is never taken twice.
+            Err(ProviderError::Unavailable(reason)) => {
+                tracing::warn!(attempt_id = attempt.id, %reason, "autopay charge outcome unknown");
+                Ok(())
+            }
+            Err(ProviderError::ActionRequired) => {
+                report.failed += 1;
+                self.fail(attempt, NEEDS_YOU_MESSAGE).await?;
+                self.give_up(seq, account, line, StopReason::BankNeedsYou, report)
+                    .await
+            }
+            Err(error) => {
+                tracing::info!(attempt_id = attempt.id, error = %error, "autopay charge declined");
+                report.failed += 1;
+                self.fail(attempt, DECLINED_MESSAGE).await?;
+                if kind == RETRY {
+                    self.give_up(seq, account, line, StopReason::DidNotGoThrough, report)
+                        .await?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    async fn seq_of(&self, attempt_id: i32) -> Result<u32, DbErr> {
+        let step = autopay_step::Entity::find()
+            .filter(autopay_step::Column::AttemptId.eq(attempt_id))
+            .one(self.db)
+            .await?;
+        Ok(step.map_or(0, |s| u32::try_from(s.installment_seq).unwrap_or(0)))
+    }
+
+    async fn send_charge(&self, attempt: &payment_attempt::Model) -> Result<String, ProviderError> {
+        let m = self.mandate;
+        let customer = m.customer_ref.as_deref().unwrap_or_default();
+        let payment_method = m.payment_method_ref.as_deref().unwrap_or_default();
+        match self.provider {
+            PaymentProvider::Stripe(stripe) => {
+                stripe
+                    .charge_off_session(
+                        attempt.id,
+                        &attempt.idempotency_key,
+                        attempt.amount_minor,
+                        &attempt.currency,
+                        customer,
+                        payment_method,
+                    )
+                    .await
+            }
+            // The offline test card succeeds unless the person saved the declining one.
+            PaymentProvider::Offline(_) if payment_method == TEST_DECLINING_CARD => Err(
+                ProviderError::Declined("Your card was declined (test)".to_string()),
+            ),
+            PaymentProvider::Offline(_) => Ok(format!("offline_pi_{}", attempt.id)),
+        }
+    }
+
+    /// The provider took the charge. Offline, the money is there now: the event is processed
+    /// at once. With Stripe, `payment_intent.succeeded` brings the final word by webhook.
+    async fn accepted(
+        &self,
+        attempt: &payment_attempt::Model,
+        intent_id: &str,
+        report: &mut Report,
+    ) -> Result<(), AutopayError> {
+        autopay_step::Entity::update_many()
+            .col_expr(
+                autopay_step::Column::ProviderRef,
+                Expr::value(Some(intent_id.to_string())),
+            )
+            .filter(autopay_step::Column::AttemptId.eq(attempt.id))
+            .exec(self.db)
+            .await?;
+        // Left without a provider ref: reconciliation looks up checkout sessions, not intents.
+        move_attempt(self.db, attempt.id, "pending", None, self.now).await?;
+        if self.provider.is_offline() {
+            let event = PaymentEvent::IntentSucceeded {
+                event_id: format!("offline_autopay_{}", attempt.id),
+                attempt_id: attempt.id,
+                intent_id: intent_id.to_string(),
+                amount_minor: attempt.amount_minor,
+                currency: attempt.currency.clone(),
+            };
+            payments::handle_event(self.db, &event, self.now).await?;
+            report.succeeded += 1;
+        }
+        Ok(())
+    }
+
+    async fn fail(&self, attempt: &payment_attempt::Model, message: &str) -> Result<(), DbErr> {
+        move_attempt(self.db, attempt.id, "failed", Some(message), self.now).await
+    }
+
+    async fn give_up(
+        &self,
+        seq: u32,
+        account: &AccountForPlan,
+        line: &PaymentLine,
+        reason: StopReason,
+        report: &mut Report,
+    ) -> Result<(), AutopayError> {
+        let link = format!("{}/account/{}/pay", self.base_url, account.account_id);
+        let content = autopay_templates::pay_by_hand(&account.creditor_name, line, reason, &link)?;
+        if self.record_with_email(seq, GAVE_UP, content).await? {
+            report.pay_by_hand += 1;
+        }
+        Ok(())
+    }
+}
+
+const DECLINED_MESSAGE: &str =
+    "The automatic payment did not go through, so nothing was taken. You can pay by hand instead.";
+const NEEDS_YOU_MESSAGE: &str = "Your bank asked you to confirm this automatic payment, so nothing was taken. Please pay by hand instead.";
+
+fn left_on(item: &InstallmentView) -> Result<Money, MoneyError> {
+    item.amount.checked_sub(&item.paid)
+}
+
+fn seq_i32(seq: u32) -> i32 {
+    i32::try_from(seq).unwrap_or(i32::MAX)
+}
+
+/// What has been done for one installment, read from the step rows and their attempts.
+fn done_for(seq: u32, steps: &[(autopay_step::Model, Option<String>)]) -> Done {
+    let find = |kind: &str| {
+        steps
+            .iter()
+            .find(|(s, _)| s.installment_seq == seq_i32(seq) && s.step == kind)
+    };
+    let charge = |kind: &str| {
+        find(kind).map(|(s, status)| Charge {
+            on: s.created_at.date_naive(),
+            state: charge_state(status.as_deref()),
+        })
+    };
+    Done {
+        reminded: find(REMINDER).is_some(),
+        first: charge(CHARGE),
+        retry: charge(RETRY),
+        gave_up: find(GAVE_UP).is_some(),
+    }
+}
+
+fn charge_state(status: Option<&str>) -> ChargeState {
+    match status {
+        Some("created") | None => ChargeState::NotSent,
+        Some("succeeded" | "refunded") => ChargeState::Succeeded,
+        Some("failed" | "expired") => ChargeState::Failed,
+        // pending, flagged: someone (the provider or our team) has it.
+        Some(_) => ChargeState::Pending,
+    }
+}
+
+/// Inserts a step; false when this plan's installment already has it.
+async fn insert_step<C: ConnectionTrait>(
+    conn: &C,
+    mandate: &autopay_mandate::Model,
+    seq: u32,
+    kind: &str,
+    attempt_id: Option<i32>,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let row = autopay_step::ActiveModel {
+        mandate_id: Set(mandate.id),
+        plan_id: Set(mandate.plan_id),
+        installment_seq: Set(seq_i32(seq)),
+        step: Set(kind.to_string()),
+        attempt_id: Set(attempt_id),
+        created_at: Set(now),
+        ..Default::default()
+    };
+    match autopay_step::Entity::insert(row)
+        .exec_without_returning(conn)
+        .await
+    {
+        Ok(_) => Ok(true),
+        Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// Moves an autopay attempt on from "created" only: a webhook that already decided it wins.
+async fn move_attempt(
+    db: &DatabaseConnection,
+    attempt_id: i32,
+    to: &str,
+    message: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let mut update = payment_attempt::Entity::update_many()
+        .col_expr(payment_attempt::Column::Status, Expr::value(to))
+        .col_expr(payment_attempt::Column::UpdatedAt, Expr::value(now));
+    if let Some(message) = message {
+        update = update.col_expr(
+            payment_attempt::Column::FailureMessage,
+            Expr::value(Some(message)),
+        );
+    }
+    update
+        .filter(payment_attempt::Column::Id.eq(attempt_id))
+        .filter(payment_attempt::Column::Status.eq("created"))
+        .exec(db)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,689 @@
+//! Importing accounts from CSV, in two steps.
+//!
+//! 1. [`check_upload`] reads the file (pure rules in `domain::import`) and saves a report.
+//!    A file that cannot be read at all (wrong header, not UTF-8, junk) saves nothing. The
+//!    valid accounts are kept with the report, dates of birth already hashed, so no plain
+//!    date of birth is ever stored.
+//! 2. [`start`] queues it (all accounts, or only the valid ones when the person chose that),
+//!    and [`run`] imports in batches of [`BATCH`] accounts, one write transaction each, with
+//!    the progress counters updated in the same transaction.
+//!
+//! Importing is idempotent: a reference the creditor already has is compared by balance.
+//! Equal means nothing happens; different means one `adjustment` entry for the difference.
+//! Nothing is ever edited or deleted, and debtor details of existing accounts are left alone.
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
+};
+use serde::{Deserialize, Serialize};
+
+use super::audit::{self, Actor, AuditEvent};
+use super::debtor_sign_in::dob_hash;
+use super::ledger::{self, LedgerError, NewEntry};
+use crate::crypto::KeyedHasher;
+use crate::db::begin_write;
+use crate::domain::import::{self, CheckedFile, FileError, RowProblem};
+use crate::domain::{Currency, EntryKind, Money};
+use crate::entities::{account, debtor, import as import_row};
+
+/// Accounts per write transaction.
+pub const BATCH: usize = 1_000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("database error")]
+    Database(#[from] DbErr),
+    #[error("ledger error")]
+    Ledger(#[from] LedgerError),
+    #[error("stored import could not be read")]
+    Payload(#[from] serde_json::Error),
+    #[error("the file check stopped unexpectedly")]
+    Join(#[from] tokio::task::JoinError),
+}
+
+/// Where an import is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Checked and waiting for someone to choose to import.
+    Checked,
+    Queued,
+    Running,
+    Done,
+    Failed,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Checked => "checked",
+            Status::Queued => "queued",
+            Status::Running => "running",
+            Status::Done => "done",
+            Status::Failed => "failed",
+        }
+    }
+
+    fn parse(text: &str) -> Status {
+        match text {
+            "queued" => Status::Queued,
+            "running" => Status::Running,
+            "done" => Status::Done,
+            "failed" => Status::Failed,
+            _ => Status::Checked,
+        }
+    }
+}
+
+/// An account as kept between the check and the import: no plain date of birth.
+#[derive(Serialize, Deserialize)]
+struct StoredAccount {
+    r: String,
+    n: String,
+    e: String,
+    /// Keyed hash of the date of birth.
+    h: String,
+    z: String,
+    c: String,
+    i: Vec<StoredItem>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct StoredItem {
+    k: String,
+    a: i64,
+    d: NaiveDate,
+    t: String,
+}
+
+impl StoredAccount {
+    fn balance_minor(&self) -> i64 {
+        self.i.iter().map(|i| i.a).sum()
+    }
+}
+
+/// Everything the pages show about one import.
+#[derive(Debug, Clone)]
+pub struct ImportView {
+    pub id: i32,
+    pub file_name: String,
+    pub status: Status,
+    pub only_valid: bool,
+    pub total_rows: i64,
+    pub invalid_rows: i64,
+    pub total_accounts: i64,
+    pub valid_accounts: i64,
+    pub problem_count: i64,
+    pub problems: Vec<RowProblem>,
+    pub processed: i64,
+    pub created: i64,
+    pub adjusted: i64,
+    pub unchanged: i64,
+    pub skipped: i64,
+    pub error: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl ImportView {
+    fn from_model(row: import_row::Model) -> Self {
+        Self {
+            problems: serde_json::from_str(&row.problems).unwrap_or_default(),
+            id: row.id,
+            file_name: row.file_name,
+            status: Status::parse(&row.status),
+            only_valid: row.only_valid,
+            total_rows: row.total_rows,
+            invalid_rows: row.invalid_rows,
+            total_accounts: row.total_accounts,
+            valid_accounts: row.valid_accounts,
+            problem_count: row.problem_count,
+            processed: row.processed,
+            created: row.created,
+            adjusted: row.adjusted,
+            unchanged: row.unchanged,
+            skipped: row.skipped,
+            error: row.error,
+            created_at: row.created_at,
+        }
+    }
+
+    pub fn is_clean(&self) -> bool {
+        self.problem_count == 0
+    }
+
+    /// Still working: the progress page keeps refreshing.
+    pub fn in_progress(&self) -> bool {
+        matches!(self.status, Status::Queued | Status::Running)
+    }
+}
+
+/// What the background import did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub created: i64,
+    pub adjusted: i64,
+    pub unchanged: i64,
+    /// Existing accounts in another currency than the file says: left alone.
+    pub skipped: i64,
+}
+
+/// Who is importing, for scoping and the audit log.
+#[derive(Clone, Copy, Debug)]
+pub struct Importer {
+    pub creditor_id: i32,
+    pub staff_id: i32,
+}
+
+/// Checks an uploaded file and saves its report. A file that cannot be read at all gives
+/// `Ok(Err(FileError))` and saves nothing.
+pub async fn check_upload(
+    db: &DatabaseConnection,
+    hasher: &KeyedHasher,
+    who: Importer,
+    file_name: &str,
+    bytes: Vec<u8>,
+    now: DateTime<Utc>,
+) -> Result<Result<i32, FileError>, ImportError> {
+    let hasher = hasher.clone();
+    let today = now.date_naive();
+    // Reading 100,000 rows takes a moment of CPU: keep it off the async workers.
+    let checked = tokio::task::spawn_blocking(move || {
+        import::check(&bytes, today).map(|report| {
+            let payload = stored_payload(&report, &hasher);
+            (report, payload)
+        })
+    })
+    .await?;
+    let (report, payload) = match checked {
+        Ok(done) => done,
+        Err(file_error) => return Ok(Err(file_error)),
+    };
+    let payload = payload?;
+    let file_name: String = file_name
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(255)
+        .collect();
+    let txn = begin_write(db).await?;
+    let saved = import_row::ActiveModel {
+        creditor_id: Set(who.creditor_id),
+        staff_user_id: Set(who.staff_id),
+        file_name: Set(file_name),
+        status: Set(Status::Checked.as_str().to_string()),
+        only_valid: Set(false),
+        total_rows: Set(report.total_rows as i64),
+        invalid_rows: Set(report.invalid_rows as i64),
+        total_accounts: Set(report.total_accounts as i64),
+        valid_accounts: Set(report.valid_accounts() as i64),
+        problem_count: Set(report.problem_count as i64),
+        problems: Set(serde_json::to_string(&report.problems)?),
+        payload: Set(Some(payload)),
+        processed: Set(0),
+        created: Set(0),
+        adjusted: Set(0),
+        unchanged: Set(0),
+        skipped: Set(0),
+        error: Set(None),
+        created_at: Set(now),
+        started_at: Set(None),
+        finished_at: Set(None),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        AuditEvent {
+            actor: Actor::Staff(who.staff_id),
+            creditor_id: Some(who.creditor_id),
+            action: "import.checked",
+            subject_kind: "import",
+            subject_id: Some(saved.id),
+            detail: &format!(
+                "rows={} valid_accounts={} problems={}",
+                report.total_rows,
+                report.valid_accounts(),
+                report.problem_count
+            ),
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Ok(saved.id))
+}
+
+fn stored_payload(report: &CheckedFile, hasher: &KeyedHasher) -> Result<String, serde_json::Error> {
+    let accounts: Vec<StoredAccount> = report
+        .accounts
+        .iter()
+        .map(|a| StoredAccount {
+            r: a.reference.clone(),
+            n: a.name.clone(),
+            e: a.email.clone(),
+            h: dob_hash(hasher, a.date_of_birth),
+            z: a.time_zone.clone(),
+            c: a.currency.code().to_string(),
+            i: a.items
+                .iter()
+                .map(|i| StoredItem {
+                    k: i.kind.as_str().to_string(),
+                    a: i.amount_minor,
+                    d: i.date,
+                    t: i.description.clone(),
+                })
+                .collect(),
+        })
+        .collect();
+    serde_json::to_string(&accounts)
+}
+
+/// One import, only if it belongs to this creditor.
+pub async fn find<C: ConnectionTrait>(
+    conn: &C,
+    creditor_id: i32,
+    id: i32,
+) -> Result<Option<ImportView>, DbErr> {
+    let row = import_row::Entity::find_by_id(id)
+        .filter(import_row::Column::CreditorId.eq(creditor_id))
+        .one(conn)
+        .await?;
+    Ok(row.map(ImportView::from_model))
+}
+
+/// The creditor's latest imports, newest first.
+pub async fn recent<C: ConnectionTrait>(
+    conn: &C,
+    creditor_id: i32,
+    limit: u64,
+) -> Result<Vec<ImportView>, DbErr> {
+    let rows = import_row::Entity::find()
+        .select_only()
+        .columns([
+            import_row::Column::Id,
+            import_row::Column::CreditorId,
+            import_row::Column::StaffUserId,
+            import_row::Column::FileName,
+            import_row::Column::Status,
+            import_row::Column::OnlyValid,
+            import_row::Column::TotalRows,
+            import_row::Column::InvalidRows,
+            import_row::Column::TotalAccounts,
+            import_row::Column::ValidAccounts,
+            import_row::Column::ProblemCount,
+            import_row::Column::Processed,
+            import_row::Column::Created,
+            import_row::Column::Adjusted,
+            import_row::Column::Unchanged,
+            import_row::Column::Skipped,
+            import_row::Column::Error,
+            import_row::Column::CreatedAt,
+            import_row::Column::StartedAt,
+            import_row::Column::FinishedAt,
+        ])
+        // Neither the problems nor the payload are needed for a list.
+        .column_as(Expr::value("[]"), "problems")
+        .column_as(Expr::cust("NULL"), "payload")
+        .filter(import_row::Column::CreditorId.eq(creditor_id))
+        .order_by_desc(import_row::Column::Id)
+        .limit(limit)
+        .all(conn)
+        .await?;
+    Ok(rows.into_iter().map(ImportView::from_model).collect())
+}
+
+/// Why an import could not be started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StartRefused {
+    NotFound,
+    /// Some rows have problems and the person did not choose "only the valid rows".
+    HasProblems,
+    NothingToImport,
+    /// Already started (a second click, or another tab).
+    AlreadyStarted,
+}
+
+/// Queues a checked import. The caller then runs [`run`] in the background.
+pub async fn start(
+    db: &DatabaseConnection,
+    who: Importer,
+    id: i32,
+    only_valid: bool,
+    now: DateTime<Utc>,
+) -> Result<Result<(), StartRefused>, ImportError> {
+    let Some(found) = find(db, who.creditor_id, id).await? else {
+        return Ok(Err(StartRefused::NotFound));
+    };
+    if found.status != Status::Checked {
+        return Ok(Err(StartRefused::AlreadyStarted));
+    }
+    if found.valid_accounts == 0 {
+        return Ok(Err(StartRefused::NothingToImport));
+    }
+    if !found.is_clean() && !only_valid {
+        return Ok(Err(StartRefused::HasProblems));
+    }
+    let txn = begin_write(db).await?;
+    // Only one click wins: the update only matches while the import is still "checked".
+    let claimed = import_row::Entity::update_many()
+        .col_expr(
+            import_row::Column::Status,
+            Expr::value(Status::Queued.as_str()),
+        )
+        .col_expr(import_row::Column::OnlyValid, Expr::value(only_valid))
+        .filter(import_row::Column::Id.eq(id))
+        .filter(import_row::Column::CreditorId.eq(who.creditor_id))
+        .filter(import_row::Column::Status.eq(Status::Checked.as_str()))
+        .exec(&txn)
+        .await?;
+    if claimed.rows_affected != 1 {
+        return Ok(Err(StartRefused::AlreadyStarted));
+    }
+    audit::record(
+        &txn,
+        AuditEvent {
+            actor: Actor::Staff(who.staff_id),
+            creditor_id: Some(who.creditor_id),
+            action: "import.started",
+            subject_kind: "import",
+            subject_id: Some(id),
+            detail: if only_valid {
+                "only_valid=true"
+            } else {
+                "only_valid=false"
+            },
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Ok(()))
+}
+
+/// Runs a queued import to the end. Safe to call twice: only one caller claims it.
+/// `on_progress` is told after each batch (used by the benchmark; the pages read the table).
+pub async fn run(
+    db: &DatabaseConnection,
+    id: i32,
+    now: DateTime<Utc>,
+) -> Result<Option<Summary>, ImportError> {
+    let claimed = import_row::Entity::update_many()
+        .col_expr(
+            import_row::Column::Status,
+            Expr::value(Status::Running.as_str()),
+        )
+        .col_expr(import_row::Column::StartedAt, Expr::value(now))
+        .filter(import_row::Column::Id.eq(id))
+        .filter(import_row::Column::Status.eq(Status::Queued.as_str()))
+        .exec(db)
+        .await?;
+    if claimed.rows_affected != 1 {
+        return Ok(None);
+    }
+    match run_claimed(db, id, now).await {
+        Ok(summary) => Ok(Some(summary)),
+        Err(err) => {
+            tracing::warn!(error = %err, import_id = id, "import failed");
+            import_row::Entity::update_many()
+                .col_expr(import_row::Column::Status, Expr::value(Status::Failed.as_str()))
+                .col_expr(
+                    import_row::Column::Error,
+                    Expr::value("The import stopped because of a problem on our side. Accounts imported so far are kept; importing the same file again finishes the rest without changing them."),
+                )
+                .col_expr(import_row::Column::FinishedAt, Expr::value(Utc::now()))
+                .filter(import_row::Column::Id.eq(id))
+                .exec(db)
+                .await?;
+            Err(err)
+        }
+    }
+}
+
+async fn run_claimed(
+    db: &DatabaseConnection,
+    id: i32,
+    now: DateTime<Utc>,
+) -> Result<Summary, ImportError> {
+    let row = import_row::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(DbErr::RecordNotFound("import".into()))?;
+    let accounts: Vec<StoredAccount> =
+        serde_json::from_str(row.payload.as_deref().unwrap_or("[]"))?;
+    let creditor_id = row.creditor_id;
+    let import_date = now.date_naive();
+    let mut summary = Summary::default();
+    let mut processed = 0_i64;
+    for batch in accounts.chunks(BATCH) {
+        let txn = begin_write(db).await?;
+        let counts = import_batch(&txn, creditor_id, batch, import_date, now).await?;
+        summary.created += counts.created;
+        summary.adjusted += counts.adjusted;
+        summary.unchanged += counts.unchanged;
+        summary.skipped += counts.skipped;
+        processed += batch.len() as i64;
+        import_row::Entity::update_many()
+            .col_expr(import_row::Column::Processed, Expr::value(processed))
+            .col_expr(import_row::Column::Created, Expr::value(summary.created))
+            .col_expr(import_row::Column::Adjusted, Expr::value(summary.adjusted))
+            .col_expr(
+                import_row::Column::Unchanged,
+                Expr::value(summary.unchanged),
+            )
+            .col_expr(import_row::Column::Skipped, Expr::value(summary.skipped))
+            .filter(import_row::Column::Id.eq(id))
+            .exec(&txn)
+            .await?;
+        txn.commit().await?;
+        // Let page requests in between batches.
+        tokio::task::yield_now().await;
+    }
+    let txn = begin_write(db).await?;
+    import_row::Entity::update_many()
+        .col_expr(
+            import_row::Column::Status,
+            Expr::value(Status::Done.as_str()),
+        )
+        .col_expr(import_row::Column::Payload, Expr::cust("NULL"))
+        .col_expr(import_row::Column::FinishedAt, Expr::value(Utc::now()))
+        .filter(import_row::Column::Id.eq(id))
+        .exec(&txn)
+        .await?;
+    audit::record(
+        &txn,
+        AuditEvent {
+            actor: Actor::Staff(row.staff_user_id),
+            creditor_id: Some(creditor_id),
+            action: "import.finished",
+            subject_kind: "import",
+            subject_id: Some(id),
+            detail: &format!(
+                "created={} adjusted={} unchanged={} skipped={}",
+                summary.created, summary.adjusted, summary.unchanged, summary.skipped
+            ),
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(summary)
+}
+
+/// Imports one batch inside the caller's write transaction, with a fixed number of
+/// statements whatever the batch size: one lookup of existing references, one grouped sum of
+/// their ledgers, then multi-row inserts of debtors, accounts and ledger entries.
+async fn import_batch<C: ConnectionTrait>(
+    txn: &C,
+    creditor_id: i32,
+    batch: &[StoredAccount],
+    import_date: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<Summary, ImportError> {
+    let mut counts = Summary::default();
+    let references: Vec<&str> = batch.iter().map(|a| a.r.as_str()).collect();
+    let existing: Vec<(i32, String, String)> = account::Entity::find()
+        .select_only()
+        .column(account::Column::Id)
+        .column(account::Column::Reference)
+        .column(account::Column::Currency)
+        .filter(account::Column::CreditorId.eq(creditor_id))
+        .filter(account::Column::Reference.is_in(references))
+        .into_tuple()
+        .all(txn)
+        .await?;
+    let existing: HashMap<String, (i32, String)> = existing
+        .into_iter()
+        .map(|(id, reference, currency)| (reference, (id, currency)))
+        .collect();
+    let balances = ledger_balances(txn, existing.values().map(|(id, _)| *id).collect()).await?;
+
+    let description = format!(
+        "Balance updated by the account import of {}",
+        import_date.format("%-d %B %Y")
+    );
+    let mut adjustments = Vec::new();
+    let mut new_accounts = Vec::new();
+    for stored in batch {
+        let Some((account_id, currency)) = existing.get(&stored.r) else {
+            new_accounts.push(stored);
+            continue;
+        };
+        if *currency != stored.c {
+            counts.skipped += 1;
+            continue;
+        }
+        let difference = stored.balance_minor() - balances.get(account_id).copied().unwrap_or(0);
+        if difference == 0 {
+            counts.unchanged += 1;
+            continue;
+        }
+        let Ok(currency) = Currency::parse(&stored.c) else {
+            counts.skipped += 1;
+            continue;
+        };
+        adjustments.push(NewEntry {
+            account_id: *account_id,
+            kind: EntryKind::Adjustment,
+            amount: Money::from_minor(difference, currency),
+            description: &description,
+            reason: None,
+            occurred_on: import_date,
+        });
+        counts.adjusted += 1;
+    }
+    ledger::append_many(txn, &adjustments, now).await?;
+    counts.created = create_accounts(txn, creditor_id, &new_accounts, now).await?;
+    Ok(counts)
+}
+
+async fn ledger_balances<C: ConnectionTrait>(
+    conn: &C,
+    ids: Vec<i32>,
+) -> Result<HashMap<i32, i64>, DbErr> {
+    use crate::entities::ledger_entry;
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(i32, i64)> = ledger_entry::Entity::find()
+        .select_only()
+        .column(ledger_entry::Column::AccountId)
+        // PostgreSQL sums BIGINT into NUMERIC; cast back so both databases give an i64.
+        .column_as(Expr::cust("CAST(SUM(amount_minor) AS BIGINT)"), "total")
+        .filter(ledger_entry::Column::AccountId.is_in(ids))
+        .group_by(ledger_entry::Column::AccountId)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// New references: a debtor, an account and its items each. Debtors come back from a
+/// multi-row INSERT … RETURNING in no promised order, so they are matched to accounts by
+/// their content; two debtors with identical details are interchangeable.
+async fn create_accounts<C: ConnectionTrait>(
+    txn: &C,
+    creditor_id: i32,
+    accounts: &[&StoredAccount],
+    now: DateTime<Utc>,
+) -> Result<i64, ImportError> {
+    if accounts.is_empty() {
+        return Ok(0);
+    }
+    let debtors = accounts.iter().map(|a| debtor::ActiveModel {
+        creditor_id: Set(creditor_id),
+        full_name: Set(a.n.clone()),
+        email: Set(a.e.clone()),
+        dob_hash: Set(a.h.clone()),
+        time_zone: Set(a.z.clone()),
+        created_at: Set(now),
+        ..Default::default()
+    });
+    let inserted = debtor::Entity::insert_many(debtors)
+        .exec_with_returning(txn)
+        .await?;
+    let mut debtor_ids: HashMap<(String, String, String, String), Vec<i32>> = HashMap::new();
+    for d in inserted {
+        debtor_ids
+            .entry((d.full_name, d.email, d.dob_hash, d.time_zone))
+            .or_default()
+            .push(d.id);
+    }
+    let mut rows = Vec::with_capacity(accounts.len());
+    for a in accounts {
+        let debtor_id = debtor_ids
+            .get_mut(&(a.n.clone(), a.e.clone(), a.h.clone(), a.z.clone()))
+            .and_then(Vec::pop)
+            .ok_or(DbErr::RecordNotInserted)?;
+        rows.push(account::ActiveModel {
+            creditor_id: Set(creditor_id),
+            debtor_id: Set(debtor_id),
+            reference: Set(a.r.clone()),
+            description: Set(account_description(a)),
+            currency: Set(a.c.clone()),
+            created_at: Set(now),
+            ..Default::default()
+        });
+    }
+    let created = account::Entity::insert_many(rows)
+        .exec_with_returning(txn)
+        .await?;
+    let account_ids: HashMap<&str, i32> = created
+        .iter()
+        .map(|a| (a.reference.as_str(), a.id))
+        .collect();
+
+    let mut entries = Vec::new();
+    for a in accounts {
+        let account_id = *account_ids
+            .get(a.r.as_str())
+            .ok_or(DbErr::RecordNotInserted)?;
+        let currency = Currency::parse(&a.c).map_err(LedgerError::from)?;
+        for item in &a.i {
+            let kind = EntryKind::parse(&item.k).unwrap_or(EntryKind::Adjustment);
+            entries.push(NewEntry {
+                account_id,
+                kind,
+                amount: Money::from_minor(item.a, currency),
+                description: &item.t,
+                // Fees and interest need a reason a person can read: the file's description.
+                reason: kind.needs_reason().then_some(item.t.as_str()),
+                occurred_on: item.d,
+            });
+        }
+    }
+    ledger::append_many(txn, &entries, now).await?;
+    Ok(created.len() as i64)
+}
+
+/// What the debt is for: the description of the account's first principal item, or of its
+/// first item.
+fn account_description(a: &StoredAccount) -> String {
+    a.i.iter()
+        .find(|i| i.k == EntryKind::Principal.as_str())
+        .or_else(|| a.i.first())
+        .map(|i| i.t.clone())
+        .unwrap_or_default()
+}

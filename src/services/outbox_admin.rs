@@ -1,0 +1,98 @@
+//! Messages the outbox gave up on, and the admin's "Try again".
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
+
+use super::audit::{self, Actor, AuditEvent};
+use crate::db::begin_write;
+use crate::email::outbox::{FAILED, PENDING};
+use crate::entities::outbox_message::{self, Column};
+
+/// The most failed messages shown at once, newest first.
+pub const FAILED_LIST_LIMIT: u64 = 200;
+
+#[derive(Clone, Debug)]
+pub struct FailedMessage {
+    pub id: i32,
+    pub to: String,
+    pub subject: String,
+    pub attempts: i32,
+    pub last_error: String,
+    /// When it last failed (the moment it was given up on).
+    pub failed_at: DateTime<Utc>,
+}
+
+pub struct FailedMessages {
+    pub shown: Vec<FailedMessage>,
+    pub total: u64,
+}
+
+pub async fn failed(db: &DatabaseConnection) -> Result<FailedMessages, DbErr> {
+    let query = outbox_message::Entity::find().filter(Column::Status.eq(FAILED));
+    let total = query.clone().count(db).await?;
+    let rows = query
+        .order_by_desc(Column::NextAttemptAt)
+        .order_by_desc(Column::Id)
+        .limit(FAILED_LIST_LIMIT)
+        .all(db)
+        .await?;
+    Ok(FailedMessages {
+        shown: rows
+            .into_iter()
+            .map(|m| FailedMessage {
+                id: m.id,
+                to: m.to_address,
+                subject: m.subject,
+                attempts: m.attempts,
+                last_error: m.last_error.unwrap_or_default(),
+                failed_at: m.next_attempt_at,
+            })
+            .collect(),
+        total,
+    })
+}
+
+/// Puts a failed message back in the queue, due now with a fresh set of attempts. Returns
+/// false when the message is not (or no longer) failed, e.g. a second click.
+pub async fn retry(
+    db: &DatabaseConnection,
+    admin_id: i32,
+    message_id: i32,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let txn = begin_write(db).await?;
+    let result = outbox_message::Entity::update_many()
+        .col_expr(Column::Status, Expr::value(PENDING))
+        .col_expr(Column::Attempts, Expr::value(0))
+        .col_expr(Column::NextAttemptAt, Expr::value(now))
+        .col_expr(
+            Column::ClaimedUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .filter(Column::Id.eq(message_id))
+        .filter(Column::Status.eq(FAILED))
+        .exec(&txn)
+        .await?;
+    if result.rows_affected != 1 {
+        txn.rollback().await?;
+        return Ok(false);
+    }
+    audit::record(
+        &txn,
+        AuditEvent {
+            actor: Actor::Staff(admin_id),
+            creditor_id: None,
+            action: "outbox.retried",
+            subject_kind: "outbox_message",
+            subject_id: Some(message_id),
+            detail: "",
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(true)
+}

@@ -1,0 +1,210 @@
+//! Automatic payments: the terms in plain words, the card-saving checkout (Stripe's, or the
+//! clearly labelled offline test page), and turning it off again.
+use actix_web::{get, post, web};
+use askama::Template;
+use chrono::Utc;
+use sea_orm::DatabaseConnection;
+
+use crate::config::Settings;
+use crate::email::templates::PaymentLine;
+use crate::payments::PaymentProvider;
+use crate::services::autopay::AutopayError;
+use crate::services::autopay_setup::{self, AutopayTerms, SetupStart, TestSetupOutcome};
+use crate::web::auth::SignedInDebtor;
+use crate::web::csrf::CsrfToken;
+use crate::web::errors::{AppError, PageResult};
+use crate::web::pages::{self, Chrome};
+
+fn account_id(raw: &str) -> Result<i32, AppError> {
+    raw.parse().map_err(|_| AppError::NotFound)
+}
+
+fn plan_page(account_id: i32) -> String {
+    format!("/account/{account_id}/plan")
+}
+
+/// The terms for the person's own account with an active plan; anything else is not found.
+async fn load_terms(
+    db: &DatabaseConnection,
+    who: &SignedInDebtor,
+    account_id: i32,
+) -> Result<AutopayTerms, AppError> {
+    autopay_setup::terms(db, who.0.debtor_id, account_id, Utc::now().date_naive())
+        .await
+        .map_err(AppError::internal)?
+        .ok_or(AppError::NotFound)
+}
+
+#[derive(Template)]
+#[template(path = "debtor/autopay/terms.html")]
+struct TermsPage {
+    chrome: Chrome,
+    account_id: i32,
+    creditor: String,
+    payments: Vec<PaymentLine>,
+    is_test: bool,
+    notice: Option<&'static str>,
+}
+
+fn terms_page(csrf: &str, terms: AutopayTerms, provider: &PaymentProvider) -> TermsPage {
+    TermsPage {
+        chrome: Chrome::debtor(csrf),
+        account_id: terms.account_id,
+        creditor: terms.creditor_name,
+        payments: terms.payments,
+        is_test: provider.is_offline(),
+        notice: None,
+    }
+}
+
+#[get("/account/{id}/plan/autopay")]
+pub async fn show_terms(
+    who: SignedInDebtor,
+    path: web::Path<String>,
+    csrf: CsrfToken,
+    db: web::Data<DatabaseConnection>,
+    provider: web::Data<PaymentProvider>,
+) -> PageResult {
+    let terms = load_terms(&db, &who, account_id(&path)?).await?;
+    if terms.is_on {
+        return Ok(pages::see_other(&plan_page(terms.account_id)));
+    }
+    Ok(pages::ok(&terms_page(&csrf.0, terms, &provider)))
+}
+
+#[post("/account/{id}/plan/autopay")]
+pub async fn set_up(
+    who: SignedInDebtor,
+    path: web::Path<String>,
+    csrf: CsrfToken,
+    db: web::Data<DatabaseConnection>,
+    provider: web::Data<PaymentProvider>,
+    settings: web::Data<Settings>,
+) -> PageResult {
+    let id = account_id(&path)?;
+    let started = autopay_setup::start(
+        &db,
+        &provider,
+        who.0.debtor_id,
+        id,
+        &settings.base_url,
+        Utc::now(),
+    )
+    .await;
+    match started.map_err(|error| match error {
+        AutopayError::NotFound => AppError::NotFound,
+        other => AppError::internal(other),
+    })? {
+        SetupStart::Redirect(url) => Ok(pages::see_other(&url)),
+        SetupStart::NotNeeded => Ok(pages::see_other(&plan_page(id))),
+        SetupStart::NotStarted(message) => {
+            let mut page = terms_page(&csrf.0, load_terms(&db, &who, id).await?, &provider);
+            page.notice = Some(message);
+            Ok(pages::render_page(
+                &page,
+                actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
+            ))
+        }
+    }
+}
+
+#[post("/account/{id}/plan/autopay/off")]
+pub async fn turn_off(
+    who: SignedInDebtor,
+    path: web::Path<String>,
+    db: web::Data<DatabaseConnection>,
+) -> PageResult {
+    let id = account_id(&path)?;
+    // Scoped to the person: someone else's account turns nothing off and reads as not found.
+    if !autopay_setup::turn_off(&db, who.0.debtor_id, id, Utc::now())
+        .await
+        .map_err(AppError::internal)?
+    {
+        load_terms(&db, &who, id).await?;
+    }
+    Ok(pages::see_other(&plan_page(id)))
+}
+
+#[derive(Template)]
+#[template(path = "debtor/autopay/test_setup.html")]
+struct TestSetupPage {
+    chrome: Chrome,
+    account_id: i32,
+    mandate_id: i32,
+}
+
+async fn test_mandate(
+    db: &DatabaseConnection,
+    provider: &PaymentProvider,
+    who: &SignedInDebtor,
+    path: &(String, String),
+) -> Result<(i32, i32), AppError> {
+    if !provider.is_offline() {
+        return Err(AppError::NotFound);
+    }
+    let id = account_id(&path.0)?;
+    let mandate_id = account_id(&path.1)?;
+    autopay_setup::pending_test_setup(db, who.0.debtor_id, id, mandate_id)
+        .await
+        .map_err(AppError::internal)?
+        .ok_or(AppError::NotFound)?;
+    Ok((id, mandate_id))
+}
+
+/// The offline provider's card-saving page: a test where no card is saved.
+#[get("/account/{id}/plan/autopay/test/{mandate}")]
+pub async fn test_setup(
+    who: SignedInDebtor,
+    path: web::Path<(String, String)>,
+    csrf: CsrfToken,
+    db: web::Data<DatabaseConnection>,
+    provider: web::Data<PaymentProvider>,
+) -> PageResult {
+    let (account_id, mandate_id) = test_mandate(&db, &provider, &who, &path).await?;
+    Ok(pages::ok(&TestSetupPage {
+        chrome: Chrome::debtor(&csrf.0),
+        account_id,
+        mandate_id,
+    }))
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct TestSetupForm {
+    outcome: String,
+}
+
+#[post("/account/{id}/plan/autopay/test/{mandate}")]
+pub async fn test_setup_outcome(
+    who: SignedInDebtor,
+    path: web::Path<(String, String)>,
+    form: web::Form<TestSetupForm>,
+    db: web::Data<DatabaseConnection>,
+    provider: web::Data<PaymentProvider>,
+) -> PageResult {
+    let (account_id, mandate_id) = test_mandate(&db, &provider, &who, &path).await?;
+    let outcome = match form.outcome.as_str() {
+        "save" => TestSetupOutcome::SaveCard,
+        "save_declining" => TestSetupOutcome::SaveDecliningCard,
+        "cancel" => TestSetupOutcome::Cancel,
+        _ => return Err(AppError::BadRequest),
+    };
+    let result = autopay_setup::complete_test_setup(
+        &db,
+        who.0.debtor_id,
+        account_id,
+        mandate_id,
+        outcome,
+        Utc::now(),
+    )
+    .await
+    .map_err(AppError::internal)?;
+    let done = match result {
+        autopay_setup::SetupOutcome::Activated => "?autopay=saved",
+        _ => "",
+    };
+    Ok(pages::see_other(&format!(
+        "{}{done}",
+        plan_page(account_id)
+    )))
+}

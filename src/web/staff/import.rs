@@ -1,0 +1,242 @@
+//! Importing accounts from CSV: upload, a row-by-row report, then the import in the
+//! background with a progress page that refreshes itself (no JavaScript needed).
+//!
+//! The upload is multipart/form-data, which the CSRF middleware cannot read without buffering
+//! a large body; so this one route carries the token in its query string (`?csrf_token=`),
+//! and the middleware checks it there for multipart POSTs to [`UPLOAD_PATH`] only.
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use askama::Template;
+use chrono::Utc;
+use sea_orm::DatabaseConnection;
+
+use crate::crypto::KeyedHasher;
+use crate::domain::import::{HEADER, RowProblem};
+use crate::services::imports::{self, ImportView, Importer, StartRefused, Status};
+use crate::web::auth::SignedInStaff;
+use crate::web::csrf::CsrfToken;
+use crate::web::errors::{AppError, PageResult};
+use crate::web::multipart;
+use crate::web::pages::{self, Chrome, FieldError};
+
+pub const UPLOAD_PATH: &str = "/staff/import";
+/// The largest file accepted: 100,000 accounts fit in about 12 MB.
+pub const UPLOAD_LIMIT_BYTES: usize = 20 * 1024 * 1024;
+const REFRESH_SECONDS: u32 = 2;
+
+#[derive(Template)]
+#[template(path = "staff/import.html")]
+struct UploadPage {
+    chrome: Chrome,
+    errors: Vec<FieldError>,
+    file_error: Option<String>,
+    header: String,
+    recent: Vec<ImportView>,
+}
+
+fn importer(who: &SignedInStaff) -> Result<Importer, AppError> {
+    Ok(Importer {
+        creditor_id: who.creditor_id()?,
+        staff_id: who.0.staff_id,
+    })
+}
+
+async fn upload_page(
+    db: &DatabaseConnection,
+    creditor_id: i32,
+    csrf: &str,
+    errors: Vec<FieldError>,
+) -> Result<UploadPage, AppError> {
+    let recent = imports::recent(db, creditor_id, 10)
+        .await
+        .map_err(AppError::internal)?;
+    Ok(UploadPage {
+        chrome: Chrome::staff(csrf, false),
+        file_error: errors.first().map(|e| e.message.clone()),
+        errors,
+        header: HEADER.join(","),
+        recent,
+    })
+}
+
+#[get("/staff/import")]
+pub async fn upload_form(
+    who: SignedInStaff,
+    csrf: CsrfToken,
+    db: web::Data<DatabaseConnection>,
+) -> PageResult {
+    let creditor_id = who.creditor_id()?;
+    Ok(pages::ok(
+        &upload_page(db.get_ref(), creditor_id, &csrf.0, Vec::new()).await?,
+    ))
+}
+
+/// Registered in `web::routes` as a resource with its own body limit.
+pub async fn upload(
+    who: SignedInStaff,
+    req: HttpRequest,
+    body: web::Bytes,
+    csrf: CsrfToken,
+    db: web::Data<DatabaseConnection>,
+    hasher: web::Data<KeyedHasher>,
+) -> PageResult {
+    let who = importer(&who)?;
+    let refuse = |message: &str| {
+        vec![FieldError {
+            field: "file",
+            message: message.to_string(),
+        }]
+    };
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let parts =
+        multipart::boundary(content_type).and_then(|boundary| multipart::parse(&body, &boundary));
+    let file = parts
+        .as_ref()
+        .and_then(|parts| parts.iter().find(|p| p.name == "file"));
+    let errors = match file {
+        None => refuse("Choose a CSV file to upload"),
+        Some(part) if part.data.is_empty() => refuse(
+            "The file is empty. Choose a CSV file with a header row and at least one account",
+        ),
+        Some(part) => {
+            let file_name = part
+                .file_name
+                .clone()
+                .unwrap_or_else(|| "upload.csv".into());
+            let outcome = imports::check_upload(
+                db.get_ref(),
+                hasher.get_ref(),
+                who,
+                &file_name,
+                part.data.to_vec(),
+                Utc::now(),
+            )
+            .await
+            .map_err(AppError::internal)?;
+            match outcome {
+                Ok(id) => return Ok(pages::see_other(&format!("/staff/import/{id}"))),
+                Err(file_error) => refuse(&file_error.to_string()),
+            }
+        }
+    };
+    let page = upload_page(db.get_ref(), who.creditor_id, &csrf.0, errors).await?;
+    Ok(pages::invalid(&page))
+}
+
+#[derive(Template)]
+#[template(path = "staff/import_show.html")]
+struct ShowPage {
+    chrome: Chrome,
+    import: ImportView,
+    problems: Vec<RowProblem>,
+    more_problems: i64,
+    refresh_seconds: u32,
+    percent: i64,
+    refused: Option<&'static str>,
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct ShowQuery {
+    refused: String,
+}
+
+fn refused_message(code: &str) -> Option<&'static str> {
+    match code {
+        "problems" => Some(
+            "Some rows have problems. Fix the file and upload it again, or choose to import only the valid accounts.",
+        ),
+        "nothing" => Some("There are no valid accounts in this file to import."),
+        _ => None,
+    }
+}
+
+#[get("/staff/import/{id}")]
+pub async fn show(
+    who: SignedInStaff,
+    path: web::Path<String>,
+    query: web::Query<ShowQuery>,
+    csrf: CsrfToken,
+    db: web::Data<DatabaseConnection>,
+) -> PageResult {
+    let creditor_id = who.creditor_id()?;
+    let id: i32 = path.parse().map_err(|_| AppError::NotFound)?;
+    let import = imports::find(db.get_ref(), creditor_id, id)
+        .await
+        .map_err(AppError::internal)?
+        .ok_or(AppError::NotFound)?;
+    let percent = if import.valid_accounts > 0 {
+        import.processed * 100 / import.valid_accounts
+    } else {
+        0
+    };
+    Ok(pages::ok(&ShowPage {
+        chrome: Chrome::staff(&csrf.0, false),
+        problems: import.problems.clone(),
+        more_problems: import.problem_count - import.problems.len() as i64,
+        refresh_seconds: REFRESH_SECONDS,
+        percent,
+        refused: refused_message(&query.refused),
+        import,
+    }))
+}
+
+#[derive(serde::Deserialize)]
+pub struct StartForm {
+    #[serde(default)]
+    only_valid: String,
+}
+
+#[post("/staff/import/{id}/start")]
+pub async fn start(
+    who: SignedInStaff,
+    path: web::Path<String>,
+    form: web::Form<StartForm>,
+    db: web::Data<DatabaseConnection>,
+) -> Result<HttpResponse, AppError> {
+    let who = importer(&who)?;
+    let id: i32 = path.parse().map_err(|_| AppError::NotFound)?;
+    let only_valid = form.only_valid == "yes";
+    let outcome = imports::start(db.get_ref(), who, id, only_valid, Utc::now())
+        .await
+        .map_err(AppError::internal)?;
+    let location = match outcome {
+        Ok(()) => {
+            crate::jobs::import::spawn(db.get_ref().clone(), id);
+            format!("/staff/import/{id}")
+        }
+        Err(StartRefused::NotFound) => return Err(AppError::NotFound),
+        Err(StartRefused::AlreadyStarted) => format!("/staff/import/{id}"),
+        Err(StartRefused::HasProblems) => format!("/staff/import/{id}?refused=problems"),
+        Err(StartRefused::NothingToImport) => format!("/staff/import/{id}?refused=nothing"),
+    };
+    Ok(pages::see_other(&location))
+}
+
+/// Makes the progress page update faster when JavaScript is on; the page works without it.
+#[get("/static/import-progress.js")]
+pub async fn progress_script() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header(("Cache-Control", "public, max-age=3600"))
+        .body(include_str!("../../../static/import-progress.js"))
+}
+
+/// For the template: plain words for each stage.
+impl ShowPage {
+    fn is_checked(&self) -> bool {
+        self.import.status == Status::Checked
+    }
+
+    fn is_done(&self) -> bool {
+        self.import.status == Status::Done
+    }
+
+    fn is_failed(&self) -> bool {
+        self.import.status == Status::Failed
+    }
+}

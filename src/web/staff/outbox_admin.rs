@@ -1,0 +1,82 @@
+//! Emails the outbox gave up on, with "Try again".
+use actix_web::{get, post, web};
+use askama::Template;
+use chrono::Utc;
+use sea_orm::DatabaseConnection;
+
+use crate::services::outbox_admin::{self, FailedMessage};
+use crate::web::auth::SignedInStaff;
+use crate::web::csrf::CsrfToken;
+use crate::web::errors::{AppError, PageResult};
+use crate::web::pages::{self, Chrome};
+
+pub struct FailedRow {
+    pub message: FailedMessage,
+    pub when: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/outbox.html")]
+struct OutboxPage {
+    chrome: Chrome,
+    rows: Vec<FailedRow>,
+    total: u64,
+    notice: &'static str,
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct NoticeQuery {
+    done: String,
+}
+
+#[get("/admin/outbox")]
+pub async fn list(
+    who: SignedInStaff,
+    query: web::Query<NoticeQuery>,
+    csrf: CsrfToken,
+    db: web::Data<DatabaseConnection>,
+) -> PageResult {
+    who.require_admin()?;
+    let failed = outbox_admin::failed(&db)
+        .await
+        .map_err(AppError::internal)?;
+    let notice = match query.done.as_str() {
+        "retried" => {
+            "The email is back in the queue. We will try to send it again in the next minute or so."
+        }
+        "unchanged" => "That email was not waiting to be tried again, so nothing changed.",
+        _ => "",
+    };
+    Ok(pages::ok(&OutboxPage {
+        chrome: Chrome::staff(&csrf.0, true),
+        total: failed.total,
+        rows: failed
+            .shown
+            .into_iter()
+            .map(|message| FailedRow {
+                when: message.failed_at.format("%-d %B %Y, %H:%M UTC").to_string(),
+                message,
+            })
+            .collect(),
+        notice,
+    }))
+}
+
+#[post("/admin/outbox/{id}/retry")]
+pub async fn retry(
+    who: SignedInStaff,
+    path: web::Path<String>,
+    db: web::Data<DatabaseConnection>,
+) -> PageResult {
+    who.require_admin()?;
+    let id: i32 = path.parse().map_err(|_| AppError::NotFound)?;
+    let retried = outbox_admin::retry(&db, who.0.staff_id, id, Utc::now())
+        .await
+        .map_err(AppError::internal)?;
+    Ok(pages::see_other(if retried {
+        "/admin/outbox?done=retried"
+    } else {
+        "/admin/outbox?done=unchanged"
+    }))
+}

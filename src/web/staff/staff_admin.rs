@@ -1,0 +1,257 @@
+//! An admin's staff pages: the list, invite, disable, enable, and reset.
+use actix_web::{get, post, web};
+use askama::Template;
+use chrono::Utc;
+use sea_orm::DatabaseConnection;
+
+use crate::config::Settings;
+use crate::domain::inputs::EmailAddress;
+use crate::services::creditors::{self, CreditorSummary};
+use crate::services::staff_admin::{self, Invitation, StaffAdminError, StaffListing};
+use crate::services::staff_sign_in::StaffRole;
+use crate::web::auth::SignedInStaff;
+use crate::web::csrf::CsrfToken;
+use crate::web::debtor::plan_forms::Problems;
+use crate::web::errors::{AppError, PageResult};
+use crate::web::pages::{self, Chrome, FieldError};
+
+#[derive(Template)]
+#[template(path = "admin/staff.html")]
+struct StaffPage {
+    chrome: Chrome,
+    me: i32,
+    staff: Vec<StaffListing>,
+    notice: &'static str,
+    errors: Vec<FieldError>,
+}
+
+impl StaffPage {
+    fn role_label(role: &StaffRole) -> &'static str {
+        match role {
+            StaffRole::Admin => "Admin",
+            StaffRole::Creditor => "Creditor staff",
+        }
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct NoticeQuery {
+    done: String,
+}
+
+fn notice_for(done: &str) -> &'static str {
+    match done {
+        "invited" => {
+            "The invitation is on its way. The person chooses a password from the link in it."
+        }
+        "disabled" => "The account is disabled. If they were signed in, they are signed out now.",
+        "enabled" => "The account is enabled again.",
+        "reset" => {
+            "A link to choose a new password is on its way. Their old password no longer works."
+        }
+        _ => "",
+    }
+}
+
+async fn staff_page(
+    db: &DatabaseConnection,
+    who: &SignedInStaff,
+    csrf: &str,
+    notice: &'static str,
+    errors: Vec<FieldError>,
+) -> Result<StaffPage, AppError> {
+    let staff = staff_admin::list(db).await.map_err(AppError::internal)?;
+    Ok(StaffPage {
+        chrome: Chrome::staff(csrf, true),
+        me: who.0.staff_id,
+        staff,
+        notice,
+        errors,
+    })
+}
+
+#[get("/admin/staff")]
+pub async fn list(
+    who: SignedInStaff,
+    query: web::Query<NoticeQuery>,
+    csrf: CsrfToken,
+    db: web::Data<DatabaseConnection>,
+) -> PageResult {
+    who.require_admin()?;
+    let page = staff_page(&db, &who, &csrf.0, notice_for(&query.done), Vec::new()).await?;
+    Ok(pages::ok(&page))
+}
+
+#[derive(serde::Deserialize, Default, Clone)]
+#[serde(default)]
+pub struct InviteForm {
+    email: String,
+    role: String,
+    creditor_id: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/staff_invite.html")]
+struct InvitePage {
+    chrome: Chrome,
+    form: InviteForm,
+    creditors: Vec<CreditorSummary>,
+    errors: Vec<FieldError>,
+    problems: Problems,
+}
+
+impl InvitePage {
+    fn creditor_selected(&self, id: &i32) -> bool {
+        self.form.creditor_id == id.to_string()
+    }
+}
+
+async fn invite_page(
+    db: &DatabaseConnection,
+    csrf: &str,
+    form: InviteForm,
+    problems: Problems,
+) -> Result<InvitePage, AppError> {
+    let creditors = creditors::list(db).await.map_err(AppError::internal)?;
+    Ok(InvitePage {
+        chrome: Chrome::staff(csrf, true),
+        form,
+        creditors,
+        errors: problems.0.clone(),
+        problems,
+    })
+}
+
+#[get("/admin/staff/new")]
+pub async fn invite_form(
+    who: SignedInStaff,
+    csrf: CsrfToken,
+    db: web::Data<DatabaseConnection>,
+) -> PageResult {
+    who.require_admin()?;
+    let page = invite_page(&db, &csrf.0, InviteForm::default(), Problems::default()).await?;
+    Ok(pages::ok(&page))
+}
+
+#[post("/admin/staff/new")]
+pub async fn invite(
+    who: SignedInStaff,
+    form: web::Form<InviteForm>,
+    csrf: CsrfToken,
+    db: web::Data<DatabaseConnection>,
+    settings: web::Data<Settings>,
+) -> PageResult {
+    who.require_admin()?;
+    let form = form.into_inner();
+    let mut problems = Problems::default();
+    let email = EmailAddress::parse(&form.email)
+        .map_err(|e| problems.add("email", e.message()))
+        .ok();
+    let role = StaffRole::parse(form.role.trim());
+    if role.is_none() {
+        problems.add("role", "Choose what this person may do");
+    }
+    let creditor_id = form.creditor_id.trim().parse::<i32>().ok();
+    if role == Some(StaffRole::Creditor) && creditor_id.is_none() {
+        problems.add("creditor_id", "Choose the creditor this person works for");
+    }
+    let (Some(email), Some(role), true) = (email, role, problems.0.is_empty()) else {
+        let page = invite_page(&db, &csrf.0, form, problems).await?;
+        return Ok(pages::invalid(&page));
+    };
+    let invitation = Invitation {
+        email: &email,
+        role,
+        creditor_id,
+    };
+    match staff_admin::invite(
+        &db,
+        who.0.staff_id,
+        invitation,
+        &settings.base_url,
+        Utc::now(),
+    )
+    .await
+    {
+        Ok(_) => Ok(pages::see_other("/admin/staff?done=invited")),
+        Err(StaffAdminError::EmailTaken) => {
+            problems.add(
+                "email",
+                "Someone on the staff already has this email address",
+            );
+            let page = invite_page(&db, &csrf.0, form, problems).await?;
+            Ok(pages::invalid(&page))
+        }
+        Err(StaffAdminError::UnknownCreditor | StaffAdminError::CreditorRequired) => {
+            problems.add("creditor_id", "Choose the creditor this person works for");
+            let page = invite_page(&db, &csrf.0, form, problems).await?;
+            Ok(pages::invalid(&page))
+        }
+        Err(e) => Err(AppError::internal(e)),
+    }
+}
+
+fn staff_id(path: &str) -> Result<i32, AppError> {
+    path.parse().map_err(|_| AppError::NotFound)
+}
+
+fn outcome(result: Result<(), StaffAdminError>, done: &str) -> PageResult {
+    match result {
+        Ok(()) => Ok(pages::see_other(&format!("/admin/staff?done={done}"))),
+        Err(StaffAdminError::NotFound) => Err(AppError::NotFound),
+        Err(e) => Err(AppError::internal(e)),
+    }
+}
+
+#[post("/admin/staff/{id}/disable")]
+pub async fn disable(
+    who: SignedInStaff,
+    path: web::Path<String>,
+    csrf: CsrfToken,
+    db: web::Data<DatabaseConnection>,
+) -> PageResult {
+    who.require_admin()?;
+    let id = staff_id(&path)?;
+    match staff_admin::disable(&db, who.0.staff_id, id, Utc::now()).await {
+        Err(StaffAdminError::CannotDisableSelf) => {
+            let errors = vec![FieldError {
+                field: "staff-list",
+                message: "You cannot disable your own account. Ask another admin to do it."
+                    .to_string(),
+            }];
+            let page = staff_page(&db, &who, &csrf.0, "", errors).await?;
+            Ok(pages::invalid(&page))
+        }
+        result => outcome(result, "disabled"),
+    }
+}
+
+#[post("/admin/staff/{id}/enable")]
+pub async fn enable(
+    who: SignedInStaff,
+    path: web::Path<String>,
+    db: web::Data<DatabaseConnection>,
+) -> PageResult {
+    who.require_admin()?;
+    let id = staff_id(&path)?;
+    outcome(
+        staff_admin::enable(&db, who.0.staff_id, id, Utc::now()).await,
+        "enabled",
+    )
+}
+
+#[post("/admin/staff/{id}/reset")]
+pub async fn reset(
+    who: SignedInStaff,
+    path: web::Path<String>,
+    db: web::Data<DatabaseConnection>,
+    settings: web::Data<Settings>,
+) -> PageResult {
+    who.require_admin()?;
+    let id = staff_id(&path)?;
+    outcome(
+        staff_admin::reset(&db, who.0.staff_id, id, &settings.base_url, Utc::now()).await,
+        "reset",
+    )
+}

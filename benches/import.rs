@@ -98,6 +98,7 @@ async fn main() -> anyhow::Result<()> {
         .await?
         .expect("the generated file is readable");
     let check_time = started.elapsed();
+    let peak_after_check = peak_memory_mb();
     let report = imports::find(&db, who.creditor_id, id)
         .await?
         .expect("report");
@@ -131,7 +132,10 @@ async fn main() -> anyhow::Result<()> {
         "created {} accounts; {in_db} accounts and {entries} ledger entries in the database",
         summary.created
     );
-    println!("peak memory (VmHWM): {}", peak_memory_mb());
+    println!(
+        "peak memory (VmHWM): after the check {peak_after_check}, after the import {}",
+        peak_memory_mb()
+    );
 
     // Re-import of the same file: nothing changes.
     let csv = generate(accounts);

@@ -259,3 +259,26 @@ pub fn payment_receipt(
         .render()?,
     })
 }
+
+#[derive(Template)]
+#[template(path = "emails/confirmation_code.txt")]
+struct CodeText<'a> {
+    code: &'a str,
+    minutes: i64,
+}
+
+#[derive(Template)]
+#[template(path = "emails/confirmation_code.html")]
+struct CodeHtml<'a> {
+    code: &'a str,
+    minutes: i64,
+}
+
+pub fn confirmation_code(code: &str, minutes: i64) -> Result<EmailContent, askama::Error> {
+    Ok(EmailContent {
+        template: "confirmation_code",
+        subject: "Your confirmation code".to_string(),
+        text: CodeText { code, minutes }.render()?,
+        html: CodeHtml { code, minutes }.render()?,
+    })
+}

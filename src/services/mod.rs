@@ -30,6 +30,7 @@ pub mod staff_admin;
 pub mod staff_passwords;
 pub mod staff_sign_in;
 pub mod statements;
+pub mod step_up;
 pub mod throttle;
 pub mod workspace;
 

@@ -26,6 +26,52 @@ pub fn start_debtor_session(session: &Session, who: &DebtorIdentity) -> Result<(
         .map_err(AppError::internal)
 }
 
+/// Keeps a step-up code that was just sent (its hash, expiry and tries) in the session.
+pub fn remember_code(
+    session: &Session,
+    purpose: &str,
+    issued: &crate::services::step_up::IssuedCode,
+) -> Result<(), AppError> {
+    session
+        .insert(format!("code:{purpose}"), issued)
+        .map_err(AppError::internal)
+}
+
+/// Checks a typed code against the one sent for `purpose`; on success the purpose counts as
+/// confirmed for the next few minutes.
+pub fn confirm_code(
+    session: &Session,
+    purpose: &str,
+    typed: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<crate::services::step_up::CodeCheck, AppError> {
+    use crate::services::step_up::{self, CodeCheck, IssuedCode};
+    let key = format!("code:{purpose}");
+    let Some(mut issued) = session.get::<IssuedCode>(&key).ok().flatten() else {
+        return Ok(CodeCheck::NeedsNewCode);
+    };
+    let outcome = step_up::check(&mut issued, typed, now);
+    if outcome == CodeCheck::Confirmed {
+        session.remove(&key);
+        let until = now + chrono::Duration::minutes(step_up::CODE_MINUTES);
+        session
+            .insert(format!("confirmed:{purpose}"), until.timestamp())
+            .map_err(AppError::internal)?;
+    } else {
+        session.insert(&key, &issued).map_err(AppError::internal)?;
+    }
+    Ok(outcome)
+}
+
+/// True while a recent step-up for `purpose` still holds.
+pub fn is_confirmed(session: &Session, purpose: &str, now: chrono::DateTime<chrono::Utc>) -> bool {
+    session
+        .get::<i64>(&format!("confirmed:{purpose}"))
+        .ok()
+        .flatten()
+        .is_some_and(|until| now.timestamp() < until)
+}
+
 /// A random value fixed for the life of one sign-in: recorded (hashed) with a consent, so
 /// agreements made in the same session can be told apart from others without storing the
 /// session key itself.

@@ -59,6 +59,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .service(debtor::autopay::show_terms)
         .service(debtor::autopay::set_up)
+        .service(debtor::autopay::confirm)
         .service(debtor::autopay::turn_off)
         .service(debtor::autopay::test_setup)
         .service(debtor::autopay::test_setup_outcome)

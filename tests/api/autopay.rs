@@ -68,10 +68,34 @@ async fn run(app: &TestApp, day: NaiveDate) -> Report {
 }
 
 /// Opts in through the pages, choosing `outcome` on the offline test card page.
-async fn opt_in(app: &TestApp, id: i32, outcome: &str) {
-    let started = app
+/// The code from the newest "Your confirmation code" email.
+async fn emailed_code(app: &TestApp) -> String {
+    let email = emails_with_subject(app, "Your confirmation code")
+        .await
+        .pop()
+        .expect("a confirmation code was emailed");
+    let start = email.text_body.find("is: ").expect("code in the email") + 4;
+    email.text_body[start..start + 6].to_string()
+}
+
+/// Asks to set up autopay and confirms with the emailed code: the card checkout's redirect.
+async fn start_card_checkout(app: &TestApp, id: i32) -> reqwest::Response {
+    let asked = app
         .post_form(&format!("/account/{id}/plan/autopay"), &[])
         .await;
+    assert_eq!(asked.status().as_u16(), 200);
+    assert!(asked.text().await.unwrap().contains("Check your email"));
+    let code = emailed_code(app).await;
+    app.post_form(
+        &format!("/account/{id}/plan/autopay/confirm"),
+        &[("code", &code)],
+    )
+    .await
+}
+
+/// Asks to set up autopay, confirms with the emailed code, and answers the test card page.
+async fn opt_in(app: &TestApp, id: i32, outcome: &str) {
+    let started = start_card_checkout(app, id).await;
     assert_eq!(started.status().as_u16(), 303);
     let test_page = started.headers()["location"].to_str().unwrap().to_string();
     assert!(
@@ -143,9 +167,7 @@ async fn opting_in_shows_the_terms_saves_a_test_card_and_says_so() {
         assert!(terms.contains(words), "terms page lacks {words:?}");
     }
 
-    let started = app
-        .post_form(&format!("/account/{id}/plan/autopay"), &[])
-        .await;
+    let started = start_card_checkout(&app, id).await;
     let test_page = started.headers()["location"].to_str().unwrap().to_string();
     let page = app.get_html(&test_page).await;
     assert!(page.contains("This is a test. No card is saved."));
@@ -177,9 +199,7 @@ async fn cancelling_on_the_test_card_page_saves_nothing() {
     let app = spawn_demo_app().await;
     app.sign_in_alex().await;
     let (id, _) = agree_plan(&app).await;
-    let started = app
-        .post_form(&format!("/account/{id}/plan/autopay"), &[])
-        .await;
+    let started = start_card_checkout(&app, id).await;
     let test_page = started.headers()["location"].to_str().unwrap().to_string();
     let cancelled = app.post_form(&test_page, &[("outcome", "cancel")]).await;
     assert_redirect(&cancelled, &format!("/account/{id}/plan"));
@@ -308,9 +328,7 @@ async fn another_persons_autopay_pages_are_not_found() {
     let app = spawn_demo_app().await;
     app.sign_in_alex().await;
     let (alex, _) = agree_plan(&app).await;
-    let started = app
-        .post_form(&format!("/account/{alex}/plan/autopay"), &[])
-        .await;
+    let started = start_card_checkout(&app, alex).await;
     let test_page = started.headers()["location"].to_str().unwrap().to_string();
 
     app.post_form("/signout", &[]).await;
@@ -540,9 +558,7 @@ async fn a_stripe_setup_checkout_saves_the_card_named_by_its_setup_intent() {
     )
     .await;
 
-    let started = app
-        .post_form(&format!("/account/{id}/plan/autopay"), &[])
-        .await;
+    let started = start_card_checkout(&app, id).await;
     assert_redirect(&started, "https://checkout.stripe.com/c/pay/cs_test_setup1");
     let requests = fake.requests_to("/v1/checkout/sessions").await;
     let sent = form(&requests[0]);
@@ -623,4 +639,36 @@ async fn a_hold_pauses_charges_and_quiet_hours_delay_them_to_the_persons_daytime
         1,
         "charged at noon the same day"
     );
+}
+
+#[tokio::test]
+async fn saving_a_card_needs_the_code_sent_to_the_email_on_file() {
+    let app = spawn_demo_app().await;
+    app.sign_in_alex().await;
+    let (id, _) = agree_plan(&app).await;
+    let confirm = format!("/account/{id}/plan/autopay/confirm");
+    // No code asked for yet: nothing starts.
+    let early = app.post_form(&confirm, &[("code", "123456")]).await;
+    assert_eq!(early.status().as_u16(), 400);
+    app.post_form(&format!("/account/{id}/plan/autopay"), &[])
+        .await;
+    let code = emailed_code(&app).await;
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let response = app.post_form(&confirm, &[("code", wrong)]).await;
+    assert_eq!(response.status().as_u16(), 400);
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("That code is not right")
+    );
+    for _ in 0..4 {
+        app.post_form(&confirm, &[("code", wrong)]).await;
+    }
+    // After five wrong tries even the right code needs a new one.
+    let locked = app.post_form(&confirm, &[("code", &code)]).await;
+    assert_eq!(locked.status().as_u16(), 400);
+    assert!(locked.text().await.unwrap().contains("no longer works"));
+    assert!(autopay_attempts(&app).await.is_empty());
 }

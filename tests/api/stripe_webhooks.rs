@@ -314,3 +314,55 @@ async fn a_payment_left_pending_is_finished_by_reconciliation() {
         0
     );
 }
+
+/// Makes every ledger insert fail, as if the process died before committing.
+async fn break_ledger_writes(app: &TestApp, broken: bool) {
+    use sea_orm::{ConnectionTrait, DbBackend};
+    let sql: &[&str] = match (app.db.get_database_backend(), broken) {
+        (DbBackend::Postgres, true) => &[
+            "CREATE FUNCTION simulated_crash() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'simulated crash'; END $$",
+            "CREATE TRIGGER simulated_crash BEFORE INSERT ON ledger_entries FOR EACH ROW EXECUTE FUNCTION simulated_crash()",
+        ],
+        (DbBackend::Postgres, false) => &[
+            "DROP TRIGGER simulated_crash ON ledger_entries",
+            "DROP FUNCTION simulated_crash()",
+        ],
+        (_, true) => &[
+            "CREATE TRIGGER simulated_crash BEFORE INSERT ON ledger_entries BEGIN SELECT RAISE(ABORT, 'simulated crash'); END",
+        ],
+        (_, false) => &["DROP TRIGGER simulated_crash"],
+    };
+    for statement in sql {
+        app.db.execute_unprepared(statement).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_crash_after_stripe_charged_is_finished_exactly_once_by_the_webhook_retry() {
+    let fake = FakeStripe::start().await;
+    fake.accept_checkouts().await;
+    let app = stripe_app(&fake).await;
+    let (id, attempt) = go_to_checkout(&app).await;
+    let body = paid_event("evt_crash", "checkout.session.completed", &attempt, 106_500);
+    let now = Utc::now().timestamp();
+
+    break_ledger_writes(&app, true).await;
+    // Our side fails mid-way: Stripe sees an error and will send the event again.
+    assert_eq!(deliver(&app, &body, WEBHOOK_SECRET, now).await, 500);
+    assert_eq!(
+        latest_attempt(&app).await.status,
+        "pending",
+        "nothing half-done was kept"
+    );
+    assert_eq!(
+        provider_event::Entity::find().count(&app.db).await.unwrap(),
+        0
+    );
+    break_ledger_writes(&app, false).await;
+
+    for _ in 0..2 {
+        assert_eq!(deliver(&app, &body, WEBHOOK_SECRET, now).await, 200);
+    }
+    assert_eq!(card_payments(&app, id).await, 1);
+    assert_eq!(balance_minor(&app, id).await, 0);
+}

@@ -403,8 +403,8 @@ pub async fn start(
     Ok(Ok(()))
 }
 
-/// Runs a queued import to the end. Safe to call twice: only one caller claims it.
-/// `on_progress` is told after each batch (used by the benchmark; the pages read the table).
+/// Runs a queued import to the end. Safe to call twice: only one caller claims it. Progress
+/// is written to the imports table after each batch; the pages read it from there.
 pub async fn run(
     db: &DatabaseConnection,
     id: i32,

@@ -255,3 +255,37 @@ pub fn assert_redirect(response: &Response, location: &str) {
         Some(location)
     );
 }
+
+/// The second creditor many tests use: Contoso Water, with one staff member
+/// (staff@contoso.example / contoso-password-1). Returns the creditor's id.
+pub const CONTOSO_STAFF: (&str, &str) = ("staff@contoso.example", "contoso-password-1");
+
+pub async fn add_contoso(app: &TestApp) -> i32 {
+    use goodterms::entities::creditor;
+    use goodterms::services::staff_accounts::{self, NewStaff};
+    use goodterms::services::staff_sign_in::StaffRole;
+    use sea_orm::{ActiveModelTrait, Set};
+    let contoso = creditor::ActiveModel {
+        name: Set("Contoso Water".to_string()),
+        display_name: Set("Contoso Water".to_string()),
+        currency: Set("GBP".to_string()),
+        time_zone: Set("Europe/London".to_string()),
+        contact_email: Set("help@contoso.example".to_string()),
+        contact_phone: Set("0300 000 0000".to_string()),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .expect("creditor");
+    let staff = NewStaff {
+        email: CONTOSO_STAFF.0,
+        password: CONTOSO_STAFF.1,
+        role: StaffRole::Creditor,
+        creditor_name: Some("Contoso Water"),
+    };
+    staff_accounts::create(&app.db, staff, Utc::now())
+        .await
+        .expect("staff user");
+    contoso.id
+}

@@ -1,40 +1,17 @@
 //! Staff sign-in, roles, and each creditor seeing only its own accounts.
 use chrono::Utc;
 use goodterms::entities::{account, creditor, staff_user};
-use goodterms::services::staff_accounts::{self, NewStaff};
-use goodterms::services::staff_sign_in::StaffRole;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
 
 use crate::balance::add_debtor;
-use crate::helpers::{TestApp, assert_redirect, spawn_demo_app};
+use crate::helpers::{TestApp, add_contoso, assert_redirect, spawn_demo_app};
 
 const STAFF: (&str, &str) = ("staff@northwind.example", "northwind-demo");
 const ADMIN: (&str, &str) = ("admin@goodterms.example", "admin-demo");
 
 /// A second creditor with its own staff member and one account.
 async fn add_other_creditor(app: &TestApp) -> i32 {
-    let other = creditor::ActiveModel {
-        name: Set("Contoso Water".to_string()),
-        display_name: Set("Contoso Water".to_string()),
-        currency: Set("GBP".to_string()),
-        time_zone: Set("Europe/London".to_string()),
-        contact_email: Set("help@contoso.example".to_string()),
-        contact_phone: Set("0300 000 0000".to_string()),
-        created_at: Set(Utc::now()),
-        ..Default::default()
-    }
-    .insert(&app.db)
-    .await
-    .unwrap();
-    let new = NewStaff {
-        email: "staff@contoso.example",
-        password: "contoso-password-1",
-        role: StaffRole::Creditor,
-        creditor_name: Some("Contoso Water"),
-    };
-    staff_accounts::create(&app.db, new, Utc::now())
-        .await
-        .unwrap();
+    let other_id = add_contoso(app).await;
     let id = add_debtor(app, "Casey Contoso", "CW-1", &[("principal", 9_900)]).await;
     let mut moved = account::Entity::find_by_id(id)
         .one(&app.db)
@@ -42,7 +19,7 @@ async fn add_other_creditor(app: &TestApp) -> i32 {
         .unwrap()
         .unwrap()
         .into_active_model();
-    moved.creditor_id = Set(other.id);
+    moved.creditor_id = Set(other_id);
     moved.update(&app.db).await.unwrap().id
 }
 

@@ -1,10 +1,9 @@
 //! The creditor's workspace: the dashboard's figures and an account's timeline, notes, holds
 //! and payments recorded by staff.
-use chrono::Utc;
 use goodterms::entities::{audit_log, ledger_entry, outbox_message};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
-use crate::helpers::{TestApp, assert_redirect, spawn_demo_app};
+use crate::helpers::{CONTOSO_STAFF, TestApp, add_contoso, assert_redirect, spawn_demo_app};
 use crate::payments::{account_id, balance_minor};
 
 const STAFF: (&str, &str) = ("staff@northwind.example", "northwind-demo");
@@ -190,36 +189,10 @@ async fn an_account_can_be_put_on_hold_with_a_reason_and_released() {
 
 #[tokio::test]
 async fn another_creditors_staff_cannot_act_on_an_account() {
-    use goodterms::entities::creditor;
-    use goodterms::services::staff_accounts::{self, NewStaff};
-    use goodterms::services::staff_sign_in::StaffRole;
-    use sea_orm::{ActiveModelTrait, Set};
     let app = spawn_demo_app().await;
     let alex = account_id(&app, "NW-1001").await;
-    creditor::ActiveModel {
-        name: Set("Contoso Water".into()),
-        display_name: Set("Contoso Water".into()),
-        currency: Set("GBP".into()),
-        time_zone: Set("Europe/London".into()),
-        contact_email: Set("help@contoso.example".into()),
-        contact_phone: Set("0300 000 0000".into()),
-        created_at: Set(Utc::now()),
-        ..Default::default()
-    }
-    .insert(&app.db)
-    .await
-    .unwrap();
-    let new = NewStaff {
-        email: "staff@contoso.example",
-        password: "contoso-password-1",
-        role: StaffRole::Creditor,
-        creditor_name: Some("Contoso Water"),
-    };
-    staff_accounts::create(&app.db, new, Utc::now())
-        .await
-        .unwrap();
-    app.sign_in_staff("staff@contoso.example", "contoso-password-1")
-        .await;
+    add_contoso(&app).await;
+    app.sign_in_staff(CONTOSO_STAFF.0, CONTOSO_STAFF.1).await;
     let page = format!("/staff/accounts/{alex}");
     assert_eq!(app.get(&page).await.status().as_u16(), 404);
     for (path, fields) in [

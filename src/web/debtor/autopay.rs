@@ -136,6 +136,7 @@ pub struct CodeForm {
 }
 
 #[post("/account/{id}/plan/autopay/confirm")]
+#[allow(clippy::too_many_arguments)] // one extractor per dependency, as actix handlers go
 pub async fn confirm(
     who: SignedInDebtor,
     path: web::Path<String>,

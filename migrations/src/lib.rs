@@ -16,6 +16,7 @@ mod m20261123_000012_autopay;
 mod m20261123_000013_admin;
 mod m20261123_000014_imports;
 mod m20261123_000015_notes_and_holds;
+mod m20261123_000016_import_chunks;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000013_admin::Migration),
             Box::new(m20261123_000014_imports::Migration),
             Box::new(m20261123_000015_notes_and_holds::Migration),
+            Box::new(m20261123_000016_import_chunks::Migration),
         ]
     }
 }

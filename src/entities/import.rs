@@ -21,7 +21,7 @@ pub struct Model {
     /// JSON list of the first problems found.
     #[sea_orm(column_type = "Text")]
     pub problems: String,
-    /// JSON list of the valid accounts to import; cleared when the import finishes.
+    /// Only for imports checked before chunked storage; new imports keep their accounts in `import_chunks`.
     #[sea_orm(column_type = "Text", nullable)]
     pub payload: Option<String>,
     pub processed: i64,

@@ -10,6 +10,7 @@ pub mod debtor;
 pub mod discount_offer;
 pub mod discount_rule;
 pub mod import;
+pub mod import_chunk;
 pub mod installment;
 pub mod ledger_entry;
 pub mod outbox_message;

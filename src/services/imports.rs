@@ -2,11 +2,14 @@
 //!
 //! 1. [`check_upload`] reads the file (pure rules in `domain::import`) and saves a report.
 //!    A file that cannot be read at all (wrong header, not UTF-8, junk) saves nothing. The
-//!    valid accounts are kept with the report, dates of birth already hashed, so no plain
-//!    date of birth is ever stored.
+//!    valid accounts are kept with the report in chunks of [`BATCH`] (the `import_chunks`
+//!    table), dates of birth already hashed, so no plain date of birth is ever stored.
 //! 2. [`start`] queues it (all accounts, or only the valid ones when the person chose that),
-//!    and [`run`] imports in batches of [`BATCH`] accounts, one write transaction each, with
-//!    the progress counters updated in the same transaction.
+//!    and [`run`] imports one chunk at a time, one write transaction each, with the progress
+//!    counters updated in the same transaction.
+//!
+//! Memory stays bounded by one batch while importing: 100,000 accounts held at once, as
+//! parsed rows and as one JSON copy of them, came to over half a gigabyte.
 //!
 //! Importing is idempotent: a reference the creditor already has is compared by balance.
 //! Equal means nothing happens; different means one `adjustment` entry for the difference.
@@ -26,9 +29,9 @@ use super::debtor_sign_in::dob_hash;
 use super::ledger::{self, LedgerError, NewEntry};
 use crate::crypto::KeyedHasher;
 use crate::db::begin_write;
-use crate::domain::import::{self, CheckedFile, FileError, RowProblem};
+use crate::domain::import::{self, CheckedFile, FileError, ImportAccount, RowProblem};
 use crate::domain::{Currency, EntryKind, Money};
-use crate::entities::{account, debtor, import as import_row};
+use crate::entities::{account, debtor, import as import_row, import_chunk};
 
 /// Accounts per write transaction.
 pub const BATCH: usize = 1_000;
@@ -102,6 +105,28 @@ struct StoredItem {
 impl StoredAccount {
     fn balance_minor(&self) -> i64 {
         self.i.iter().map(|i| i.a).sum()
+    }
+
+    /// Takes the parsed account apart rather than cloning it, so its memory goes as it is
+    /// stored.
+    fn from_checked(a: ImportAccount, hasher: &KeyedHasher) -> Self {
+        StoredAccount {
+            h: dob_hash(hasher, a.date_of_birth),
+            r: a.reference,
+            n: a.name,
+            e: a.email,
+            z: a.time_zone,
+            c: a.currency.code().to_string(),
+            i: a.items
+                .into_iter()
+                .map(|i| StoredItem {
+                    k: i.kind.as_str().to_string(),
+                    a: i.amount_minor,
+                    d: i.date,
+                    t: i.description,
+                })
+                .collect(),
+        }
     }
 }
 
@@ -177,31 +202,36 @@ pub struct Importer {
     pub staff_id: i32,
 }
 
+/// A checked file, ready to save: the report (its accounts already moved into `chunks`).
+struct ReadUpload {
+    report: CheckedFile,
+    valid_accounts: u64,
+    /// JSON lists of at most [`BATCH`] stored accounts each, in file order.
+    chunks: Vec<String>,
+}
+
 /// Checks an uploaded file and saves its report. A file that cannot be read at all gives
-/// `Ok(Err(FileError))` and saves nothing.
-pub async fn check_upload(
+/// `Ok(Err(FileError))` and saves nothing. Takes any owned bytes so the web handler can pass
+/// a slice of the request body without copying it.
+pub async fn check_upload<B>(
     db: &DatabaseConnection,
     hasher: &KeyedHasher,
     who: Importer,
     file_name: &str,
-    bytes: Vec<u8>,
+    bytes: B,
     now: DateTime<Utc>,
-) -> Result<Result<i32, FileError>, ImportError> {
+) -> Result<Result<i32, FileError>, ImportError>
+where
+    B: AsRef<[u8]> + Send + 'static,
+{
     let hasher = hasher.clone();
     let today = now.date_naive();
     // Reading 100,000 rows takes a moment of CPU: keep it off the async workers.
-    let checked = tokio::task::spawn_blocking(move || {
-        import::check(&bytes, today).map(|report| {
-            let payload = stored_payload(&report, &hasher);
-            (report, payload)
-        })
-    })
-    .await?;
-    let (report, payload) = match checked {
-        Ok(done) => done,
+    let read = tokio::task::spawn_blocking(move || read_upload(bytes, today, &hasher)).await?;
+    let read = match read? {
+        Ok(read) => read,
         Err(file_error) => return Ok(Err(file_error)),
     };
-    let payload = payload?;
     let file_name: String = file_name
         .chars()
         .filter(|c| !c.is_control())
@@ -214,13 +244,13 @@ pub async fn check_upload(
         file_name: Set(file_name),
         status: Set(Status::Checked.as_str().to_string()),
         only_valid: Set(false),
-        total_rows: Set(report.total_rows as i64),
-        invalid_rows: Set(report.invalid_rows as i64),
-        total_accounts: Set(report.total_accounts as i64),
-        valid_accounts: Set(report.valid_accounts() as i64),
-        problem_count: Set(report.problem_count as i64),
-        problems: Set(serde_json::to_string(&report.problems)?),
-        payload: Set(Some(payload)),
+        total_rows: Set(read.report.total_rows as i64),
+        invalid_rows: Set(read.report.invalid_rows as i64),
+        total_accounts: Set(read.report.total_accounts as i64),
+        valid_accounts: Set(read.valid_accounts as i64),
+        problem_count: Set(read.report.problem_count as i64),
+        problems: Set(serde_json::to_string(&read.report.problems)?),
+        payload: Set(None),
         processed: Set(0),
         created: Set(0),
         adjusted: Set(0),
@@ -234,6 +264,7 @@ pub async fn check_upload(
     }
     .insert(&txn)
     .await?;
+    save_chunks(&txn, saved.id, read.chunks).await?;
     audit::record(
         &txn,
         AuditEvent {
@@ -244,9 +275,7 @@ pub async fn check_upload(
             subject_id: Some(saved.id),
             detail: &format!(
                 "rows={} valid_accounts={} problems={}",
-                report.total_rows,
-                report.valid_accounts(),
-                report.problem_count
+                read.report.total_rows, read.valid_accounts, read.report.problem_count
             ),
         },
         now,
@@ -256,29 +285,67 @@ pub async fn check_upload(
     Ok(Ok(saved.id))
 }
 
-fn stored_payload(report: &CheckedFile, hasher: &KeyedHasher) -> Result<String, serde_json::Error> {
-    let accounts: Vec<StoredAccount> = report
-        .accounts
-        .iter()
-        .map(|a| StoredAccount {
-            r: a.reference.clone(),
-            n: a.name.clone(),
-            e: a.email.clone(),
-            h: dob_hash(hasher, a.date_of_birth),
-            z: a.time_zone.clone(),
-            c: a.currency.code().to_string(),
-            i: a.items
-                .iter()
-                .map(|i| StoredItem {
-                    k: i.kind.as_str().to_string(),
-                    a: i.amount_minor,
-                    d: i.date,
-                    t: i.description.clone(),
-                })
-                .collect(),
-        })
-        .collect();
-    serde_json::to_string(&accounts)
+/// Checks the file, then turns its valid accounts into JSON chunks. The upload is dropped
+/// as soon as it is parsed, and each parsed account as soon as it is stored, so the file
+/// never sits in memory in several forms at once.
+fn read_upload(
+    bytes: impl AsRef<[u8]>,
+    today: NaiveDate,
+    hasher: &KeyedHasher,
+) -> Result<Result<ReadUpload, FileError>, serde_json::Error> {
+    let checked = import::check(bytes.as_ref(), today);
+    drop(bytes);
+    let mut report = match checked {
+        Ok(report) => report,
+        Err(file_error) => return Ok(Err(file_error)),
+    };
+    let valid_accounts = report.valid_accounts();
+    let chunks = stored_chunks(std::mem::take(&mut report.accounts), hasher)?;
+    Ok(Ok(ReadUpload {
+        report,
+        valid_accounts,
+        chunks,
+    }))
+}
+
+fn stored_chunks(
+    accounts: Vec<ImportAccount>,
+    hasher: &KeyedHasher,
+) -> Result<Vec<String>, serde_json::Error> {
+    let mut chunks = Vec::with_capacity(accounts.len().div_ceil(BATCH));
+    let mut batch = Vec::with_capacity(BATCH);
+    for account in accounts {
+        batch.push(StoredAccount::from_checked(account, hasher));
+        if batch.len() == BATCH {
+            chunks.push(serde_json::to_string(&batch)?);
+            batch.clear();
+        }
+    }
+    if !batch.is_empty() {
+        chunks.push(serde_json::to_string(&batch)?);
+    }
+    Ok(chunks)
+}
+
+/// One row per chunk, each freed once written.
+async fn save_chunks<C: ConnectionTrait>(
+    txn: &C,
+    import_id: i32,
+    chunks: Vec<String>,
+) -> Result<(), DbErr> {
+    for (seq, payload) in (0_i32..).zip(chunks) {
+        let chunk = import_chunk::ActiveModel {
+            import_id: Set(import_id),
+            seq: Set(seq),
+            payload: Set(payload),
+            ..Default::default()
+        };
+        // Without RETURNING: reading the payload back would only copy it again.
+        import_chunk::Entity::insert(chunk)
+            .exec_without_returning(txn)
+            .await?;
+    }
+    Ok(())
 }
 
 /// One import, only if it belongs to this creditor.
@@ -451,36 +518,25 @@ async fn run_claimed(
         .one(db)
         .await?
         .ok_or(DbErr::RecordNotFound("import".into()))?;
-    let accounts: Vec<StoredAccount> =
-        serde_json::from_str(row.payload.as_deref().unwrap_or("[]"))?;
-    let creditor_id = row.creditor_id;
-    let import_date = now.date_naive();
-    let mut summary = Summary::default();
-    let mut processed = 0_i64;
-    for batch in accounts.chunks(BATCH) {
-        let txn = begin_write(db).await?;
-        let counts = import_batch(&txn, creditor_id, batch, import_date, now).await?;
-        summary.created += counts.created;
-        summary.adjusted += counts.adjusted;
-        summary.unchanged += counts.unchanged;
-        summary.skipped += counts.skipped;
-        processed += batch.len() as i64;
-        import_row::Entity::update_many()
-            .col_expr(import_row::Column::Processed, Expr::value(processed))
-            .col_expr(import_row::Column::Created, Expr::value(summary.created))
-            .col_expr(import_row::Column::Adjusted, Expr::value(summary.adjusted))
-            .col_expr(
-                import_row::Column::Unchanged,
-                Expr::value(summary.unchanged),
-            )
-            .col_expr(import_row::Column::Skipped, Expr::value(summary.skipped))
-            .filter(import_row::Column::Id.eq(id))
-            .exec(&txn)
-            .await?;
-        txn.commit().await?;
-        // Let page requests in between batches.
-        tokio::task::yield_now().await;
+    let mut progress = Progress {
+        import_id: id,
+        creditor_id: row.creditor_id,
+        now,
+        processed: 0,
+        summary: Summary::default(),
+    };
+    // Imports checked before chunks existed keep all their accounts in one value.
+    if let Some(payload) = row.payload.as_deref() {
+        let accounts: Vec<StoredAccount> = serde_json::from_str(payload)?;
+        for batch in accounts.chunks(BATCH) {
+            progress.import_batch(db, batch).await?;
+        }
     }
+    for chunk_id in chunk_ids(db, id).await? {
+        let batch = load_chunk(db, chunk_id).await?;
+        progress.import_batch(db, &batch).await?;
+    }
+    let summary = progress.summary;
     let txn = begin_write(db).await?;
     import_row::Entity::update_many()
         .col_expr(
@@ -492,11 +548,15 @@ async fn run_claimed(
         .filter(import_row::Column::Id.eq(id))
         .exec(&txn)
         .await?;
+    import_chunk::Entity::delete_many()
+        .filter(import_chunk::Column::ImportId.eq(id))
+        .exec(&txn)
+        .await?;
     audit::record(
         &txn,
         AuditEvent {
             actor: Actor::Staff(row.staff_user_id),
-            creditor_id: Some(creditor_id),
+            creditor_id: Some(row.creditor_id),
             action: "import.finished",
             subject_kind: "import",
             subject_id: Some(id),
@@ -510,6 +570,74 @@ async fn run_claimed(
     .await?;
     txn.commit().await?;
     Ok(summary)
+}
+
+/// The import's chunks in file order; only their ids, so one chunk is in memory at a time.
+async fn chunk_ids<C: ConnectionTrait>(conn: &C, import_id: i32) -> Result<Vec<i32>, DbErr> {
+    import_chunk::Entity::find()
+        .select_only()
+        .column(import_chunk::Column::Id)
+        .filter(import_chunk::Column::ImportId.eq(import_id))
+        .order_by_asc(import_chunk::Column::Seq)
+        .into_tuple()
+        .all(conn)
+        .await
+}
+
+async fn load_chunk<C: ConnectionTrait>(
+    conn: &C,
+    chunk_id: i32,
+) -> Result<Vec<StoredAccount>, ImportError> {
+    let chunk = import_chunk::Entity::find_by_id(chunk_id)
+        .one(conn)
+        .await?
+        .ok_or(DbErr::RecordNotFound("import chunk".into()))?;
+    Ok(serde_json::from_str(&chunk.payload)?)
+}
+
+/// A running import's counters, written to its row after every batch.
+struct Progress {
+    import_id: i32,
+    creditor_id: i32,
+    now: DateTime<Utc>,
+    processed: i64,
+    summary: Summary,
+}
+
+impl Progress {
+    /// One batch and the new counters in one write transaction, so the progress shown
+    /// always matches what is committed.
+    async fn import_batch(
+        &mut self,
+        db: &DatabaseConnection,
+        batch: &[StoredAccount],
+    ) -> Result<(), ImportError> {
+        let import_date = self.now.date_naive();
+        let txn = begin_write(db).await?;
+        let counts = import_batch(&txn, self.creditor_id, batch, import_date, self.now).await?;
+        let summary = &mut self.summary;
+        summary.created += counts.created;
+        summary.adjusted += counts.adjusted;
+        summary.unchanged += counts.unchanged;
+        summary.skipped += counts.skipped;
+        self.processed += batch.len() as i64;
+        import_row::Entity::update_many()
+            .col_expr(import_row::Column::Processed, Expr::value(self.processed))
+            .col_expr(import_row::Column::Created, Expr::value(summary.created))
+            .col_expr(import_row::Column::Adjusted, Expr::value(summary.adjusted))
+            .col_expr(
+                import_row::Column::Unchanged,
+                Expr::value(summary.unchanged),
+            )
+            .col_expr(import_row::Column::Skipped, Expr::value(summary.skipped))
+            .filter(import_row::Column::Id.eq(self.import_id))
+            .exec(&txn)
+            .await?;
+        txn.commit().await?;
+        // Let page requests in between batches.
+        tokio::task::yield_now().await;
+        Ok(())
+    }
 }
 
 /// Imports one batch inside the caller's write transaction, with a fixed number of

@@ -415,3 +415,43 @@ async fn a_running_import_shows_a_progress_bar_that_refreshes_itself() {
     let script = app.get("/static/import-progress.js").await;
     assert_eq!(script.status().as_u16(), 200);
 }
+
+#[tokio::test]
+async fn a_file_larger_than_one_batch_is_kept_in_chunks_until_imported() {
+    use goodterms::entities::import_chunk;
+    use goodterms::services::imports::BATCH;
+    let app = staff_app().await;
+    let accounts = 2 * BATCH + 500;
+    let mut file = String::from(
+        "reference,name,email,date_of_birth,time_zone,currency,amount,date,kind,description\n",
+    );
+    for n in 1..=accounts {
+        file.push_str(&format!(
+            "CHUNK-{n},Person {n},person{n}@example.com,1980-01-01,Europe/London,GBP,10.00,2026-04-01,principal,Energy\n"
+        ));
+    }
+    let (accounts_before, entries_before) = counts(&app).await;
+    let id = checked(&app, file.as_bytes()).await;
+    let chunks = import_chunk::Entity::find()
+        .filter(import_chunk::Column::ImportId.eq(id))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(chunks, 3, "two full batches and one of 500");
+
+    let html = import(&app, id, false).await;
+    assert!(html.contains(&format!("<dd id=\"created\">{accounts}</dd>")));
+    assert_eq!(
+        counts(&app).await,
+        (
+            accounts_before + accounts as u64,
+            entries_before + accounts as u64
+        )
+    );
+    let left = import_chunk::Entity::find()
+        .filter(import_chunk::Column::ImportId.eq(id))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(left, 0, "the stored accounts go once imported");
+}

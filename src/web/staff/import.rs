@@ -113,7 +113,8 @@ pub async fn upload(
                 hasher.get_ref(),
                 who,
                 &file_name,
-                part.data.to_vec(),
+                // A view into the request body, not a copy of the upload.
+                body.slice_ref(part.data),
                 Utc::now(),
             )
             .await

@@ -39,6 +39,16 @@ async fn owned_account<C: ConnectionTrait>(
         .ok_or(WorkspaceError::NotFound)
 }
 
+/// The currency of one of the creditor's accounts, for reading amounts staff type.
+pub async fn account_currency<C: ConnectionTrait>(
+    conn: &C,
+    creditor_id: i32,
+    account_id: i32,
+) -> Result<crate::domain::Currency, WorkspaceError> {
+    let found = owned_account(conn, creditor_id, account_id).await?;
+    crate::domain::Currency::parse(&found.currency).map_err(|_| WorkspaceError::NotFound)
+}
+
 pub struct StaffAction {
     pub staff_id: i32,
     pub creditor_id: i32,

@@ -87,8 +87,12 @@ mod tests {
     #[test]
     fn reads_a_browser_upload() {
         let body = b"--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\nContent-Type: text/csv\r\n\r\nreference,name\r\nA,B\r\n--XyZ\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nhi\r\n--XyZ--\r\n";
-        let boundary = boundary("multipart/form-data; boundary=XyZ").expect("boundary");
-        let parts = parse(body, &boundary).expect("parts");
+        let Some(boundary) = boundary("multipart/form-data; boundary=XyZ") else {
+            panic!("the boundary is read from the content type");
+        };
+        let Some(parts) = parse(body, &boundary) else {
+            panic!("a well-formed upload parses");
+        };
         assert_eq!(parts.len(), 2);
         assert_eq!(parts[0].name, "file");
         assert_eq!(parts[0].file_name.as_deref(), Some("a.csv"));

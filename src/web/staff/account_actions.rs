@@ -5,7 +5,6 @@ use chrono::Utc;
 use sea_orm::DatabaseConnection;
 
 use super::accounts::render_workspace;
-use crate::domain::Currency;
 use crate::domain::Money;
 use crate::services::payments::{self, OfflinePayment, PaymentError};
 use crate::services::workspace::{self, StaffAction, WorkspaceError};
@@ -122,14 +121,12 @@ pub async fn record_payment(
     let action = action(&who, &path)?;
     let (creditor_id, account_id) = (action.creditor_id, action.account_id);
     let problem = |field, message: String| FieldError { field, message };
-    // The account's currency comes from its statement; parse the amount in it.
-    let Some(found) = workspace::workspace(db.get_ref(), creditor_id, account_id)
-        .await
-        .map_err(AppError::internal)?
-    else {
-        return Err(AppError::NotFound);
+    // Amounts are read in the account's own currency.
+    let currency = match workspace::account_currency(db.get_ref(), creditor_id, account_id).await {
+        Ok(currency) => currency,
+        Err(WorkspaceError::NotFound) => return Err(AppError::NotFound),
+        Err(other) => return Err(AppError::internal(other)),
     };
-    let currency: Currency = found.statement.explanation.currency();
     let amount = match Money::parse(&form.amount, currency) {
         Ok(amount) => amount,
         Err(e) => {

@@ -531,7 +531,9 @@ mod tests {
     fn a_good_form_becomes_a_rule_and_back() {
         let (rule, problems) = read(&good());
         assert!(problems.0.is_empty());
-        let rule = rule.expect("a rule");
+        let Some(rule) = rule else {
+            panic!("a good form makes a rule");
+        };
         assert_eq!(rule.rule.amount, DiscountAmount::Percent(1250));
         assert_eq!(rule.rule.creditor_id, Some(1));
         assert_eq!(rule.currency, Some(Currency::GBP));

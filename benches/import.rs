@@ -10,7 +10,7 @@ use chrono::Utc;
 use goodterms::crypto::KeyedHasher;
 use goodterms::entities::{account, ledger_entry};
 use goodterms::services::demo;
-use goodterms::services::imports::{self, Importer};
+use goodterms::services::staff::imports::{self, Importer};
 use sea_orm::{EntityTrait, PaginatorTrait};
 
 const HEADER: &str =

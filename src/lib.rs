@@ -6,7 +6,7 @@ pub mod domain;
 pub mod email;
 pub mod entities;
 pub mod jobs;
-pub mod payments;
+pub mod providers;
 pub mod services;
 pub mod startup;
 pub mod telemetry;

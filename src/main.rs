@@ -5,8 +5,8 @@ use anyhow::Context;
 use chrono::Utc;
 use clap::{Parser, Subcommand, ValueEnum};
 use goodterms::config::Settings;
-use goodterms::services::staff_accounts::{self, NewStaff};
-use goodterms::services::staff_sign_in::StaffRole;
+use goodterms::services::access::staff_sign_in::StaffRole;
+use goodterms::services::admin::create_staff::{self, NewStaff};
 use goodterms::{crypto::KeyedHasher, db, services, startup::Application, telemetry};
 use secrecy::ExposeSecret;
 
@@ -108,7 +108,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 role,
                 creditor_name: creditor.as_deref(),
             };
-            let id = staff_accounts::create(&conn, new, Utc::now()).await?;
+            let id = create_staff::create(&conn, new, Utc::now()).await?;
             println!("staff user {id} created");
         }
     }

@@ -344,7 +344,7 @@ async fn sign_in_as_staff(browser: &Client, email: &str, password: &str) {
 /// Alex agrees 5 monthly payments of £213.00 through the plan service.
 async fn agree_five_monthly_payments(app: &TestApp) {
     use goodterms::domain::schedule::{Frequency, PlanSize};
-    use goodterms::services::plans::{self, Agreement, InstallmentChoice};
+    use goodterms::services::plans::choose::{self, Agreement, InstallmentChoice};
     let debtor = 1;
     let account = 1;
     let choice = InstallmentChoice {
@@ -352,18 +352,18 @@ async fn agree_five_monthly_payments(app: &TestApp) {
         size: PlanSize::NumberOfPayments(5),
         first_due: Utc::now().date_naive() + Days::new(3),
     };
-    let found = plans::account_for_plan(&app.db, debtor, account)
+    let found = choose::account_for_plan(&app.db, debtor, account)
         .await
         .expect("read account")
         .expect("Alex's account");
-    let shown = plans::preview(&found, &choice, Utc::now().date_naive()).expect("a plan");
+    let shown = choose::preview(&found, &choice, Utc::now().date_naive()).expect("a plan");
     let who = Agreement {
         debtor_id: debtor,
         account_id: account,
         shown_fingerprint: &shown.consent_fingerprint(),
         session_marker: "browser-test",
     };
-    plans::agree_installments(&app.db, who, &choice, Utc::now())
+    choose::agree_installments(&app.db, who, &choice, Utc::now())
         .await
         .expect("plan agreed");
 }

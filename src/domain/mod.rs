@@ -13,6 +13,7 @@ pub mod lifecycle;
 pub mod money;
 pub mod policy;
 pub mod schedule;
+pub mod wording;
 
 pub use balance::{BalanceExplanation, EntryKind, ExplainedItem, LedgerItem, Totals};
 pub use money::{Currency, Money, MoneyError};

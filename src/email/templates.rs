@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 
 use crate::domain::Money;
 use crate::domain::schedule::Schedule;
-use crate::services::plan_wording::full_date;
+use crate::domain::wording::full_date;
 
 use super::EmailContent;
 

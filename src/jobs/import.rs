@@ -5,7 +5,7 @@
 use chrono::Utc;
 use sea_orm::DatabaseConnection;
 
-use crate::services::imports;
+use crate::services::staff::imports;
 
 pub fn spawn(db: DatabaseConnection, import_id: i32) {
     tokio::spawn(async move {

@@ -10,8 +10,12 @@ use sea_orm::DatabaseConnection;
 
 use crate::email::mailer::Mailer;
 use crate::email::outbox;
-use crate::payments::PaymentProvider;
-use crate::services::{autopay, payments, plan_lifecycle, session_records, throttle};
+use crate::providers::PaymentProvider;
+use crate::services::access::sessions;
+use crate::services::access::throttle;
+use crate::services::autopay::charges;
+use crate::services::payments;
+use crate::services::plans::lifecycle;
 
 const OUTBOX_EVERY: Duration = Duration::from_secs(5);
 const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(600);
@@ -54,7 +58,9 @@ pub fn spawn(
         let mut tick = tokio::time::interval(RECONCILE_EVERY);
         loop {
             tick.tick().await;
-            if let Err(error) = payments::reconcile(&payments_db, &provider, Utc::now()).await {
+            if let Err(error) =
+                payments::reconcile::reconcile(&payments_db, &provider, Utc::now()).await
+            {
                 tracing::warn!(error = %error, "payment reconciliation failed");
             }
         }
@@ -69,7 +75,7 @@ pub fn spawn(
 }
 
 async fn autopay_pass(db: &DatabaseConnection, provider: &PaymentProvider, base_url: &str) {
-    match autopay::run(db, provider, base_url, Utc::now()).await {
+    match charges::run(db, provider, base_url, Utc::now()).await {
         Ok(report) if report.reminders + report.charges + report.pay_by_hand > 0 => {
             tracing::info!(?report, "automatic payments pass");
         }
@@ -80,14 +86,14 @@ async fn autopay_pass(db: &DatabaseConnection, provider: &PaymentProvider, base_
 
 async fn housekeeping(db: &DatabaseConnection) {
     let now = Utc::now();
-    match plan_lifecycle::run(db, now).await {
+    match lifecycle::run(db, now).await {
         Ok(report) if report != Default::default() => {
             tracing::info!(?report, "plan lifecycle pass");
         }
         Ok(_) => {}
         Err(error) => tracing::warn!(error = %error, "plan lifecycle pass failed"),
     }
-    if let Err(error) = session_records::delete_expired(db, now).await {
+    if let Err(error) = sessions::delete_expired(db, now).await {
         tracing::warn!(error = %error, "expired session clean-up failed");
     }
     if let Err(error) = throttle::delete_old(db, now).await {

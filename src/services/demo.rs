@@ -6,10 +6,6 @@ use sea_orm::{
     QueryFilter, Set,
 };
 
-use super::debtor_sign_in::dob_hash;
-use super::plan_policies;
-use super::staff_accounts::{self, CreateStaffError, NewStaff};
-use super::staff_sign_in::StaffRole;
 use crate::crypto::KeyedHasher;
 use crate::db::begin_write;
 use crate::domain::policy::PlanPolicy;
@@ -18,6 +14,10 @@ use crate::domain::{Currency, Money};
 use crate::entities::{
     MinorUnits, account, creditor, debtor, ledger_entry, plan_policy, staff_user,
 };
+use crate::services::access::debtor_sign_in::dob_hash;
+use crate::services::access::staff_sign_in::StaffRole;
+use crate::services::admin::create_staff::{self, CreateStaffError, NewStaff};
+use crate::services::plans::policies;
 
 pub const DEMO_CREDITOR: &str = "Northwind Utilities";
 
@@ -169,7 +169,7 @@ async fn ensure_policy(
         allow_move_date: true,
         allow_skip: true,
     };
-    plan_policies::save(db, creditor_id, &policy, now).await
+    policies::save(db, creditor_id, &policy, now).await
 }
 
 fn date((y, m, d): (i32, u32, u32)) -> NaiveDate {
@@ -247,7 +247,7 @@ async fn ensure_staff(
         return Ok(());
     }
     let creditor_name = (role == StaffRole::Creditor).then_some(DEMO_CREDITOR);
-    staff_accounts::create_unchecked(
+    create_staff::create_unchecked(
         db,
         NewStaff {
             email,

@@ -7,8 +7,8 @@ use futures_util::future::LocalBoxFuture;
 use sea_orm::DatabaseConnection;
 
 use super::errors::AppError;
-use crate::services::DebtorIdentity;
-use crate::services::staff_sign_in::{self, StaffIdentity, StaffRole};
+use crate::services::access::DebtorIdentity;
+use crate::services::access::staff_sign_in::{self, StaffIdentity, StaffRole};
 
 const DEBTOR_KEY: &str = "debtor";
 const STAFF_KEY: &str = "staff_id";
@@ -30,7 +30,7 @@ pub fn start_debtor_session(session: &Session, who: &DebtorIdentity) -> Result<(
 pub fn remember_code(
     session: &Session,
     purpose: &str,
-    issued: &crate::services::step_up::IssuedCode,
+    issued: &crate::services::access::step_up::IssuedCode,
 ) -> Result<(), AppError> {
     session
         .insert(format!("code:{purpose}"), issued)
@@ -44,8 +44,8 @@ pub fn confirm_code(
     purpose: &str,
     typed: &str,
     now: chrono::DateTime<chrono::Utc>,
-) -> Result<crate::services::step_up::CodeCheck, AppError> {
-    use crate::services::step_up::{self, CodeCheck, IssuedCode};
+) -> Result<crate::services::access::step_up::CodeCheck, AppError> {
+    use crate::services::access::step_up::{self, CodeCheck, IssuedCode};
     let key = format!("code:{purpose}");
     let Some(mut issued) = session.get::<IssuedCode>(&key).ok().flatten() else {
         return Ok(CodeCheck::NeedsNewCode);

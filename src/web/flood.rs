@@ -1,5 +1,5 @@
 //! A coarse per-address limit on POSTs (governor, in memory, per instance). The precise,
-//! shared limits on sign-in live in the database (services::throttle); this one only stops a
+//! shared limits on sign-in live in the database (services::access::throttle); this one only stops a
 //! single address from flooding the forms.
 use std::net::IpAddr;
 use std::num::NonZeroU32;

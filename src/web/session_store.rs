@@ -9,7 +9,7 @@ use actix_web::cookie::time::Duration;
 use anyhow::anyhow;
 use sea_orm::DatabaseConnection;
 
-use crate::services::session_records;
+use crate::services::access::sessions;
 
 type State = HashMap<String, String>;
 
@@ -32,7 +32,7 @@ impl SessionStore for AppSessionStore {
         match self {
             Self::Redis(store) => store.load(key).await,
             Self::Database(db) => {
-                let raw = session_records::load(db, key.as_ref(), chrono::Utc::now())
+                let raw = sessions::load(db, key.as_ref(), chrono::Utc::now())
                     .await
                     .map_err(|e| LoadError::Other(e.into()))?;
                 raw.map(|s| serde_json::from_str(&s))
@@ -49,7 +49,7 @@ impl SessionStore for AppSessionStore {
                 let body = serde_json::to_string(&state)
                     .map_err(|e| SaveError::Serialization(e.into()))?;
                 let key = new_key().map_err(SaveError::Other)?;
-                session_records::upsert(db, key.as_ref(), body, expiry(ttl))
+                sessions::upsert(db, key.as_ref(), body, expiry(ttl))
                     .await
                     .map_err(|e| SaveError::Other(e.into()))?;
                 Ok(key)
@@ -68,7 +68,7 @@ impl SessionStore for AppSessionStore {
             Self::Database(db) => {
                 let body = serde_json::to_string(&state)
                     .map_err(|e| UpdateError::Serialization(e.into()))?;
-                session_records::upsert(db, key.as_ref(), body, expiry(ttl))
+                sessions::upsert(db, key.as_ref(), body, expiry(ttl))
                     .await
                     .map_err(|e| UpdateError::Other(e.into()))?;
                 Ok(key)
@@ -79,14 +79,14 @@ impl SessionStore for AppSessionStore {
     async fn update_ttl(&self, key: &SessionKey, ttl: &Duration) -> Result<(), anyhow::Error> {
         match self {
             Self::Redis(store) => store.update_ttl(key, ttl).await,
-            Self::Database(db) => Ok(session_records::touch(db, key.as_ref(), expiry(ttl)).await?),
+            Self::Database(db) => Ok(sessions::touch(db, key.as_ref(), expiry(ttl)).await?),
         }
     }
 
     async fn delete(&self, key: &SessionKey) -> Result<(), anyhow::Error> {
         match self {
             Self::Redis(store) => store.delete(key).await,
-            Self::Database(db) => Ok(session_records::delete(db, key.as_ref()).await?),
+            Self::Database(db) => Ok(sessions::delete(db, key.as_ref()).await?),
         }
     }
 }

@@ -7,9 +7,10 @@ use sea_orm::DatabaseConnection;
 use secrecy::ExposeSecret;
 
 use crate::config::Settings;
-use crate::payments::stripe::{WebhookError, verify_webhook};
-use crate::payments::{PaymentEvent, PaymentProvider};
-use crate::services::{autopay_setup, payments};
+use crate::providers::stripe::{WebhookError, verify_webhook};
+use crate::providers::{PaymentEvent, PaymentProvider};
+use crate::services::autopay::setup;
+use crate::services::payments;
 use crate::web::errors::AppError;
 
 /// Stripe's events are small; anything bigger is not from Stripe.
@@ -57,7 +58,7 @@ pub async fn stripe_events(
     } = &event
     {
         // A saved card for automatic payments: no money moved, so not a payment event.
-        let outcome = autopay_setup::complete_stripe_setup(
+        let outcome = setup::complete_stripe_setup(
             &db,
             &provider,
             *mandate_id,
@@ -74,7 +75,7 @@ pub async fn stripe_events(
         );
         return Ok(HttpResponse::Ok().finish());
     }
-    let outcome = payments::handle_event(&db, &event, Utc::now())
+    let outcome = payments::events::handle_event(&db, &event, Utc::now())
         .await
         .map_err(AppError::internal)?;
     tracing::info!(

@@ -6,9 +6,9 @@ use goodterms::domain::schedule::{Frequency, PlanSize};
 use goodterms::entities::{
     account, autopay_mandate, installment, ledger_entry, outbox_message, payment_attempt,
 };
-use goodterms::payments::stripe::sign_for_tests;
-use goodterms::services::autopay::{self, Report};
-use goodterms::services::plans::{self, Agreement, InstallmentChoice};
+use goodterms::providers::stripe::sign_for_tests;
+use goodterms::services::autopay::charges::{self, Report};
+use goodterms::services::plans::choose::{self, Agreement, InstallmentChoice};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
 };
@@ -39,18 +39,18 @@ async fn agree_plan(app: &TestApp) -> (i32, NaiveDate) {
         size: PlanSize::NumberOfPayments(5),
         first_due: today + Duration::days(FIRST_DUE_IN_DAYS),
     };
-    let account = plans::account_for_plan(&app.db, debtor, id)
+    let account = choose::account_for_plan(&app.db, debtor, id)
         .await
         .unwrap()
         .unwrap();
-    let preview = plans::preview(&account, &choice, today).unwrap();
+    let preview = choose::preview(&account, &choice, today).unwrap();
     let who = Agreement {
         debtor_id: debtor,
         account_id: id,
         shown_fingerprint: &preview.consent_fingerprint(),
         session_marker: "test",
     };
-    plans::agree_installments(&app.db, who, &choice, Utc::now())
+    choose::agree_installments(&app.db, who, &choice, Utc::now())
         .await
         .unwrap();
     (id, choice.first_due)
@@ -62,7 +62,7 @@ fn at(day: NaiveDate) -> DateTime<Utc> {
 }
 
 async fn run(app: &TestApp, day: NaiveDate) -> Report {
-    autopay::run(&app.db, &app.provider, "https://goodterms.example", at(day))
+    charges::run(&app.db, &app.provider, "https://goodterms.example", at(day))
         .await
         .expect("autopay pass")
 }
@@ -376,7 +376,7 @@ async fn stripe_mandate(app: &TestApp, account: i32) {
         .await
         .unwrap()
         .unwrap();
-    let plan = plans::account_for_plan(&app.db, model.debtor_id, account)
+    let plan = choose::account_for_plan(&app.db, model.debtor_id, account)
         .await
         .unwrap()
         .unwrap()
@@ -601,7 +601,7 @@ async fn a_stripe_setup_checkout_saves_the_card_named_by_its_setup_intent() {
 
 #[tokio::test]
 async fn a_hold_pauses_charges_and_quiet_hours_delay_them_to_the_persons_daytime() {
-    use goodterms::services::workspace::{self, StaffAction};
+    use goodterms::services::staff::workspace::{self, StaffAction};
     let app = spawn_demo_app().await;
     app.sign_in_alex().await;
     let (id, first_due) = agree_plan(&app).await;
@@ -630,9 +630,10 @@ async fn a_hold_pauses_charges_and_quiet_hours_delay_them_to_the_persons_daytime
 
     // 23:30 in London is quiet: the charge waits for the morning.
     let late = first_due.and_hms_opt(23, 30, 0).unwrap().and_utc();
-    let night = goodterms::services::autopay::run(&app.db, &app.provider, "http://x", late)
-        .await
-        .unwrap();
+    let night =
+        goodterms::services::autopay::charges::run(&app.db, &app.provider, "http://x", late)
+            .await
+            .unwrap();
     assert_eq!(night.charges, 0);
     assert_eq!(
         run(&app, first_due).await.charges,

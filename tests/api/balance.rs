@@ -1,7 +1,7 @@
 //! The balance page: every entry explained, totals that add up, nobody else's account.
 use chrono::{NaiveDate, Utc};
 use goodterms::entities::{MinorUnits, account, creditor, debtor, ledger_entry};
-use goodterms::services::debtor_sign_in::dob_hash;
+use goodterms::services::access::debtor_sign_in::dob_hash;
 use rust_decimal::Decimal;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
 

@@ -84,7 +84,7 @@ pub struct TestApp {
     pub db: DatabaseConnection,
     pub mailer: Mailer,
     pub hasher: KeyedHasher,
-    pub provider: goodterms::payments::PaymentProvider,
+    pub provider: goodterms::providers::PaymentProvider,
     pub settings: Settings,
     pub jar: Arc<Jar>,
     pub client: reqwest::Client,
@@ -262,8 +262,8 @@ pub const CONTOSO_STAFF: (&str, &str) = ("staff@contoso.example", "contoso-passw
 
 pub async fn add_contoso(app: &TestApp) -> i32 {
     use goodterms::entities::creditor;
-    use goodterms::services::staff_accounts::{self, NewStaff};
-    use goodterms::services::staff_sign_in::StaffRole;
+    use goodterms::services::access::staff_sign_in::StaffRole;
+    use goodterms::services::admin::create_staff::{self, NewStaff};
     use sea_orm::{ActiveModelTrait, Set};
     let contoso = creditor::ActiveModel {
         name: Set("Contoso Water".to_string()),
@@ -284,7 +284,7 @@ pub async fn add_contoso(app: &TestApp) -> i32 {
         role: StaffRole::Creditor,
         creditor_name: Some("Contoso Water"),
     };
-    staff_accounts::create(&app.db, staff, Utc::now())
+    create_staff::create(&app.db, staff, Utc::now())
         .await
         .expect("staff user");
     contoso.id

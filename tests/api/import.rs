@@ -2,8 +2,8 @@
 //! the valid accounts" is chosen, idempotent re-import, adjustments, and creditor scoping.
 use chrono::Utc;
 use goodterms::entities::{account, audit_log, creditor, ledger_entry};
-use goodterms::services::staff_accounts::{self, NewStaff};
-use goodterms::services::staff_sign_in::StaffRole;
+use goodterms::services::access::staff_sign_in::StaffRole;
+use goodterms::services::admin::create_staff::{self, NewStaff};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 
 use crate::helpers::{TestApp, spawn_demo_app};
@@ -368,7 +368,7 @@ async fn another_creditors_import_is_not_found() {
     .insert(&app.db)
     .await
     .unwrap();
-    staff_accounts::create(
+    create_staff::create(
         &app.db,
         NewStaff {
             email: OTHER_STAFF.0,
@@ -419,7 +419,7 @@ async fn a_running_import_shows_a_progress_bar_that_refreshes_itself() {
 #[tokio::test]
 async fn a_file_larger_than_one_batch_is_kept_in_chunks_until_imported() {
     use goodterms::entities::import_chunk;
-    use goodterms::services::imports::BATCH;
+    use goodterms::services::staff::imports::BATCH;
     let app = staff_app().await;
     let accounts = 2 * BATCH + 500;
     let mut file = String::from(

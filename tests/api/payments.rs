@@ -3,8 +3,8 @@ use chrono::{Duration, NaiveDate, Utc};
 use goodterms::entities::{
     account, discount_rule, installment, ledger_entry, outbox_message, payment_attempt,
 };
-use goodterms::payments::PaymentEvent;
-use goodterms::services::payments::{self, EventOutcome};
+use goodterms::providers::PaymentEvent;
+use goodterms::services::payments::{self, events::EventOutcome};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
 };
@@ -146,13 +146,13 @@ async fn replayed_and_late_events_apply_a_payment_exactly_once() {
         currency: "GBP".into(),
     };
     assert_eq!(
-        payments::handle_event(&app.db, &again, Utc::now())
+        payments::events::handle_event(&app.db, &again, Utc::now())
             .await
             .unwrap(),
         EventOutcome::AlreadyDone
     );
     assert_eq!(
-        payments::handle_event(&app.db, &again, Utc::now())
+        payments::events::handle_event(&app.db, &again, Utc::now())
             .await
             .unwrap(),
         EventOutcome::AlreadyDone
@@ -161,7 +161,7 @@ async fn replayed_and_late_events_apply_a_payment_exactly_once() {
         event_id: "evt_late_expiry".into(),
         attempt_id: attempt.id,
     };
-    payments::handle_event(&app.db, &expired, Utc::now())
+    payments::events::handle_event(&app.db, &expired, Utc::now())
         .await
         .unwrap();
     assert_eq!(latest_attempt(&app).await.status, "succeeded");
@@ -187,7 +187,7 @@ async fn an_event_that_does_not_match_its_attempt_is_flagged_not_applied() {
             currency: currency.into(),
         };
         assert_eq!(
-            payments::handle_event(&app.db, &event, Utc::now())
+            payments::events::handle_event(&app.db, &event, Utc::now())
                 .await
                 .unwrap(),
             EventOutcome::Mismatch
@@ -201,7 +201,7 @@ async fn an_event_that_does_not_match_its_attempt_is_flagged_not_applied() {
         currency: "GBP".into(),
     };
     assert_eq!(
-        payments::handle_event(&app.db, &unknown, Utc::now())
+        payments::events::handle_event(&app.db, &unknown, Utc::now())
             .await
             .unwrap(),
         EventOutcome::Mismatch
@@ -322,7 +322,7 @@ async fn a_discounted_payment_that_succeeds_too_late_earns_no_discount() {
         currency: "GBP".into(),
     };
     let three_days_later = Utc::now() + Duration::days(3);
-    payments::handle_event(&app.db, &event, three_days_later)
+    payments::events::handle_event(&app.db, &event, three_days_later)
         .await
         .unwrap();
     assert!(entries_of_kind(&app, id, "discount").await.is_empty());
@@ -348,20 +348,20 @@ async fn a_refund_books_a_reversal_once() {
         currency: "GBP".into(),
     };
     assert_eq!(
-        payments::handle_event(&app.db, &refund("evt_r1", 5_000), Utc::now())
+        payments::events::handle_event(&app.db, &refund("evt_r1", 5_000), Utc::now())
             .await
             .unwrap(),
         EventOutcome::Refunded
     );
     assert_eq!(
-        payments::handle_event(&app.db, &refund("evt_r1", 5_000), Utc::now())
+        payments::events::handle_event(&app.db, &refund("evt_r1", 5_000), Utc::now())
             .await
             .unwrap(),
         EventOutcome::AlreadyDone
     );
     // Stripe reports the cumulative refunded amount.
     assert_eq!(
-        payments::handle_event(&app.db, &refund("evt_r2", 20_000), Utc::now())
+        payments::events::handle_event(&app.db, &refund("evt_r2", 20_000), Utc::now())
             .await
             .unwrap(),
         EventOutcome::Refunded
@@ -379,7 +379,7 @@ async fn a_refund_books_a_reversal_once() {
 #[tokio::test]
 async fn plan_payments_pay_the_next_installment_and_extra_shortens_the_plan_from_the_end() {
     use goodterms::domain::schedule::{Frequency, PlanSize};
-    use goodterms::services::plans::{self, Agreement, InstallmentChoice};
+    use goodterms::services::plans::choose::{self, Agreement, InstallmentChoice};
     let app = spawn_demo_app().await;
     app.sign_in_alex().await;
     let id = account_id(&app, "NW-1001").await;
@@ -394,18 +394,18 @@ async fn plan_payments_pay_the_next_installment_and_extra_shortens_the_plan_from
         size: PlanSize::NumberOfPayments(5),
         first_due: Utc::now().date_naive() + Duration::days(3),
     };
-    let account = plans::account_for_plan(&app.db, debtor, id)
+    let account = choose::account_for_plan(&app.db, debtor, id)
         .await
         .unwrap()
         .unwrap();
-    let preview = plans::preview(&account, &choice, Utc::now().date_naive()).unwrap();
+    let preview = choose::preview(&account, &choice, Utc::now().date_naive()).unwrap();
     let who = Agreement {
         debtor_id: debtor,
         account_id: id,
         shown_fingerprint: &preview.consent_fingerprint(),
         session_marker: "test",
     };
-    let plan_id = plans::agree_installments(&app.db, who, &choice, Utc::now())
+    let plan_id = choose::agree_installments(&app.db, who, &choice, Utc::now())
         .await
         .unwrap();
     let page = app.get_html(&format!("/account/{id}/pay")).await;
@@ -454,8 +454,10 @@ fn step() -> impl proptest::strategy::Strategy<Value = Step> {
 async fn run_history(steps: Vec<Step>) -> (i64, i64, Vec<(i64, i64)>) {
     use goodterms::domain::schedule::{Frequency, PlanSize};
     use goodterms::domain::{Currency, Money};
-    use goodterms::services::payments::{PayChoice, Payer, StartOutcome};
-    use goodterms::services::plans::{self, Agreement, InstallmentChoice};
+    use goodterms::services::payments::{
+        checkout::Payer, checkout::StartOutcome, options::PayChoice,
+    };
+    use goodterms::services::plans::choose::{self, Agreement, InstallmentChoice};
     let app = spawn_demo_app().await;
     let id = account_id(&app, "NW-1001").await;
     let debtor = account::Entity::find_by_id(id)
@@ -469,18 +471,18 @@ async fn run_history(steps: Vec<Step>) -> (i64, i64, Vec<(i64, i64)>) {
         size: PlanSize::NumberOfPayments(6),
         first_due: Utc::now().date_naive() + Duration::days(2),
     };
-    let account = plans::account_for_plan(&app.db, debtor, id)
+    let account = choose::account_for_plan(&app.db, debtor, id)
         .await
         .unwrap()
         .unwrap();
-    let shown = plans::preview(&account, &choice, Utc::now().date_naive()).unwrap();
+    let shown = choose::preview(&account, &choice, Utc::now().date_naive()).unwrap();
     let who = Agreement {
         debtor_id: debtor,
         account_id: id,
         shown_fingerprint: &shown.consent_fingerprint(),
         session_marker: "p",
     };
-    let plan_id = plans::agree_installments(&app.db, who, &choice, Utc::now())
+    let plan_id = choose::agree_installments(&app.db, who, &choice, Utc::now())
         .await
         .unwrap();
 
@@ -507,7 +509,7 @@ async fn run_history(steps: Vec<Step>) -> (i64, i64, Vec<(i64, i64)>) {
                     account_id: id,
                 };
                 // No installment left to pay is a refusal, not a payment.
-                let Ok(StartOutcome::Redirect { attempt_id, .. }) = payments::start(
+                let Ok(StartOutcome::Redirect { attempt_id, .. }) = payments::checkout::start(
                     &app.db,
                     &app.provider,
                     payer,
@@ -532,7 +534,7 @@ async fn run_history(steps: Vec<Step>) -> (i64, i64, Vec<(i64, i64)>) {
                     amount_minor,
                     currency: "GBP".into(),
                 };
-                payments::handle_event(&app.db, &event, Utc::now())
+                payments::events::handle_event(&app.db, &event, Utc::now())
                     .await
                     .unwrap();
                 paid.push((attempt_id, 0));
@@ -554,7 +556,7 @@ async fn run_history(steps: Vec<Step>) -> (i64, i64, Vec<(i64, i64)>) {
                     amount_minor: total,
                     currency: "GBP".into(),
                 };
-                payments::handle_event(&app.db, &event, Utc::now())
+                payments::events::handle_event(&app.db, &event, Utc::now())
                     .await
                     .unwrap();
                 net -= total - *refunded;

@@ -1,7 +1,7 @@
 //! The person's side of payment plans, through the real pages.
 use chrono::{Duration, NaiveDate, Utc};
 use goodterms::entities::{account, audit_log, installment, outbox_message, plan};
-use goodterms::services::plan_lifecycle;
+use goodterms::services::plans::lifecycle;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 
@@ -446,12 +446,12 @@ async fn the_scheduler_marks_missed_payments_breaks_and_restores_plans_with_a_fi
     let at = |date: NaiveDate| date.and_hms_opt(12, 0, 0).unwrap().and_utc();
 
     // Within the 7 grace days nothing is missed.
-    plan_lifecycle::run(&app.db, at(first + Duration::days(7)))
+    lifecycle::run(&app.db, at(first + Duration::days(7)))
         .await
         .unwrap();
     assert_eq!(plans_for(&app, id).await[0].status, "active");
     // One missed payment: still active (Northwind breaks a plan at 2).
-    plan_lifecycle::run(&app.db, at(first + Duration::days(8)))
+    lifecycle::run(&app.db, at(first + Duration::days(8)))
         .await
         .unwrap();
     assert_eq!(plans_for(&app, id).await[0].status, "active");
@@ -463,7 +463,7 @@ async fn the_scheduler_marks_missed_payments_breaks_and_restores_plans_with_a_fi
         .unwrap();
     assert_eq!(missed, 1);
     // Two missed: broken.
-    let report = plan_lifecycle::run(&app.db, at(first + Duration::days(40)))
+    let report = lifecycle::run(&app.db, at(first + Duration::days(40)))
         .await
         .unwrap();
     assert_eq!(report.broken, 1);
@@ -479,7 +479,7 @@ async fn the_scheduler_marks_missed_payments_breaks_and_restores_plans_with_a_fi
         .exec(&app.db)
         .await
         .unwrap();
-    let report = plan_lifecycle::run(&app.db, at(first + Duration::days(40)))
+    let report = lifecycle::run(&app.db, at(first + Duration::days(40)))
         .await
         .unwrap();
     assert_eq!(report.restored, 1);
@@ -494,7 +494,7 @@ async fn the_scheduler_marks_missed_payments_breaks_and_restores_plans_with_a_fi
         .exec(&app.db)
         .await
         .unwrap();
-    plan_lifecycle::run(&app.db, at(first + Duration::days(41)))
+    lifecycle::run(&app.db, at(first + Duration::days(41)))
         .await
         .unwrap();
     assert_eq!(plans_for(&app, id).await[0].status, "completed");
@@ -503,8 +503,8 @@ async fn the_scheduler_marks_missed_payments_breaks_and_restores_plans_with_a_fi
 #[tokio::test]
 async fn the_person_sees_a_counter_offer_and_agrees_to_it() {
     use goodterms::domain::schedule::{Frequency, PlanSize};
-    use goodterms::services::plan_review::{self, Decision};
-    use goodterms::services::plans::InstallmentChoice;
+    use goodterms::services::plans::choose::InstallmentChoice;
+    use goodterms::services::plans::review::{self, Decision};
     let app = spawn_demo_app().await;
     app.sign_in_alex().await;
     let id = account_id(&app, "NW-1001").await;
@@ -523,7 +523,7 @@ async fn the_person_sees_a_counter_offer_and_agrees_to_it() {
         size: PlanSize::NumberOfPayments(12),
         first_due: in_days(10),
     };
-    plan_review::decide(
+    review::decide(
         &app.db,
         1,
         proposal.creditor_id,
@@ -563,7 +563,7 @@ async fn the_person_sees_a_counter_offer_and_agrees_to_it() {
 async fn later_policy_changes_never_alter_an_agreed_plan() {
     use goodterms::domain::policy::PlanPolicy;
     use goodterms::domain::{Currency, Money};
-    use goodterms::services::plan_policies;
+    use goodterms::services::plans::policies;
     let app = spawn_demo_app().await;
     app.sign_in_alex().await;
     let id = account_id(&app, "NW-1001").await;
@@ -584,14 +584,14 @@ async fn later_policy_changes_never_alter_an_agreed_plan() {
         max_installments: 3,
         ..PlanPolicy::default_for(Currency::GBP)
     };
-    plan_policies::save(&app.db, agreed.creditor_id, &strict, Utc::now())
+    policies::save(&app.db, agreed.creditor_id, &strict, Utc::now())
         .await
         .unwrap();
     let two_days_late = (first + Duration::days(2))
         .and_hms_opt(12, 0, 0)
         .unwrap()
         .and_utc();
-    plan_lifecycle::run(&app.db, two_days_late).await.unwrap();
+    lifecycle::run(&app.db, two_days_late).await.unwrap();
 
     let after = plans_for(&app, id).await[0].clone();
     assert_eq!(

@@ -4,9 +4,9 @@ use chrono::{Datelike, Duration, Utc};
 use goodterms::domain::schedule::{Frequency, PlanSize};
 use goodterms::domain::{Currency, Money};
 use goodterms::entities::{account, audit_log, creditor, installment, outbox_message, plan};
-use goodterms::services::plans::{self, InstallmentChoice};
-use goodterms::services::staff_accounts::{self, NewStaff};
-use goodterms::services::staff_sign_in::StaffRole;
+use goodterms::services::access::staff_sign_in::StaffRole;
+use goodterms::services::admin::create_staff::{self, NewStaff};
+use goodterms::services::plans::choose::{self, InstallmentChoice};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 
 use crate::helpers::{TestApp, assert_redirect, spawn_demo_app};
@@ -32,7 +32,7 @@ async fn propose_twenty_a_month(app: &TestApp, reference: &str) -> i32 {
         size: PlanSize::PerPayment(Money::parse("20", Currency::GBP).unwrap()),
         first_due: Utc::now().date_naive() + Duration::days(7),
     };
-    plans::propose(
+    choose::propose(
         &app.db,
         account.debtor_id,
         account.id,
@@ -92,7 +92,7 @@ async fn add_fabrikam(app: &TestApp) {
         role: StaffRole::Creditor,
         creditor_name: Some("Fabrikam Gas"),
     };
-    staff_accounts::create(&app.db, new, Utc::now())
+    create_staff::create(&app.db, new, Utc::now())
         .await
         .unwrap();
 }

@@ -2,7 +2,7 @@
 use chrono::{Duration, Utc};
 use goodterms::domain::inputs::EmailAddress;
 use goodterms::entities::outbox_message;
-use goodterms::services::sign_in_links;
+use goodterms::services::access::sign_in_links;
 use sea_orm::{EntityTrait, PaginatorTrait};
 
 use crate::helpers::{TestApp, assert_redirect, spawn_demo_app};

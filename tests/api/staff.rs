@@ -218,7 +218,7 @@ async fn an_admin_edits_a_creditors_plan_policy_and_bad_values_are_explained() {
         &app.post_form(&path, &fields).await,
         &format!("{path}?saved=1"),
     );
-    let policy = goodterms::services::plan_policies::for_creditor(&app.db, id, Currency::GBP)
+    let policy = goodterms::services::plans::policies::for_creditor(&app.db, id, Currency::GBP)
         .await
         .unwrap();
     assert_eq!(policy.max_installments, 6);

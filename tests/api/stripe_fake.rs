@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use goodterms::payments::stripe::{StripeProvider, WebhookError, sign_for_tests, verify_webhook};
-use goodterms::payments::{CheckoutRequest, CheckoutStatus, PaymentEvent, ProviderError};
+use goodterms::providers::stripe::{StripeProvider, WebhookError, sign_for_tests, verify_webhook};
+use goodterms::providers::{CheckoutRequest, CheckoutStatus, PaymentEvent, ProviderError};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};

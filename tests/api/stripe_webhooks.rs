@@ -2,7 +2,7 @@
 //! webhooks into `POST /webhooks/stripe`, the return page asking Stripe for the truth.
 use chrono::Utc;
 use goodterms::entities::{ledger_entry, payment_attempt, provider_event};
-use goodterms::payments::stripe::sign_for_tests;
+use goodterms::providers::stripe::sign_for_tests;
 use goodterms::services::payments;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 
@@ -302,13 +302,13 @@ async fn a_payment_left_pending_is_finished_by_reconciliation() {
     ))
     .await;
     let later = Utc::now() + chrono::Duration::minutes(10);
-    let checked = payments::reconcile(&app.db, &app.provider, later)
+    let checked = payments::reconcile::reconcile(&app.db, &app.provider, later)
         .await
         .unwrap();
     assert_eq!(checked, 1);
     assert_eq!(balance_minor(&app, id).await, 0);
     assert_eq!(
-        payments::reconcile(&app.db, &app.provider, later)
+        payments::reconcile::reconcile(&app.db, &app.provider, later)
             .await
             .unwrap(),
         0

@@ -5,7 +5,7 @@ use askama::Template;
 use sea_orm::DatabaseConnection;
 
 use crate::domain::money::amount_in_words;
-use crate::services::statements::{self, Scope, Statement};
+use crate::services::accounts::statements::{self, Scope, Statement};
 use crate::web::auth::SignedInDebtor;
 use crate::web::csrf::CsrfToken;
 use crate::web::errors::{AppError, PageResult};

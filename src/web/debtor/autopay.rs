@@ -7,12 +7,12 @@ use sea_orm::DatabaseConnection;
 
 use crate::config::Settings;
 use crate::email::templates::PaymentLine;
-use crate::payments::PaymentProvider;
+use crate::providers::PaymentProvider;
 use crate::services::autopay::AutopayError;
-use crate::services::autopay_setup::{self, AutopayTerms, SetupStart, TestSetupOutcome};
+use crate::services::autopay::setup::{self, AutopayTerms, SetupStart, TestSetupOutcome};
 use actix_session::Session;
 
-use crate::services::step_up::{self, CodeCheck};
+use crate::services::access::step_up::{self, CodeCheck};
 use crate::web::auth::{SignedInDebtor, confirm_code, is_confirmed, remember_code};
 use crate::web::csrf::CsrfToken;
 use crate::web::errors::{AppError, PageResult};
@@ -32,7 +32,7 @@ async fn load_terms(
     who: &SignedInDebtor,
     account_id: i32,
 ) -> Result<AutopayTerms, AppError> {
-    autopay_setup::terms(db, who.0.debtor_id, account_id, Utc::now().date_naive())
+    setup::terms(db, who.0.debtor_id, account_id, Utc::now().date_naive())
         .await
         .map_err(AppError::internal)?
         .ok_or(AppError::NotFound)
@@ -169,7 +169,7 @@ async fn start_setup(
     provider: &PaymentProvider,
     settings: &Settings,
 ) -> PageResult {
-    let started = autopay_setup::start(
+    let started = setup::start(
         db,
         provider,
         who.0.debtor_id,
@@ -203,7 +203,7 @@ pub async fn turn_off(
 ) -> PageResult {
     let id = account_id(&path)?;
     // Scoped to the person: someone else's account turns nothing off and reads as not found.
-    if !autopay_setup::turn_off(&db, who.0.debtor_id, id, Utc::now())
+    if !setup::turn_off(&db, who.0.debtor_id, id, Utc::now())
         .await
         .map_err(AppError::internal)?
     {
@@ -231,7 +231,7 @@ async fn test_mandate(
     }
     let id = account_id(&path.0)?;
     let mandate_id = account_id(&path.1)?;
-    autopay_setup::pending_test_setup(db, who.0.debtor_id, id, mandate_id)
+    setup::pending_test_setup(db, who.0.debtor_id, id, mandate_id)
         .await
         .map_err(AppError::internal)?
         .ok_or(AppError::NotFound)?;
@@ -276,7 +276,7 @@ pub async fn test_setup_outcome(
         "cancel" => TestSetupOutcome::Cancel,
         _ => return Err(AppError::BadRequest),
     };
-    let result = autopay_setup::complete_test_setup(
+    let result = setup::complete_test_setup(
         &db,
         who.0.debtor_id,
         account_id,
@@ -287,7 +287,7 @@ pub async fn test_setup_outcome(
     .await
     .map_err(AppError::internal)?;
     let done = match result {
-        autopay_setup::SetupOutcome::Activated => "?autopay=saved",
+        setup::SetupOutcome::Activated => "?autopay=saved",
         _ => "",
     };
     Ok(pages::see_other(&format!(

@@ -8,12 +8,13 @@ use sea_orm::DatabaseConnection;
 use super::plan_forms::{Problems, read_amount};
 use super::plan_views::sentence_case;
 use crate::config::Settings;
-use crate::payments::PaymentProvider;
-use crate::payments::offline::OfflineProvider;
+use crate::domain::wording::full_date;
+use crate::providers::PaymentProvider;
+use crate::providers::offline::OfflineProvider;
 use crate::services::payments::{
-    self, AttemptView, PayChoice, Payer, PaymentError, PaymentOptions, StartOutcome,
+    self, PaymentError, checkout::Payer, checkout::StartOutcome, options::PayChoice,
+    options::PaymentOptions, views::AttemptView,
 };
-use crate::services::plan_wording::full_date;
 use crate::web::auth::SignedInDebtor;
 use crate::web::csrf::CsrfToken;
 use crate::web::errors::{AppError, PageResult};
@@ -25,7 +26,7 @@ async fn load_options(
     id: &str,
 ) -> Result<PaymentOptions, AppError> {
     let id: i32 = id.parse().map_err(|_| AppError::NotFound)?;
-    payments::options(db, who.0.debtor_id, id, Utc::now().date_naive())
+    payments::options::options(db, who.0.debtor_id, id, Utc::now().date_naive())
         .await
         .map_err(AppError::internal)?
         .ok_or(AppError::NotFound)
@@ -94,7 +95,7 @@ pub async fn choose(
     provider: web::Data<PaymentProvider>,
 ) -> PageResult {
     let options = load_options(&db, &who, &path).await?;
-    payments::note_offer_seen(&db, &options, Utc::now().date_naive())
+    payments::options::note_offer_seen(&db, &options, Utc::now().date_naive())
         .await
         .map_err(AppError::internal)?;
     let form = PayForm {
@@ -143,7 +144,7 @@ pub async fn start(
         debtor_id: who.0.debtor_id,
         account_id: options.account.account_id,
     };
-    match payments::start(
+    match payments::checkout::start(
         &db,
         &provider,
         payer,
@@ -217,7 +218,7 @@ async fn test_attempt(
         return Err(AppError::NotFound);
     }
     let id: i32 = id.parse().map_err(|_| AppError::NotFound)?;
-    payments::open_test_attempt(db, who.0.debtor_id, id)
+    payments::checkout::open_test_attempt(db, who.0.debtor_id, id)
         .await
         .map_err(AppError::internal)?
         .ok_or(AppError::NotFound)
@@ -255,7 +256,7 @@ pub async fn test_outcome(
         _ => return Err(AppError::BadRequest),
     };
     // The same processing a Stripe webhook gets.
-    payments::handle_event(&db, &event, Utc::now())
+    payments::events::handle_event(&db, &event, Utc::now())
         .await
         .map_err(AppError::internal)?;
     Ok(pages::see_other(&attempt_page(&attempt)))
@@ -327,7 +328,7 @@ pub async fn result(
     provider: web::Data<PaymentProvider>,
 ) -> PageResult {
     let (account_id, attempt_id) = parse_pair(&path)?;
-    let attempt = payments::attempt_for_debtor(
+    let attempt = payments::views::attempt_for_debtor(
         &db,
         &provider,
         who.0.debtor_id,
@@ -375,7 +376,7 @@ pub async fn history(
     let account_id: i32 = path.parse().map_err(|_| AppError::NotFound)?;
     // Scoped by the person: someone else's account shows nothing, as if it did not exist.
     let options = load_options(&db, &who, &path).await?;
-    let rows = payments::history(db.get_ref(), who.0.debtor_id, options.account.account_id)
+    let rows = payments::views::history(db.get_ref(), who.0.debtor_id, options.account.account_id)
         .await
         .map_err(AppError::internal)?;
     Ok(pages::ok(&HistoryPage {
@@ -406,7 +407,7 @@ pub async fn receipt(
 ) -> PageResult {
     let (account_id, attempt_id) = parse_pair(&path)?;
     let options = load_options(&db, &who, &path.0).await?;
-    let attempt = payments::attempt_for_debtor(
+    let attempt = payments::views::attempt_for_debtor(
         &db,
         &provider,
         who.0.debtor_id,

@@ -15,7 +15,7 @@ use super::plan_views::{ScheduleSummary, sentence_case};
 use crate::crypto::sha256_hex;
 use crate::domain::policy::{self, Breach};
 use crate::domain::schedule::{Frequency, PlanSize};
-use crate::services::plans::{
+use crate::services::plans::choose::{
     self, AccountForPlan, Agreement, DEFER_REASONS, InstallmentChoice, PlanError,
 };
 use crate::web::auth::{SignedInDebtor, session_marker};
@@ -29,7 +29,7 @@ pub(super) async fn load_account(
     id: &str,
 ) -> Result<AccountForPlan, AppError> {
     let id: i32 = id.parse().map_err(|_| AppError::NotFound)?;
-    plans::account_for_plan(db, who.0.debtor_id, id)
+    choose::account_for_plan(db, who.0.debtor_id, id)
         .await
         .map_err(AppError::internal)?
         .ok_or(AppError::NotFound)
@@ -191,10 +191,10 @@ struct CheckPage {
 fn read_choice(
     account: &AccountForPlan,
     form: &InstallmentForm,
-) -> Result<(InstallmentChoice, plans::Preview), Problems> {
+) -> Result<(InstallmentChoice, choose::Preview), Problems> {
     let mut problems = Problems::default();
     let choice = read_installments(form, account, &mut problems);
-    let preview = choice.map(|c| (c, plans::preview(account, &c, Utc::now().date_naive())));
+    let preview = choice.map(|c| (c, choose::preview(account, &c, Utc::now().date_naive())));
     match preview {
         Some((choice, Ok(preview))) => return Ok((choice, preview)),
         Some((_, Err(PlanError::Date(message)))) => problems.add("first-day", message),
@@ -226,7 +226,7 @@ fn check_page(
     csrf: &str,
     account: &AccountForPlan,
     form: InstallmentForm,
-    preview: &plans::Preview,
+    preview: &choose::Preview,
     notice: Option<&'static str>,
 ) -> CheckPage {
     CheckPage {
@@ -279,7 +279,7 @@ pub async fn installments_agree(
         shown_fingerprint: &form.terms,
         session_marker: &session_marker(&session)?,
     };
-    match plans::agree_installments(&db, agreement, &choice, Utc::now()).await {
+    match choose::agree_installments(&db, agreement, &choice, Utc::now()).await {
         Ok(_) => Ok(pages::see_other(&format!("{}?done=1", plan_page(&account)))),
         Err(PlanError::AlreadyHasPlan) => Ok(already_has_plan(&account)),
         Err(PlanError::TermsChanged) => Ok(pages::invalid(&check_page(
@@ -351,7 +351,7 @@ async fn send_proposal(
 ) -> PageResult {
     let note: String = note.trim().chars().take(2000).collect();
     let (debtor, account_id) = (who.0.debtor_id, account.account_id);
-    match plans::propose(
+    match choose::propose(
         db,
         debtor,
         account_id,
@@ -458,7 +458,7 @@ pub async fn propose_submit(
             size: PlanSize::PerPayment(amount),
             first_due,
         };
-        match plans::preview(&account, &choice, Utc::now().date_naive()) {
+        match choose::preview(&account, &choice, Utc::now().date_naive()) {
             Ok(_) => {
                 let marker = session_marker(&session)?;
                 return send_proposal(&db, &who, &account, &choice, &form.note, &marker).await;
@@ -548,15 +548,15 @@ fn later_checked(
     csrf: &str,
     account: &AccountForPlan,
     form: DeferralForm,
-) -> Result<(LaterPage, plans::DeferralChoice), Box<LaterPage>> {
+) -> Result<(LaterPage, choose::DeferralChoice), Box<LaterPage>> {
     let mut problems = Problems::default();
     let choice = read_deferral(&form, &mut problems);
     if let Some(choice) = choice {
-        match plans::preview_deferral(account, &choice, Utc::now().date_naive()) {
+        match choose::preview_deferral(account, &choice, Utc::now().date_naive()) {
             Ok((breaches, text)) => {
                 let mut page = later_page(csrf, account, form, problems);
                 page.fingerprint = sha256_hex(&text);
-                page.until_text = crate::services::plan_wording::full_date(choice.until);
+                page.until_text = crate::domain::wording::full_date(choice.until);
                 page.consent_text = Some(text);
                 page.breaches = breaches.iter().map(Breach::to_string).collect();
                 return Ok((page, choice));
@@ -605,7 +605,7 @@ pub async fn later_agree(
         shown_fingerprint: &terms,
         session_marker: &session_marker(&session)?,
     };
-    match plans::defer(&db, agreement, &choice, Utc::now()).await {
+    match choose::defer(&db, agreement, &choice, Utc::now()).await {
         Ok(_) => Ok(pages::see_other(&format!("{}?done=1", plan_page(&account)))),
         Err(PlanError::AlreadyHasPlan) => Ok(already_has_plan(&account)),
         Err(PlanError::TermsChanged | PlanError::OutsidePolicy(_)) => Ok(pages::invalid(&page)),

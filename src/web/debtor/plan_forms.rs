@@ -4,7 +4,9 @@ use chrono::NaiveDate;
 
 use crate::domain::Money;
 use crate::domain::schedule::{Frequency, PlanSize};
-use crate::services::plans::{AccountForPlan, DEFER_REASONS, DeferralChoice, InstallmentChoice};
+use crate::services::plans::choose::{
+    AccountForPlan, DEFER_REASONS, DeferralChoice, InstallmentChoice,
+};
 use crate::web::forms::{parse_count, parse_date};
 use crate::web::pages::FieldError;
 

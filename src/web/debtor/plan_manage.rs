@@ -10,10 +10,10 @@ use super::plan_choose::{already_has_plan, load_account, plan_page};
 use super::plan_forms::{Problems, read_date};
 use super::plan_views::PlanPageView;
 use crate::crypto::sha256_hex;
-use crate::services::autopay_setup;
-use crate::services::plan_records::{PlanKind, PlanStatus};
-use crate::services::plan_wording::{self, full_date};
-use crate::services::plans::{self, AccountForPlan, Agreement, PaymentChange, PlanError};
+use crate::domain::wording::{self, full_date};
+use crate::services::autopay::setup;
+use crate::services::plans::choose::{self, AccountForPlan, Agreement, PaymentChange, PlanError};
+use crate::services::plans::records::{PlanKind, PlanStatus};
 use crate::web::auth::{SignedInDebtor, session_marker};
 use crate::web::csrf::CsrfToken;
 use crate::web::errors::{AppError, PageResult};
@@ -71,12 +71,7 @@ pub async fn show(
     let offer_fingerprint = plan
         .schedule()
         .filter(|_| plan.status == PlanStatus::Countered)
-        .map(|s| {
-            sha256_hex(&plan_wording::installment_consent(
-                &account.creditor_name,
-                &s,
-            ))
-        })
+        .map(|s| sha256_hex(&wording::installment_consent(&account.creditor_name, &s)))
         .unwrap_or_default();
     Ok(pages::ok(&PlanPage {
         chrome: Chrome::debtor(&csrf.0),
@@ -88,7 +83,7 @@ pub async fn show(
         just_sent: !query.sent.is_empty(),
         can_change: can_change(&account),
         offer_fingerprint,
-        autopay_on: autopay_setup::is_on(db.get_ref(), who.0.debtor_id, account.account_id)
+        autopay_on: setup::is_on(db.get_ref(), who.0.debtor_id, account.account_id)
             .await
             .map_err(AppError::internal)?,
         autopay_just_saved: query.autopay == "saved",
@@ -116,7 +111,7 @@ pub async fn accept_offer(
         shown_fingerprint: &form.terms,
         session_marker: &session_marker(&session)?,
     };
-    match plans::accept_counter_offer(&db, agreement, Utc::now()).await {
+    match choose::accept_counter_offer(&db, agreement, Utc::now()).await {
         Ok(_) => Ok(pages::see_other(&format!("{}?done=1", plan_page(&account)))),
         // The offer changed or went: show the plan as it is now.
         Err(PlanError::TermsChanged | PlanError::NotAllowed(_)) => {
@@ -161,7 +156,7 @@ pub async fn cancel(
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
     let account = load_account(&db, &who, &path).await?;
-    match plans::cancel(&db, who.0.debtor_id, account.account_id, Utc::now()).await {
+    match choose::cancel(&db, who.0.debtor_id, account.account_id, Utc::now()).await {
         Ok(()) | Err(PlanError::NotAllowed(_)) => Ok(pages::see_other(&plan_page(&account))),
         Err(other) => Err(AppError::internal(other)),
     }
@@ -281,7 +276,7 @@ pub async fn change_submit(
         }
     };
     if let Some(change) = change {
-        match plans::change_payment(&db, who.0.debtor_id, account.account_id, change, Utc::now())
+        match choose::change_payment(&db, who.0.debtor_id, account.account_id, change, Utc::now())
             .await
         {
             Ok(()) => return Ok(pages::see_other(&format!("{}?done=1", plan_page(&account)))),

@@ -1,7 +1,7 @@
 //! What the plan pages show, already in words and figures.
 use crate::domain::schedule::Schedule;
-use crate::services::plan_records::{PlanKind, PlanStatus, PlanView};
-use crate::services::plan_wording::full_date;
+use crate::domain::wording::full_date;
+use crate::services::plans::records::{PlanKind, PlanStatus, PlanView};
 
 pub struct ScheduleLine {
     pub seq: u32,

@@ -7,8 +7,8 @@ use sea_orm::DatabaseConnection;
 
 use crate::crypto::KeyedHasher;
 use crate::domain::inputs::{AccountReference, DateOfBirth};
-use crate::services::debtor_sign_in::{self, SignInOutcome};
-use crate::services::throttle::describe_wait;
+use crate::services::access::debtor_sign_in::{self, SignInOutcome};
+use crate::services::access::throttle::describe_wait;
 use crate::web::auth::{client_address, end_session, start_debtor_session};
 use crate::web::csrf::CsrfToken;
 use crate::web::errors::{AppError, PageResult};

@@ -6,8 +6,8 @@ use sea_orm::DatabaseConnection;
 
 use super::accounts::render_workspace;
 use crate::domain::Money;
-use crate::services::payments::{self, OfflinePayment, PaymentError};
-use crate::services::workspace::{self, StaffAction, WorkspaceError};
+use crate::services::payments::{self, PaymentError, offline::OfflinePayment};
+use crate::services::staff::workspace::{self, StaffAction, WorkspaceError};
 use crate::web::auth::SignedInStaff;
 use crate::web::csrf::CsrfToken;
 use crate::web::errors::{AppError, PageResult};
@@ -142,7 +142,7 @@ pub async fn record_payment(
         method: &form.method,
         reference: &form.reference,
     };
-    match payments::record_offline(&db, payment, Utc::now()).await {
+    match payments::offline::record_offline(&db, payment, Utc::now()).await {
         Ok(_) => Ok(pages::see_other(&account_page(account_id))),
         Err(PaymentError::Amount(message)) => {
             let field = if message.contains("reference") {

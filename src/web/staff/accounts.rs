@@ -4,9 +4,9 @@ use actix_web::{get, web};
 use askama::Template;
 use sea_orm::DatabaseConnection;
 
-use crate::services::payments::OFFLINE_METHODS;
-use crate::services::portfolio::{self, AccountRow};
-use crate::services::workspace;
+use crate::services::payments::offline::OFFLINE_METHODS;
+use crate::services::staff::portfolio::{self, AccountRow};
+use crate::services::staff::workspace;
 use crate::web::auth::SignedInStaff;
 use crate::web::csrf::CsrfToken;
 use crate::web::debtor::account::AccountView;

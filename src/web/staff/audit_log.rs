@@ -5,8 +5,8 @@ use askama::Template;
 use chrono::NaiveDate;
 use sea_orm::DatabaseConnection;
 
-use crate::services::audit_log::{self, ACTOR_KINDS, AuditFilter, AuditRow};
-use crate::services::creditors::{self, CreditorSummary};
+use crate::services::admin::audit_log::{self, ACTOR_KINDS, AuditFilter, AuditRow};
+use crate::services::admin::creditor_list::{self, CreditorSummary};
 use crate::web::auth::SignedInStaff;
 use crate::web::csrf::CsrfToken;
 use crate::web::debtor::plan_forms::Problems;
@@ -152,7 +152,7 @@ pub async fn list(
     let query = query.into_inner();
     let mut problems = Problems::default();
     let filter = read_filter(&query, &mut problems);
-    let creditors = creditors::list(db.get_ref())
+    let creditors = creditor_list::list(db.get_ref())
         .await
         .map_err(AppError::internal)?;
     let mut view = AuditPageView {

@@ -8,7 +8,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::domain::Currency;
 use crate::domain::inputs::EmailAddress;
-use crate::services::creditor_admin::{self, CreditorDetails, CreditorRecord, CreditorSaveError};
+use crate::services::admin::creditors::{self, CreditorDetails, CreditorRecord, CreditorSaveError};
 use crate::web::auth::SignedInStaff;
 use crate::web::csrf::CsrfToken;
 use crate::web::debtor::plan_forms::Problems;
@@ -247,7 +247,7 @@ pub async fn create(
     let Some(details) = read_details(&form, &mut problems) else {
         return Ok(pages::invalid(&page().with_problems(problems)));
     };
-    match creditor_admin::create(&db, who.0.staff_id, &details, Utc::now()).await {
+    match creditors::create(&db, who.0.staff_id, &details, Utc::now()).await {
         Ok(id) => Ok(pages::see_other(&format!(
             "/admin/creditors/{id}/edit?saved=1"
         ))),
@@ -261,7 +261,7 @@ pub async fn create(
 
 async fn existing(db: &DatabaseConnection, id: &str) -> Result<CreditorRecord, AppError> {
     let id: i32 = id.parse().map_err(|_| AppError::NotFound)?;
-    creditor_admin::record(db, id)
+    creditors::record(db, id)
         .await
         .map_err(AppError::internal)?
         .ok_or(AppError::NotFound)
@@ -310,7 +310,7 @@ pub async fn update(
     let Some(details) = read_details(&form, &mut problems) else {
         return Ok(pages::invalid(&page().with_problems(problems)));
     };
-    match creditor_admin::update(&db, who.0.staff_id, creditor.id, &details, Utc::now()).await {
+    match creditors::update(&db, who.0.staff_id, creditor.id, &details, Utc::now()).await {
         Ok(()) => Ok(pages::see_other(&format!(
             "/admin/creditors/{}/edit?saved=1",
             creditor.id

@@ -3,7 +3,7 @@ use actix_web::{get, web};
 use askama::Template;
 use sea_orm::DatabaseConnection;
 
-use crate::services::creditors::{self, CreditorSummary};
+use crate::services::admin::creditor_list::{self, CreditorSummary};
 use crate::web::auth::SignedInStaff;
 use crate::web::csrf::CsrfToken;
 use crate::web::errors::{AppError, PageResult};
@@ -23,7 +23,7 @@ pub async fn list(
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
     who.require_admin()?;
-    let creditors = creditors::list(db.get_ref())
+    let creditors = creditor_list::list(db.get_ref())
         .await
         .map_err(AppError::internal)?;
     Ok(pages::ok(&CreditorsPage {

@@ -6,7 +6,8 @@ use chrono::Utc;
 use sea_orm::DatabaseConnection;
 
 use crate::domain::{Currency, Money};
-use crate::services::{creditors, dashboard};
+use crate::services::admin::creditor_list;
+use crate::services::staff::dashboard;
 use crate::web::auth::SignedInStaff;
 use crate::web::csrf::CsrfToken;
 use crate::web::errors::{AppError, PageResult};
@@ -68,7 +69,7 @@ pub async fn show(
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
     let creditor_id = who.creditor_id()?;
-    let creditor = creditors::find(db.get_ref(), creditor_id)
+    let creditor = creditor_list::find(db.get_ref(), creditor_id)
         .await
         .map_err(AppError::internal)?
         .ok_or(AppError::NotFound)?;

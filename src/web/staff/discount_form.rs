@@ -9,8 +9,8 @@ use crate::domain::discount::{
     DiscountAmount, DiscountDeadline, DiscountRule, percent_to_basis_points,
 };
 use crate::domain::{Currency, Money, MoneyError};
-use crate::services::creditors::CreditorSummary;
-use crate::services::discount_rules::StoredRule;
+use crate::services::admin::creditor_list::CreditorSummary;
+use crate::services::admin::discount_rules::StoredRule;
 use crate::web::debtor::plan_forms::{Problems, read_date};
 
 /// The longest "days from when the person first sees the offer".

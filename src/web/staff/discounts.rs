@@ -8,10 +8,10 @@ use sea_orm::DatabaseConnection;
 
 use super::discount_form::{DiscountForm, read_rule};
 use crate::domain::discount::{DiscountAmount, DiscountDeadline};
+use crate::domain::wording::full_date;
 use crate::domain::{Currency, Money};
-use crate::services::creditors::{self, CreditorSummary};
-use crate::services::discount_rules::{self, PreviewLookup, StoredRule};
-use crate::services::plan_wording::full_date;
+use crate::services::admin::creditor_list::{self, CreditorSummary};
+use crate::services::admin::discount_rules::{self, PreviewLookup, StoredRule};
 use crate::web::auth::SignedInStaff;
 use crate::web::csrf::CsrfToken;
 use crate::web::debtor::plan_forms::Problems;
@@ -80,7 +80,7 @@ fn row_of(stored: &StoredRule, creditors: &[CreditorSummary]) -> RuleRow {
 }
 
 async fn all_creditors(db: &DatabaseConnection) -> Result<Vec<CreditorSummary>, AppError> {
-    creditors::list(db).await.map_err(AppError::internal)
+    creditor_list::list(db).await.map_err(AppError::internal)
 }
 
 #[derive(Template)]

@@ -12,7 +12,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::crypto::KeyedHasher;
 use crate::domain::import::{HEADER, RowProblem};
-use crate::services::imports::{self, ImportView, Importer, StartRefused, Status};
+use crate::services::staff::imports::{self, ImportView, Importer, StartRefused, Status};
 use crate::web::auth::SignedInStaff;
 use crate::web::csrf::CsrfToken;
 use crate::web::errors::{AppError, PageResult};

@@ -4,7 +4,7 @@ use askama::Template;
 use chrono::Utc;
 use sea_orm::DatabaseConnection;
 
-use crate::services::outbox_admin::{self, FailedMessage};
+use crate::services::admin::outbox::{self, FailedMessage};
 use crate::web::auth::SignedInStaff;
 use crate::web::csrf::CsrfToken;
 use crate::web::errors::{AppError, PageResult};
@@ -38,9 +38,7 @@ pub async fn list(
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
     who.require_admin()?;
-    let failed = outbox_admin::failed(&db)
-        .await
-        .map_err(AppError::internal)?;
+    let failed = outbox::failed(&db).await.map_err(AppError::internal)?;
     let notice = match query.done.as_str() {
         "retried" => {
             "The email is back in the queue. We will try to send it again in the next minute or so."
@@ -71,7 +69,7 @@ pub async fn retry(
 ) -> PageResult {
     who.require_admin()?;
     let id: i32 = path.parse().map_err(|_| AppError::NotFound)?;
-    let retried = outbox_admin::retry(&db, who.0.staff_id, id, Utc::now())
+    let retried = outbox::retry(&db, who.0.staff_id, id, Utc::now())
         .await
         .map_err(AppError::internal)?;
     Ok(pages::see_other(if retried {

@@ -11,11 +11,11 @@ use sea_orm::DatabaseConnection;
 use crate::domain::Currency;
 use crate::domain::policy::Allowance;
 use crate::domain::schedule::{Frequency, PlanSize, ScheduleError};
-use crate::services::plan_records::{InstallmentView, PlanKind, PlanStatus, PlanView};
-use crate::services::plan_review::{
-    self, Decision, LIST_LIMIT, PlanFilter, PlanSummary, Proposal, ReviewError,
+use crate::services::plans::choose::{FIRST_PAYMENT_WITHIN_DAYS, InstallmentChoice};
+use crate::services::plans::records::{InstallmentView, PlanKind, PlanStatus, PlanView};
+use crate::services::plans::review::{
+    self as plan_review, Decision, LIST_LIMIT, PlanFilter, PlanSummary, Proposal, ReviewError,
 };
-use crate::services::plans::{FIRST_PAYMENT_WITHIN_DAYS, InstallmentChoice};
 use crate::web::auth::SignedInStaff;
 use crate::web::csrf::CsrfToken;
 use crate::web::errors::{AppError, PageResult};

@@ -7,8 +7,8 @@ use sea_orm::DatabaseConnection;
 use crate::domain::policy::PlanPolicy;
 use crate::domain::schedule::Frequency;
 use crate::domain::{Currency, Money};
-use crate::services::creditors::{self, CreditorSummary};
-use crate::services::plan_policies;
+use crate::services::admin::creditor_list::{self, CreditorSummary};
+use crate::services::plans::policies;
 use crate::web::auth::SignedInStaff;
 use crate::web::csrf::CsrfToken;
 use crate::web::debtor::plan_forms::Problems;
@@ -180,7 +180,7 @@ async fn creditor_of(
     id: &str,
 ) -> Result<(CreditorSummary, Currency), AppError> {
     let id: i32 = id.parse().map_err(|_| AppError::NotFound)?;
-    let creditor = creditors::find(db, id)
+    let creditor = creditor_list::find(db, id)
         .await
         .map_err(AppError::internal)?
         .ok_or(AppError::NotFound)?;
@@ -204,7 +204,7 @@ pub async fn edit(
 ) -> PageResult {
     who.require_admin()?;
     let (creditor, currency) = creditor_of(&db, &path).await?;
-    let policy = plan_policies::for_creditor(db.get_ref(), creditor.id, currency)
+    let policy = policies::for_creditor(db.get_ref(), creditor.id, currency)
         .await
         .map_err(AppError::internal)?;
     Ok(pages::ok(&PolicyPage {
@@ -242,7 +242,7 @@ pub async fn save(
             saved: false,
         }));
     }
-    plan_policies::update_by_admin(&db, who.0.staff_id, creditor.id, &policy, Utc::now())
+    policies::update_by_admin(&db, who.0.staff_id, creditor.id, &policy, Utc::now())
         .await
         .map_err(AppError::internal)?;
     Ok(pages::see_other(&format!(

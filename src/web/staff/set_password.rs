@@ -6,10 +6,10 @@ use askama::Template;
 use chrono::Utc;
 use sea_orm::DatabaseConnection;
 
-use crate::services::staff_admin::SET_PASSWORD_DAYS;
-use crate::services::staff_passwords::{
+use crate::services::access::staff_passwords::{
     self, PasswordLinkProblem, SetPasswordError, password_problem,
 };
+use crate::services::admin::staff_users::SET_PASSWORD_DAYS;
 use crate::web::csrf::CsrfToken;
 use crate::web::errors::{AppError, PageResult};
 use crate::web::pages::{self, Chrome, FieldError};

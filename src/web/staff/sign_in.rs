@@ -7,8 +7,8 @@ use chrono::Utc;
 use sea_orm::DatabaseConnection;
 
 use crate::crypto::KeyedHasher;
-use crate::services::staff_sign_in::{self, StaffSignInOutcome};
-use crate::services::throttle::describe_wait;
+use crate::services::access::staff_sign_in::{self, StaffSignInOutcome};
+use crate::services::access::throttle::describe_wait;
 use crate::web::auth::{SignedInStaff, client_address, end_session, start_staff_session};
 use crate::web::csrf::CsrfToken;
 use crate::web::errors::{AppError, PageResult};

@@ -6,9 +6,9 @@ use sea_orm::DatabaseConnection;
 
 use crate::config::Settings;
 use crate::domain::inputs::EmailAddress;
-use crate::services::creditors::{self, CreditorSummary};
-use crate::services::staff_admin::{self, Invitation, StaffAdminError, StaffListing};
-use crate::services::staff_sign_in::StaffRole;
+use crate::services::access::staff_sign_in::StaffRole;
+use crate::services::admin::creditor_list::{self, CreditorSummary};
+use crate::services::admin::staff_users::{self, Invitation, StaffAdminError, StaffListing};
 use crate::web::auth::SignedInStaff;
 use crate::web::csrf::CsrfToken;
 use crate::web::debtor::plan_forms::Problems;
@@ -61,7 +61,7 @@ async fn staff_page(
     notice: &'static str,
     errors: Vec<FieldError>,
 ) -> Result<StaffPage, AppError> {
-    let staff = staff_admin::list(db).await.map_err(AppError::internal)?;
+    let staff = staff_users::list(db).await.map_err(AppError::internal)?;
     Ok(StaffPage {
         chrome: Chrome::staff(csrf, true),
         me: who.0.staff_id,
@@ -113,7 +113,7 @@ async fn invite_page(
     form: InviteForm,
     problems: Problems,
 ) -> Result<InvitePage, AppError> {
-    let creditors = creditors::list(db).await.map_err(AppError::internal)?;
+    let creditors = creditor_list::list(db).await.map_err(AppError::internal)?;
     Ok(InvitePage {
         chrome: Chrome::staff(csrf, true),
         form,
@@ -165,7 +165,7 @@ pub async fn invite(
         role,
         creditor_id,
     };
-    match staff_admin::invite(
+    match staff_users::invite(
         &db,
         who.0.staff_id,
         invitation,
@@ -213,7 +213,7 @@ pub async fn disable(
 ) -> PageResult {
     who.require_admin()?;
     let id = staff_id(&path)?;
-    match staff_admin::disable(&db, who.0.staff_id, id, Utc::now()).await {
+    match staff_users::disable(&db, who.0.staff_id, id, Utc::now()).await {
         Err(StaffAdminError::CannotDisableSelf) => {
             let errors = vec![FieldError {
                 field: "staff-list",
@@ -236,7 +236,7 @@ pub async fn enable(
     who.require_admin()?;
     let id = staff_id(&path)?;
     outcome(
-        staff_admin::enable(&db, who.0.staff_id, id, Utc::now()).await,
+        staff_users::enable(&db, who.0.staff_id, id, Utc::now()).await,
         "enabled",
     )
 }
@@ -251,7 +251,7 @@ pub async fn reset(
     who.require_admin()?;
     let id = staff_id(&path)?;
     outcome(
-        staff_admin::reset(&db, who.0.staff_id, id, &settings.base_url, Utc::now()).await,
+        staff_users::reset(&db, who.0.staff_id, id, &settings.base_url, Utc::now()).await,
         "reset",
     )
 }

@@ -24,14 +24,14 @@ use sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::audit::{self, Actor, AuditEvent};
-use super::debtor_sign_in::dob_hash;
-use super::ledger::{self, LedgerError, NewEntry};
 use crate::crypto::KeyedHasher;
 use crate::db::begin_write;
 use crate::domain::import::{self, CheckedFile, FileError, ImportAccount, RowProblem};
 use crate::domain::{Currency, EntryKind, Money};
 use crate::entities::{account, debtor, import as import_row, import_chunk};
+use crate::services::access::debtor_sign_in::dob_hash;
+use crate::services::accounts::ledger::{self, LedgerError, NewEntry};
+use crate::services::audit::{self, Actor, AuditEvent};
 
 /// Accounts per write transaction.
 pub const BATCH: usize = 1_000;

@@ -7,10 +7,10 @@ use sea_orm::{
     Set,
 };
 
-use super::statements::Scope;
 use crate::domain::schedule::{Frequency, Installment, Schedule};
 use crate::domain::{Currency, Money, MoneyError};
 use crate::entities::{installment, plan};
+use crate::services::accounts::statements::Scope;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PlanStatus {

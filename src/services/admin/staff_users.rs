@@ -8,13 +8,13 @@ use sea_orm::{
     EntityTrait, QueryFilter, QueryOrder, Set,
 };
 
-use super::audit::{self, Actor, AuditEvent};
-use super::staff_sign_in::StaffRole;
 use crate::crypto::{hash_password, random_token, sha256_hex};
 use crate::db::begin_write;
 use crate::domain::inputs::EmailAddress;
 use crate::email::{outbox, staff_templates};
 use crate::entities::{creditor, staff_password_token, staff_user};
+use crate::services::access::staff_sign_in::StaffRole;
+use crate::services::audit::{self, Actor, AuditEvent};
 
 /// How long a set-password link works.
 pub const SET_PASSWORD_DAYS: i64 = 7;

@@ -8,11 +8,11 @@ use sea_orm::{
     QueryFilter, QueryOrder, Set,
 };
 
-use super::audit::{self, Actor, AuditEvent};
-use super::statements::{self, Scope, StatementError};
 use crate::entities::{
     account, account_hold, account_note, audit_log, debtor, outbox_message, payment_attempt, plan,
 };
+use crate::services::accounts::statements::{self, Scope, StatementError};
+use crate::services::audit::{self, Actor, AuditEvent};
 
 #[derive(Debug, thiserror::Error)]
 pub enum WorkspaceError {

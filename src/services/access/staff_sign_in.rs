@@ -3,11 +3,11 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 
-use super::audit::{self, Actor, AuditEvent};
-use super::throttle::{self, ThrottleKey};
 use crate::crypto::{KeyedHasher, verify_password};
 use crate::db::begin_write;
 use crate::entities::staff_user;
+use crate::services::access::throttle::{self, ThrottleKey};
+use crate::services::audit::{self, Actor, AuditEvent};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum StaffRole {

@@ -5,13 +5,13 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter};
 
-use super::payments::PaymentError;
-use super::plan_records::{self, InstallmentView, PlanKind, PlanStatus, PlanView};
-use super::plan_wording::full_date;
-use super::plans::{self, AccountForPlan};
 use crate::domain::Money;
 use crate::domain::lifecycle::{self, InstallmentProgress};
+use crate::domain::wording::full_date;
 use crate::entities::{installment, payment_attempt};
+use crate::services::payments::PaymentError;
+use crate::services::plans::choose::{self, AccountForPlan};
+use crate::services::plans::records::{self, InstallmentView, PlanKind, PlanStatus, PlanView};
 
 /// A plan that payments count towards.
 fn paying_plan(account: &AccountForPlan) -> Option<&PlanView> {
@@ -55,7 +55,7 @@ pub async fn allocate<C: ConnectionTrait>(
     covered: Money,
     now: DateTime<Utc>,
 ) -> Result<Effect, PaymentError> {
-    let account = plans::account_for_plan(conn, attempt.debtor_id, attempt.account_id)
+    let account = choose::account_for_plan(conn, attempt.debtor_id, attempt.account_id)
         .await?
         .ok_or(PaymentError::NotFound)?;
     let mut paid_for = Vec::new();
@@ -66,7 +66,7 @@ pub async fn allocate<C: ConnectionTrait>(
         } else {
             lifecycle::allocate(&items, covered)
         }
-        .map_err(|_| plan_records::RecordError::Corrupt("installments"))?;
+        .map_err(|_| records::RecordError::Corrupt("installments"))?;
         for (seq, amount) in &allocation.applied {
             add_paid(conn, plan.id, *seq, amount.to_minor()?).await?;
             if let Some(item) = plan.installments.iter().find(|i| i.seq == *seq) {
@@ -84,8 +84,7 @@ pub async fn allocate<C: ConnectionTrait>(
     if !account.balance.is_positive()
         && let Some(open) = account.open_plan()
     {
-        plan_records::set_status(conn, open.id, &PlanStatus::OPEN, PlanStatus::Completed, now)
-            .await?;
+        records::set_status(conn, open.id, &PlanStatus::OPEN, PlanStatus::Completed, now).await?;
     }
     Ok(Effect {
         creditor_name: account.creditor_name.clone(),
@@ -118,7 +117,7 @@ pub async fn unallocate<C: ConnectionTrait>(
     attempt: &payment_attempt::Model,
     part: Money,
 ) -> Result<(), PaymentError> {
-    let account = plans::account_for_plan(conn, attempt.debtor_id, attempt.account_id)
+    let account = choose::account_for_plan(conn, attempt.debtor_id, attempt.account_id)
         .await?
         .ok_or(PaymentError::NotFound)?;
     let Some(plan) = paying_plan(&account) else {

@@ -4,9 +4,9 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set,
 };
 
-use super::staff_sign_in::StaffRole;
 use crate::crypto::hash_password;
 use crate::entities::{creditor, staff_user};
+use crate::services::access::staff_sign_in::StaffRole;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CreateStaffError {
@@ -45,7 +45,7 @@ pub async fn create(
 }
 
 /// Creates the user without the password-length rule: only for the published demo sign-ins.
-pub(super) async fn create_unchecked(
+pub(crate) async fn create_unchecked(
     db: &DatabaseConnection,
     new: NewStaff<'_>,
     now: DateTime<Utc>,

@@ -12,41 +12,23 @@ use sea_orm::{
     QueryFilter, QueryOrder, Set, SqlErr,
 };
 
-use super::autopay_setup::{self, ACTIVE, TEST_DECLINING_CARD, email_of};
-use super::payments::{self, PaymentError};
-use super::plan_records::{InstallmentView, PlanStatus, PlanView, RecordError};
-use super::plan_wording::full_date;
-use super::plans::{self, AccountForPlan, PlanError};
-use super::workspace;
+use super::AutopayError;
 use crate::crypto::random_token;
 use crate::db::begin_write;
 use crate::domain::autopay::{self, Charge, ChargeState, Done, Due, NextStep};
+use crate::domain::wording::full_date;
 use crate::domain::{Money, MoneyError};
 use crate::email::autopay_templates::{self, StopReason};
 use crate::email::outbox;
 use crate::email::templates::PaymentLine;
 use crate::entities::{autopay_mandate, autopay_step, payment_attempt};
-use crate::payments::{PaymentEvent, PaymentProvider, ProviderError};
-
-#[derive(Debug, thiserror::Error)]
-pub enum AutopayError {
-    #[error("account not found for this person")]
-    NotFound,
-    #[error("database error")]
-    Database(#[from] DbErr),
-    #[error("plan could not be read")]
-    Plan(#[from] PlanError),
-    #[error("plan could not be read")]
-    Records(#[from] RecordError),
-    #[error("stored amounts could not be read")]
-    Money(#[from] MoneyError),
-    #[error("payment could not be processed")]
-    Payment(#[from] PaymentError),
-    #[error("the payment provider could not be asked")]
-    Provider(#[from] ProviderError),
-    #[error("email could not be rendered")]
-    Template(#[from] askama::Error),
-}
+use crate::providers::{PaymentEvent, PaymentProvider, ProviderError};
+use crate::services::accounts::debtors::email_of;
+use crate::services::autopay::setup::{self, ACTIVE, TEST_DECLINING_CARD};
+use crate::services::payments::{self};
+use crate::services::plans::choose::{self, AccountForPlan};
+use crate::services::plans::records::{InstallmentView, PlanStatus, PlanView};
+use crate::services::staff::workspace;
 
 /// What one pass did.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -117,7 +99,7 @@ impl Pass<'_> {
 
     async fn run(&self, report: &mut Report) -> Result<(), AutopayError> {
         let m = self.mandate;
-        let account = plans::account_for_plan(self.db, m.debtor_id, m.account_id).await?;
+        let account = choose::account_for_plan(self.db, m.debtor_id, m.account_id).await?;
         let plan = account
             .as_ref()
             .and_then(|a| a.latest_plan.as_ref())
@@ -158,7 +140,7 @@ impl Pass<'_> {
     }
 
     async fn end(&self, report: &mut Report) -> Result<(), AutopayError> {
-        if autopay_setup::end_with_plan(self.db, self.mandate.id, self.now).await? {
+        if setup::end_with_plan(self.db, self.mandate.id, self.now).await? {
             report.ended += 1;
         }
         Ok(())
@@ -421,7 +403,7 @@ impl Pass<'_> {
                 amount_minor: attempt.amount_minor,
                 currency: attempt.currency.clone(),
             };
-            payments::handle_event(self.db, &event, self.now).await?;
+            payments::events::handle_event(self.db, &event, self.now).await?;
             report.succeeded += 1;
         }
         Ok(())

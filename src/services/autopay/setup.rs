@@ -8,16 +8,17 @@ use sea_orm::{
     QueryFilter, Set,
 };
 
-use super::autopay::AutopayError;
-use super::plan_records::{PlanKind, PlanStatus, PlanView};
-use super::plan_wording::full_date;
-use super::plans::{self, AccountForPlan};
+use super::AutopayError;
 use crate::crypto::random_token;
 use crate::db::begin_write;
+use crate::domain::wording::full_date;
 use crate::email::templates::PaymentLine;
 use crate::email::{autopay_templates, outbox};
-use crate::entities::{autopay_mandate, debtor};
-use crate::payments::{PaymentProvider, ProviderError, SavedCard, SetupRequest};
+use crate::entities::autopay_mandate;
+use crate::providers::{PaymentProvider, ProviderError, SavedCard, SetupRequest};
+use crate::services::accounts::debtors::email_of;
+use crate::services::plans::choose::{self, AccountForPlan};
+use crate::services::plans::records::{PlanKind, PlanStatus, PlanView};
 
 pub const PENDING: &str = "pending";
 pub const ACTIVE: &str = "active";
@@ -68,7 +69,7 @@ pub async fn terms<C: ConnectionTrait>(
     account_id: i32,
     today: NaiveDate,
 ) -> Result<Option<AutopayTerms>, AutopayError> {
-    let Some(account) = plans::account_for_plan(conn, debtor_id, account_id).await? else {
+    let Some(account) = choose::account_for_plan(conn, debtor_id, account_id).await? else {
         return Ok(None);
     };
     let Some(plan) = autopay_plan(&account) else {
@@ -197,20 +198,10 @@ async fn currency_of(
     debtor_id: i32,
     account_id: i32,
 ) -> Result<String, AutopayError> {
-    let account = plans::account_for_plan(db, debtor_id, account_id)
+    let account = choose::account_for_plan(db, debtor_id, account_id)
         .await?
         .ok_or(AutopayError::NotFound)?;
     Ok(account.balance.currency().code().to_string())
-}
-
-pub(super) async fn email_of<C: ConnectionTrait>(
-    conn: &C,
-    debtor_id: i32,
-) -> Result<Option<String>, DbErr> {
-    Ok(debtor::Entity::find_by_id(debtor_id)
-        .one(conn)
-        .await?
-        .map(|d| d.email))
 }
 
 /// Moves a mandate from one of `from` to an ending status; false when it was not in `from`.

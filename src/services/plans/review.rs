@@ -9,17 +9,18 @@ use sea_orm::{
     QuerySelect,
 };
 
-use super::audit::{self, Actor, AuditEvent};
-use super::plan_records::{self, PlanKind, PlanStatus, PlanView, RecordError};
-use super::plans::{InstallmentChoice, check_first_date, queue_email};
-use super::statements::Scope;
-use super::{plan_policies, statements};
 use crate::db::begin_write;
 use crate::domain::Money;
 use crate::domain::policy::{self, Allowance, Breach};
 use crate::domain::schedule::{self, Schedule, ScheduleError};
 use crate::email::templates::{self, DecisionNotice};
 use crate::entities::{account, debtor, plan};
+use crate::services::accounts::statements;
+use crate::services::accounts::statements::Scope;
+use crate::services::audit::{self, Actor, AuditEvent};
+use crate::services::plans::choose::{InstallmentChoice, check_first_date, queue_email};
+use crate::services::plans::policies;
+use crate::services::plans::records::{self, PlanKind, PlanStatus, PlanView, RecordError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReviewError {
@@ -76,7 +77,7 @@ pub async fn queue<C: ConnectionTrait>(
     let mut proposals = Vec::new();
     for summary in list(conn, creditor_id, &filter).await? {
         let total = summary.plan.total;
-        let policy = plan_policies::for_creditor(conn, creditor_id, total.currency()).await?;
+        let policy = policies::for_creditor(conn, creditor_id, total.currency()).await?;
         let today = now.date_naive();
         let breaches = summary
             .plan
@@ -148,7 +149,7 @@ pub async fn list<C: ConnectionTrait>(
         .all(conn)
         .await?;
     let names = names_for(conn, creditor_id, &ids).await?;
-    let plans = plan_records::load_many(conn, &ids, Scope::Creditor(creditor_id)).await?;
+    let plans = records::load_many(conn, &ids, Scope::Creditor(creditor_id)).await?;
     Ok(plans
         .into_iter()
         .map(|plan| {
@@ -197,7 +198,7 @@ pub async fn detail<C: ConnectionTrait>(
     creditor_id: i32,
     plan_id: i32,
 ) -> Result<Option<PlanSummary>, ReviewError> {
-    let Some(plan) = plan_records::load(conn, plan_id, Scope::Creditor(creditor_id)).await? else {
+    let Some(plan) = records::load(conn, plan_id, Scope::Creditor(creditor_id)).await? else {
         return Ok(None);
     };
     let names = names_for(conn, creditor_id, &[plan_id]).await?;
@@ -252,15 +253,15 @@ pub async fn decide(
         }
         Decision::Counter(choice) => {
             let offer = counter_schedule(plan, choice, now.date_naive())?;
-            plan_records::write_installments(&txn, plan.id, &offer).await?;
-            plan_records::set_terms(&txn, plan.id, &offer, now).await?;
+            records::write_installments(&txn, plan.id, &offer).await?;
+            records::set_terms(&txn, plan.id, &offer, now).await?;
             (PlanStatus::Countered, "plan.countered", Some(offer), None)
         }
     };
-    if !plan_records::set_status(&txn, plan.id, &[PlanStatus::Proposed], to, now).await? {
+    if !records::set_status(&txn, plan.id, &[PlanStatus::Proposed], to, now).await? {
         return Err(ReviewError::AlreadyDecided);
     }
-    plan_records::record_decision(&txn, plan.id, staff_id, reason.as_deref(), now).await?;
+    records::record_decision(&txn, plan.id, staff_id, reason.as_deref(), now).await?;
     audit::record(
         &txn,
         AuditEvent {

@@ -7,13 +7,14 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set,
 };
 
-use super::throttle::{self, ThrottleKey};
-use super::{DebtorIdentity, first_name};
 use crate::crypto::{KeyedHasher, random_token, sha256_hex};
 use crate::db::begin_write;
 use crate::domain::inputs::EmailAddress;
 use crate::email::{outbox, templates};
 use crate::entities::{debtor, sign_in_token};
+use crate::services::access::DebtorIdentity;
+use crate::services::access::first_name;
+use crate::services::access::throttle::{self, ThrottleKey};
 
 pub const LINK_MINUTES: i64 = 15;
 
@@ -142,7 +143,8 @@ pub async fn redeem(
         txn.rollback().await?;
         return Ok(Err(LinkProblem::Unknown));
     };
-    super::debtor_sign_in::record_sign_in(&txn, &holder, "email link", now).await?;
+    crate::services::access::debtor_sign_in::record_sign_in(&txn, &holder, "email link", now)
+        .await?;
     txn.commit().await?;
     Ok(Ok(DebtorIdentity {
         debtor_id: holder.id,

@@ -8,12 +8,12 @@ use sea_orm::{
     ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
-use super::audit::{self, Actor, AuditEvent};
-use super::plan_records::{self, PlanKind, PlanStatus, PlanView, RecordError};
-use super::statements::Scope;
 use crate::db::begin_write;
 use crate::domain::lifecycle::{self, InstallmentProgress, PlanState};
 use crate::entities::{installment, plan};
+use crate::services::accounts::statements::Scope;
+use crate::services::audit::{self, Actor, AuditEvent};
+use crate::services::plans::records::{self, PlanKind, PlanStatus, PlanView, RecordError};
 
 const BATCH: u64 = 500;
 
@@ -60,9 +60,7 @@ pub async fn run(
             return Ok(report);
         };
         for (plan_id, creditor_id) in batch {
-            if let Some(plan) =
-                plan_records::load(db, plan_id, Scope::Creditor(creditor_id)).await?
-            {
+            if let Some(plan) = records::load(db, plan_id, Scope::Creditor(creditor_id)).await? {
                 report.checked += 1;
                 step(db, &plan, now, &mut report).await?;
             }
@@ -86,7 +84,7 @@ async fn step(
         return Ok(());
     }
     let txn = begin_write(db).await?;
-    if plan_records::set_status(&txn, plan.id, &[plan.status], target, now).await? {
+    if records::set_status(&txn, plan.id, &[plan.status], target, now).await? {
         let action = match target {
             PlanStatus::Broken => {
                 report.broken += 1;

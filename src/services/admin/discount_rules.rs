@@ -1,6 +1,6 @@
 //! The admin's early-payment discount rules: list, create and edit them (each change audited),
 //! and preview what one account's person would be offered today. The preview goes through
-//! `payments::options`, the same code the payment page uses, and records nothing: an offer a
+//! `payments::options::options`, the same code the payment page uses, and records nothing: an offer a
 //! person has not seen must not start its "days from offer" clock because an admin looked.
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
@@ -8,13 +8,13 @@ use sea_orm::{
     QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
-use super::audit::{self, Actor, AuditEvent};
-use super::discounts;
-use super::payments::{self, PaymentError, PaymentOptions};
 use crate::db::begin_write;
 use crate::domain::Currency;
 use crate::domain::discount::{DiscountAmount, DiscountDeadline, DiscountRule};
 use crate::entities::{account, discount_rule};
+use crate::services::audit::{self, Actor, AuditEvent};
+use crate::services::payments::discounts;
+use crate::services::payments::{self, PaymentError, options::PaymentOptions};
 
 /// A rule as stored, with the currency its amounts (fixed amount, minimum, cap) are in, when
 /// it has one.
@@ -193,7 +193,8 @@ pub async fn preview<C: ConnectionTrait>(
         [one] => one.clone(),
         _ => return Ok(PreviewLookup::ChooseCreditor),
     };
-    let Some(options) = payments::options(conn, found.debtor_id, found.id, today).await? else {
+    let Some(options) = payments::options::options(conn, found.debtor_id, found.id, today).await?
+    else {
         return Ok(PreviewLookup::NoSuchAccount);
     };
     let rule_name = match &options.offer {

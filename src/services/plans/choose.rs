@@ -7,19 +7,20 @@ use sea_orm::{
     ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, SqlErr,
 };
 
-use super::audit::{self, Actor, AuditEvent};
-use super::plan_records::{
-    self, ConsentRecord, NewPlan, PlanKind, PlanStatus, PlanView, RecordError,
-};
-use super::statements::{self, Scope, StatementError};
-use super::{plan_policies, plan_wording};
 use crate::crypto::sha256_hex;
 use crate::db::begin_write;
 use crate::domain::Money;
 use crate::domain::policy::{self, Breach, PlanPolicy};
 use crate::domain::schedule::{self, Frequency, PlanSize, Schedule, ScheduleError};
+use crate::domain::wording;
 use crate::email::{outbox, templates};
 use crate::entities::debtor;
+use crate::services::accounts::statements::{self, Scope, StatementError};
+use crate::services::audit::{self, Actor, AuditEvent};
+use crate::services::plans::policies;
+use crate::services::plans::records::{
+    self, ConsentRecord, NewPlan, PlanKind, PlanStatus, PlanView, RecordError,
+};
 
 /// The first payment may be set up to this many days ahead.
 pub const FIRST_PAYMENT_WITHIN_DAYS: i64 = 30;
@@ -85,10 +86,9 @@ pub async fn account_for_plan<C: ConnectionTrait>(
         return Ok(None);
     };
     let balance = statement.explanation.balance();
-    let policy =
-        plan_policies::for_creditor(conn, statement.creditor.id, balance.currency()).await?;
+    let policy = policies::for_creditor(conn, statement.creditor.id, balance.currency()).await?;
     let latest_plan =
-        plan_records::latest_for_account(conn, account_id, Scope::Debtor(debtor_id)).await?;
+        records::latest_for_account(conn, account_id, Scope::Debtor(debtor_id)).await?;
     Ok(Some(AccountForPlan {
         account_id,
         reference: statement.reference,
@@ -155,7 +155,7 @@ pub fn preview(
         choice.first_due,
     )?;
     let breaches = policy::check_schedule(&account.policy, &schedule, today);
-    let consent_text = plan_wording::installment_consent(&account.creditor_name, &schedule);
+    let consent_text = wording::installment_consent(&account.creditor_name, &schedule);
     Ok(Preview {
         schedule,
         breaches,
@@ -278,8 +278,7 @@ pub fn preview_deferral(
         return Err(PlanError::Date("The date must be in the future"));
     }
     let breaches = policy::check_deferral(&account.policy, today, choice.until);
-    let text =
-        plan_wording::deferral_consent(&account.creditor_name, account.balance, choice.until);
+    let text = wording::deferral_consent(&account.creditor_name, account.balance, choice.until);
     Ok((breaches, text))
 }
 
@@ -339,11 +338,11 @@ pub async fn accept_counter_offer(
     let schedule = plan
         .schedule()
         .ok_or(RecordError::Corrupt("counter-offer schedule"))?;
-    let text = plan_wording::installment_consent(&account.creditor_name, &schedule);
+    let text = wording::installment_consent(&account.creditor_name, &schedule);
     if sha256_hex(&text) != who.shown_fingerprint {
         return Err(PlanError::TermsChanged);
     }
-    plan_records::record_consent(
+    records::record_consent(
         &txn,
         plan.id,
         ConsentRecord {
@@ -353,7 +352,7 @@ pub async fn accept_counter_offer(
         now,
     )
     .await?;
-    if !plan_records::set_status(
+    if !records::set_status(
         &txn,
         plan.id,
         &[PlanStatus::Countered],
@@ -382,7 +381,7 @@ pub async fn cancel(
     let plan = account
         .open_plan()
         .ok_or(PlanError::NotAllowed("There is no plan to cancel"))?;
-    plan_records::set_status(&txn, plan.id, &PlanStatus::OPEN, PlanStatus::Cancelled, now).await?;
+    records::set_status(&txn, plan.id, &PlanStatus::OPEN, PlanStatus::Cancelled, now).await?;
     record(&txn, &account, plan.id, "plan.cancelled", now).await?;
     txn.commit().await?;
     Ok(())
@@ -446,8 +445,8 @@ pub async fn change_payment(
             "Only a payment that is still to come can be changed",
         ));
     }
-    plan_records::write_installments(&txn, plan.id, &changed).await?;
-    plan_records::mark_changed(&txn, plan.id, action == "plan.date_moved", now).await?;
+    records::write_installments(&txn, plan.id, &changed).await?;
+    records::mark_changed(&txn, plan.id, action == "plan.date_moved", now).await?;
     record(&txn, &account, plan.id, action, now).await?;
     let content = templates::plan_confirmation(&account.creditor_name, &changed)?;
     queue_email(&txn, debtor_id, content, now).await?;
@@ -488,7 +487,7 @@ async fn insert_once<C: ConnectionTrait>(
     new: NewPlan<'_>,
     now: DateTime<Utc>,
 ) -> Result<i32, PlanError> {
-    match plan_records::insert(conn, new, now).await {
+    match records::insert(conn, new, now).await {
         Ok(id) => Ok(id),
         Err(RecordError::Database(e))
             if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) =>

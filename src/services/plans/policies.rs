@@ -105,10 +105,10 @@ pub async fn update_by_admin(
     use sea_orm::TransactionTrait;
     let txn = db.begin().await?;
     save(&txn, creditor_id, policy, now).await?;
-    super::audit::record(
+    crate::services::audit::record(
         &txn,
-        super::audit::AuditEvent {
-            actor: super::audit::Actor::Staff(admin_id),
+        crate::services::audit::AuditEvent {
+            actor: crate::services::audit::Actor::Staff(admin_id),
             creditor_id: Some(creditor_id),
             action: "plan_policy.updated",
             subject_kind: "creditor",

@@ -6,11 +6,11 @@ use sea_orm::{
     QueryFilter, Set,
 };
 
-use super::audit::{self, Actor, AuditEvent};
 use crate::db::begin_write;
 use crate::domain::Currency;
 use crate::domain::inputs::EmailAddress;
 use crate::entities::creditor;
+use crate::services::audit::{self, Actor, AuditEvent};
 
 /// A creditor's details, already checked field by field.
 #[derive(Clone, Debug)]

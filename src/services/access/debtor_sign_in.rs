@@ -3,13 +3,14 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 
-use super::audit::{self, Actor, AuditEvent};
-use super::throttle::{self, ThrottleKey};
-use super::{DebtorIdentity, first_name};
 use crate::crypto::{KeyedHasher, constant_time_eq};
 use crate::db::begin_write;
 use crate::domain::inputs::{AccountReference, DateOfBirth};
 use crate::entities::{account, debtor};
+use crate::services::access::DebtorIdentity;
+use crate::services::access::first_name;
+use crate::services::access::throttle::{self, ThrottleKey};
+use crate::services::audit::{self, Actor, AuditEvent};
 
 #[derive(Debug)]
 pub enum SignInOutcome {

@@ -6,10 +6,10 @@ use sea_orm::{
     QuerySelect,
 };
 
-use super::audit::{self, Actor, AuditEvent};
 use crate::db::begin_write;
 use crate::email::outbox::{FAILED, PENDING};
 use crate::entities::outbox_message::{self, Column};
+use crate::services::audit::{self, Actor, AuditEvent};
 
 /// The most failed messages shown at once, newest first.
 pub const FAILED_LIST_LIMIT: u64 = 200;

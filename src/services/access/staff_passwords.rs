@@ -5,12 +5,12 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 
-use super::audit::{self, Actor, AuditEvent};
-use super::staff_accounts::MIN_PASSWORD_LEN;
-use super::staff_admin::PURPOSE_INVITE;
 use crate::crypto::{hash_password, sha256_hex};
 use crate::db::begin_write;
 use crate::entities::{staff_password_token, staff_user};
+use crate::services::admin::create_staff::MIN_PASSWORD_LEN;
+use crate::services::admin::staff_users::PURPOSE_INVITE;
+use crate::services::audit::{self, Actor, AuditEvent};
 
 /// The longest password we hash: argon2 copes, but there is no reason to accept megabytes.
 pub const MAX_PASSWORD_LEN: usize = 1024;

@@ -1,0 +1,173 @@
+//! Starting a payment: the attempt is saved first (its idempotency key makes any retry safe),
+//! then the provider is asked for a checkout.
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Set,
+};
+
+use crate::crypto::random_token;
+use crate::db::begin_write;
+use crate::domain::Money;
+use crate::domain::discount::Offer;
+use crate::entities::payment_attempt;
+use crate::providers::{CheckoutRequest, PaymentProvider, ProviderError};
+use crate::services::accounts::debtors::email_of;
+use crate::services::payments::discounts;
+
+use super::PaymentError;
+use super::attempts::set_status;
+use super::options::{PayChoice, PaymentOptions, amount_for, options};
+use super::views::{AttemptView, to_view};
+
+/// Where to send the person next.
+#[derive(Debug)]
+pub enum StartOutcome {
+    Redirect {
+        attempt_id: i32,
+        url: String,
+    },
+    /// The provider could not be reached or refused: nothing was taken.
+    NotStarted {
+        attempt_id: i32,
+        message: String,
+    },
+}
+
+pub struct Payer {
+    pub debtor_id: i32,
+    pub account_id: i32,
+}
+
+/// Saves the attempt first (its idempotency key makes any retry safe), then asks the
+/// provider for a checkout.
+pub async fn start(
+    db: &DatabaseConnection,
+    provider: &PaymentProvider,
+    payer: Payer,
+    choice: PayChoice,
+    base_url: &str,
+    now: DateTime<Utc>,
+) -> Result<StartOutcome, PaymentError> {
+    let options = options(db, payer.debtor_id, payer.account_id, now.date_naive())
+        .await?
+        .ok_or(PaymentError::NotFound)?;
+    let (amount, offer) = amount_for(choice, &options)?;
+    let attempt = create_attempt(db, &options, choice, amount, offer, provider, now).await?;
+    let account = &options.account;
+    let request = CheckoutRequest {
+        attempt_id: attempt.id,
+        idempotency_key: attempt.idempotency_key.clone(),
+        amount_minor: attempt.amount_minor,
+        currency: attempt.currency.clone(),
+        description: format!("Payment to {}", account.creditor_name),
+        success_url: format!(
+            "{base_url}/account/{}/payments/{}",
+            account.account_id, attempt.id
+        ),
+        cancel_url: format!("{base_url}/account/{}/pay", account.account_id),
+        customer_email: email_of(db, payer.debtor_id).await?,
+    };
+    match provider.start_checkout(&request).await {
+        Ok(started) => {
+            set_status(
+                db,
+                attempt.id,
+                &["created"],
+                "pending",
+                Some(&started.provider_ref),
+                None,
+                now,
+            )
+            .await?;
+            Ok(StartOutcome::Redirect {
+                attempt_id: attempt.id,
+                url: started.redirect_url,
+            })
+        }
+        Err(error) => {
+            tracing::warn!(attempt_id = attempt.id, error = %error, "checkout could not start");
+            let message = match error {
+                ProviderError::Unavailable(_) => {
+                    "We could not reach the payment service. Nothing has been taken. Please try again in a few minutes."
+                }
+                _ => {
+                    "The payment could not be started. Nothing has been taken. Please try again, or contact us."
+                }
+            };
+            set_status(
+                db,
+                attempt.id,
+                &["created"],
+                "failed",
+                None,
+                Some(message),
+                now,
+            )
+            .await?;
+            Ok(StartOutcome::NotStarted {
+                attempt_id: attempt.id,
+                message: message.to_string(),
+            })
+        }
+    }
+}
+
+pub(super) async fn create_attempt(
+    db: &DatabaseConnection,
+    options: &PaymentOptions,
+    choice: PayChoice,
+    amount: Money,
+    offer: Option<Offer>,
+    provider: &PaymentProvider,
+    now: DateTime<Utc>,
+) -> Result<payment_attempt::Model, PaymentError> {
+    let account = &options.account;
+    let txn = begin_write(db).await?;
+    if let Some(offer) = &offer {
+        discounts::record_seen(&txn, account.account_id, offer, now.date_naive()).await?;
+    }
+    let attempt = payment_attempt::ActiveModel {
+        account_id: Set(account.account_id),
+        creditor_id: Set(account.creditor_id),
+        debtor_id: Set(account.debtor_id),
+        plan_id: Set(account.open_plan().map(|p| p.id)),
+        purpose: Set(choice.purpose().to_string()),
+        amount_minor: Set(amount.to_minor()?),
+        currency: Set(amount.currency().code().to_string()),
+        discount_minor: Set(offer.map_or(Ok(0), |o| o.discount.to_minor())?),
+        discount_rule_id: Set(offer.map(|o| o.rule_id)),
+        discount_deadline: Set(offer.map(|o| o.last_day)),
+        provider: Set(if provider.is_offline() {
+            "offline"
+        } else {
+            "stripe"
+        }
+        .to_string()),
+        idempotency_key: Set(format!("gt-pay-{}", &random_token()[..32])),
+        status: Set("created".to_string()),
+        refunded_minor: Set(0),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(attempt)
+}
+
+/// For the offline test checkout page: the attempt, only while it can still be paid.
+pub async fn open_test_attempt<C: ConnectionTrait>(
+    conn: &C,
+    debtor_id: i32,
+    attempt_id: i32,
+) -> Result<Option<AttemptView>, PaymentError> {
+    payment_attempt::Entity::find_by_id(attempt_id)
+        .filter(payment_attempt::Column::DebtorId.eq(debtor_id))
+        .filter(payment_attempt::Column::Provider.eq("offline"))
+        .one(conn)
+        .await?
+        .map(to_view)
+        .transpose()
+}

@@ -1,0 +1,376 @@
+//! The one path every payment outcome takes, and booking a payment exactly once: the
+//! conditional UPDATE that moves an attempt to "succeeded" runs in the same transaction as its
+//! ledger entries.
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set, SqlErr,
+};
+
+use crate::db::begin_write;
+use crate::domain::{Currency, EntryKind, Money};
+use crate::email::{outbox, templates};
+use crate::entities::{payment_attempt, provider_event};
+use crate::providers::PaymentEvent;
+use crate::services::accounts::debtors::email_of;
+use crate::services::accounts::ledger::{self, NewEntry};
+use crate::services::audit::{self, Actor, AuditEvent};
+use crate::services::payments::allocation;
+
+use super::PaymentError;
+use super::attempts::*;
+
+/// What processing an event did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EventOutcome {
+    Applied,
+    /// This event (or this payment) was already processed: nothing changed.
+    AlreadyDone,
+    Failed,
+    Expired,
+    Refunded,
+    /// Amount, currency or attempt do not match what we asked for: flagged, not applied.
+    Mismatch,
+    Ignored,
+}
+
+impl EventOutcome {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Applied => "applied",
+            Self::AlreadyDone => "already_done",
+            Self::Failed => "failed",
+            Self::Expired => "expired",
+            Self::Refunded => "refunded",
+            Self::Mismatch => "mismatch",
+            Self::Ignored => "ignored",
+        }
+    }
+}
+
+/// The one path every payment outcome takes. Replays, late and out-of-order events end the
+/// same way: the event id is recorded once, and attempt statuses only move forward.
+pub async fn handle_event(
+    db: &DatabaseConnection,
+    event: &PaymentEvent,
+    now: DateTime<Utc>,
+) -> Result<EventOutcome, PaymentError> {
+    let txn = begin_write(db).await?;
+    if !record_event(&txn, event, now).await? {
+        return Ok(EventOutcome::AlreadyDone);
+    }
+    let outcome = match event {
+        PaymentEvent::CheckoutPaid {
+            attempt_id,
+            amount_minor,
+            currency,
+            ..
+        }
+        | PaymentEvent::IntentSucceeded {
+            attempt_id,
+            amount_minor,
+            currency,
+            ..
+        } => paid(&txn, *attempt_id, *amount_minor, currency, now).await?,
+        PaymentEvent::CheckoutFailed {
+            attempt_id,
+            message,
+            ..
+        }
+        | PaymentEvent::IntentFailed {
+            attempt_id,
+            message,
+            ..
+        } => {
+            let kind_message = friendly_failure(message);
+            set_status(
+                &txn,
+                *attempt_id,
+                &["created", "pending"],
+                "failed",
+                None,
+                Some(kind_message),
+                now,
+            )
+            .await?;
+            EventOutcome::Failed
+        }
+        PaymentEvent::CheckoutExpired { attempt_id, .. } => {
+            set_status(
+                &txn,
+                *attempt_id,
+                &["created", "pending"],
+                "expired",
+                None,
+                None,
+                now,
+            )
+            .await?;
+            EventOutcome::Expired
+        }
+        PaymentEvent::Refunded {
+            attempt_id,
+            amount_minor,
+            currency,
+            ..
+        } => refunded(&txn, *attempt_id, *amount_minor, currency, now).await?,
+        // Saving a card moves no money: `services::autopay::setup` handles it.
+        PaymentEvent::SetupCompleted { .. } | PaymentEvent::Other { .. } => EventOutcome::Ignored,
+    };
+    provider_event::Entity::update_many()
+        .col_expr(
+            provider_event::Column::Outcome,
+            Expr::value(outcome.as_str()),
+        )
+        .filter(provider_event::Column::EventId.eq(event.event_id()))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(outcome)
+}
+
+/// Declines are told kindly and without blame; the provider's wording stays in our records.
+pub(super) fn friendly_failure(_provider_message: &str) -> &'static str {
+    "The payment did not go through, so nothing was taken. You can try again or choose another way to pay."
+}
+
+/// Records the event id; false when it was already processed.
+pub(super) async fn record_event<C: ConnectionTrait>(
+    conn: &C,
+    event: &PaymentEvent,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let kind = match event {
+        PaymentEvent::Other { kind, .. } => kind.clone(),
+        other => format!("{other:?}")
+            .split([' ', '{'])
+            .next()
+            .unwrap_or("event")
+            .to_string(),
+    };
+    let row = provider_event::ActiveModel {
+        event_id: Set(event.event_id().to_string()),
+        kind: Set(kind.chars().take(80).collect()),
+        outcome: Set("received".to_string()),
+        received_at: Set(now),
+    };
+    match provider_event::Entity::insert(row)
+        .exec_without_returning(conn)
+        .await
+    {
+        Ok(_) => Ok(true),
+        Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+pub(super) async fn paid<C: ConnectionTrait>(
+    conn: &C,
+    attempt_id: i32,
+    amount_minor: i64,
+    currency: &str,
+    now: DateTime<Utc>,
+) -> Result<EventOutcome, PaymentError> {
+    let Some(attempt) = payment_attempt::Entity::find_by_id(attempt_id)
+        .one(conn)
+        .await?
+    else {
+        tracing::warn!(attempt_id, "payment event for an unknown attempt");
+        return Ok(EventOutcome::Mismatch);
+    };
+    if attempt.amount_minor != amount_minor || !attempt.currency.eq_ignore_ascii_case(currency) {
+        flag(conn, &attempt, now).await?;
+        return Ok(EventOutcome::Mismatch);
+    }
+    // Money that arrives after we marked the attempt failed or expired still counts.
+    let won = set_status(
+        conn,
+        attempt.id,
+        &["created", "pending", "failed", "expired"],
+        "succeeded",
+        None,
+        None,
+        now,
+    )
+    .await?;
+    if !won {
+        return Ok(EventOutcome::AlreadyDone);
+    }
+    payment_attempt::Entity::update_many()
+        .col_expr(payment_attempt::Column::SucceededAt, Expr::value(Some(now)))
+        .filter(payment_attempt::Column::Id.eq(attempt.id))
+        .exec(conn)
+        .await?;
+    apply(conn, &attempt, now).await?;
+    Ok(EventOutcome::Applied)
+}
+
+pub(super) async fn flag<C: ConnectionTrait>(
+    conn: &C,
+    attempt: &payment_attempt::Model,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    tracing::warn!(
+        attempt_id = attempt.id,
+        "payment event does not match its attempt: flagged"
+    );
+    set_status(
+        conn,
+        attempt.id,
+        &["created", "pending", "failed", "expired"],
+        "flagged",
+        None,
+        None,
+        now,
+    )
+    .await?;
+    audit::record(
+        conn,
+        AuditEvent {
+            actor: Actor::System,
+            creditor_id: Some(attempt.creditor_id),
+            action: "payment.flagged",
+            subject_kind: "payment_attempt",
+            subject_id: Some(attempt.id),
+            detail: "amount or currency differs from the attempt",
+        },
+        now,
+    )
+    .await
+}
+
+/// Books a successful payment: the payment entry, the discount it earned (if paid in time),
+/// the installments it pays, the plan's new state, a receipt email.
+pub(super) async fn apply<C: ConnectionTrait>(
+    conn: &C,
+    attempt: &payment_attempt::Model,
+    now: DateTime<Utc>,
+) -> Result<(), PaymentError> {
+    let currency = Currency::parse(&attempt.currency)?;
+    let amount = Money::from_minor(attempt.amount_minor, currency);
+    let today = now.date_naive();
+    let description = match &attempt.external_reference {
+        Some(reference) => format!("Payment received: {reference}. Thank you"),
+        None => "Card payment. Thank you".to_string(),
+    };
+    ledger::append(
+        conn,
+        NewEntry {
+            account_id: attempt.account_id,
+            kind: EntryKind::Payment,
+            amount: amount.negate(),
+            description: &description,
+            reason: None,
+            occurred_on: today,
+        },
+        now,
+    )
+    .await?;
+    let discount = earned_discount(attempt, currency, today);
+    if let Some(discount) = discount {
+        ledger::append(
+            conn,
+            NewEntry {
+                account_id: attempt.account_id,
+                kind: EntryKind::Discount,
+                amount: discount.negate(),
+                description: "Discount for paying in full early",
+                reason: None,
+                occurred_on: today,
+            },
+            now,
+        )
+        .await?;
+    }
+    let covered = discount.map_or(Ok(amount), |d| amount.checked_add(&d))?;
+    let effect = allocation::allocate(conn, attempt, covered, now).await?;
+    audit::record(
+        conn,
+        AuditEvent {
+            actor: Actor::System,
+            creditor_id: Some(attempt.creditor_id),
+            action: "payment.succeeded",
+            subject_kind: "payment_attempt",
+            subject_id: Some(attempt.id),
+            detail: attempt.purpose.as_str(),
+        },
+        now,
+    )
+    .await?;
+    let left = effect.balance_after;
+    let content = templates::payment_receipt(
+        &effect.creditor_name,
+        amount,
+        discount,
+        today,
+        &effect.paid_for,
+        left,
+    )?;
+    if let Some(email) = email_of(conn, attempt.debtor_id).await? {
+        outbox::enqueue(conn, &email, content, now).await?;
+    }
+    Ok(())
+}
+
+/// The discount is booked only when the qualifying payment succeeds by the offer's last day.
+pub(super) fn earned_discount(
+    attempt: &payment_attempt::Model,
+    currency: Currency,
+    paid_on: chrono::NaiveDate,
+) -> Option<Money> {
+    let deadline = attempt.discount_deadline?;
+    (attempt.discount_minor > 0 && crate::domain::discount::qualifies(deadline, paid_on))
+        .then(|| Money::from_minor(attempt.discount_minor, currency))
+}
+
+/// A refund books a reversal for the part not reversed before.
+pub(super) async fn refunded<C: ConnectionTrait>(
+    conn: &C,
+    attempt_id: i32,
+    refunded_minor: i64,
+    currency: &str,
+    now: DateTime<Utc>,
+) -> Result<EventOutcome, PaymentError> {
+    let Some(attempt) = payment_attempt::Entity::find_by_id(attempt_id)
+        .one(conn)
+        .await?
+    else {
+        return Ok(EventOutcome::Mismatch);
+    };
+    let new_part = refunded_minor.min(attempt.amount_minor) - attempt.refunded_minor;
+    let settled = matches!(attempt.status.as_str(), "succeeded" | "refunded");
+    if !settled || new_part <= 0 || !attempt.currency.eq_ignore_ascii_case(currency) {
+        return Ok(EventOutcome::AlreadyDone);
+    }
+    // Only the attempt as we read it moves on: a concurrent refund event cannot double-book.
+    let moved = payment_attempt::Entity::update_many()
+        .col_expr(
+            payment_attempt::Column::RefundedMinor,
+            Expr::value(attempt.refunded_minor + new_part),
+        )
+        .col_expr(payment_attempt::Column::Status, Expr::value("refunded"))
+        .col_expr(payment_attempt::Column::UpdatedAt, Expr::value(now))
+        .filter(payment_attempt::Column::Id.eq(attempt.id))
+        .filter(payment_attempt::Column::RefundedMinor.eq(attempt.refunded_minor))
+        .exec(conn)
+        .await?;
+    if moved.rows_affected != 1 {
+        return Ok(EventOutcome::AlreadyDone);
+    }
+    let part = Money::from_minor(new_part, Currency::parse(&attempt.currency)?);
+    ledger::append(
+        conn,
+        NewEntry {
+            account_id: attempt.account_id,
+            kind: EntryKind::Reversal,
+            amount: part,
+            description: "Card payment refunded",
+            reason: None,
+            occurred_on: now.date_naive(),
+        },
+        now,
+    )
+    .await?;
+    allocation::unallocate(conn, &attempt, part).await?;
+    Ok(EventOutcome::Refunded)
+}

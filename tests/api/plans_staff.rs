@@ -1,10 +1,11 @@
 //! Creditor staff's plan pages: the review queue, decisions on proposals, the filtered list
 //! and its CSV, and each creditor seeing only its own plans.
 use chrono::{Datelike, Duration, Utc};
+use goodterms::domain::plans::PlanStatus;
 use goodterms::domain::schedule::{Frequency, PlanSize};
+use goodterms::domain::staff::StaffRole;
 use goodterms::domain::{Currency, Money};
 use goodterms::entities::{account, audit_log, creditor, installment, outbox_message, plan};
-use goodterms::services::access::staff_sign_in::StaffRole;
 use goodterms::services::admin::create_staff::{self, NewStaff};
 use goodterms::services::plans::choose::{self, InstallmentChoice};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
@@ -194,7 +195,7 @@ async fn approving_starts_the_plan_tells_the_person_and_is_audited() {
         .await;
     assert_redirect(&response, &format!("/staff/plans/{id}"));
 
-    assert_eq!(stored_plan(&app, id).await.status, "active");
+    assert_eq!(stored_plan(&app, id).await.status, PlanStatus::Active);
     assert_eq!(updates_to_alex(&app).await, updates_before + 1);
     let newest = outbox_message::Entity::find()
         .filter(outbox_message::Column::ToAddress.eq(ALEX_EMAIL))
@@ -222,7 +223,7 @@ async fn approving_starts_the_plan_tells_the_person_and_is_audited() {
     assert_eq!(again.status().as_u16(), 400);
     let html = again.text().await.unwrap();
     assert!(html.contains("This plan is no longer waiting for a decision, so nothing was changed"));
-    assert_eq!(stored_plan(&app, id).await.status, "active");
+    assert_eq!(stored_plan(&app, id).await.status, PlanStatus::Active);
     assert_eq!(updates_to_alex(&app).await, updates_before + 1);
     assert_eq!(audit_count(&app, "plan.declined", id).await, 0);
 }
@@ -245,7 +246,7 @@ async fn declining_needs_a_reason_the_person_will_see() {
     );
     assert!(html.contains(r#"<p class="error-message" id="reason-error">"#));
     let plan = stored_plan(&app, id).await;
-    assert_eq!(plan.status, "proposed");
+    assert_eq!(plan.status, PlanStatus::Proposed);
     assert_eq!(plan.decided_at, None);
     assert_eq!(updates_to_alex(&app).await, updates_before);
 
@@ -255,7 +256,7 @@ async fn declining_needs_a_reason_the_person_will_see() {
         .await;
     assert_redirect(&response, &format!("/staff/plans/{id}"));
     let plan = stored_plan(&app, id).await;
-    assert_eq!(plan.status, "declined");
+    assert_eq!(plan.status, PlanStatus::Declined);
     assert_eq!(plan.decision_reason.as_deref(), Some(reason));
     assert_eq!(updates_to_alex(&app).await, updates_before + 1);
     assert_eq!(audit_count(&app, "plan.declined", id).await, 1);
@@ -280,8 +281,8 @@ async fn a_counter_offer_replaces_the_schedule_with_the_same_total() {
     assert_redirect(&response, &format!("/staff/plans/{id}"));
 
     let plan = stored_plan(&app, id).await;
-    assert_eq!(plan.status, "countered");
-    assert_eq!(plan.frequency.as_deref(), Some("monthly"));
+    assert_eq!(plan.status, PlanStatus::Countered);
+    assert_eq!(plan.frequency, Some(Frequency::Monthly));
     assert_eq!(plan.total_minor, total);
     let payments = installment::Entity::find()
         .filter(installment::Column::PlanId.eq(id))
@@ -348,7 +349,7 @@ async fn a_counter_offer_that_cannot_be_read_is_shown_again_with_what_to_fix() {
             .contains("Choose 520 payments or fewer")
     );
 
-    assert_eq!(stored_plan(&app, id).await.status, "proposed");
+    assert_eq!(stored_plan(&app, id).await.status, PlanStatus::Proposed);
     assert_eq!(
         installment::Entity::find()
             .filter(installment::Column::PlanId.eq(id))
@@ -497,7 +498,7 @@ async fn another_creditors_staff_cannot_see_or_decide_these_plans() {
         .post_form(&format!("/staff/plans/{id}/counter"), &[("payments", "x")])
         .await;
     assert_eq!(response.status().as_u16(), 404);
-    assert_eq!(stored_plan(&app, id).await.status, "proposed");
+    assert_eq!(stored_plan(&app, id).await.status, PlanStatus::Proposed);
 
     let list = app.get_html("/staff/plans").await;
     assert!(list.contains("0 plans.") && !list.contains("NW-1001"));
@@ -524,7 +525,7 @@ async fn admins_are_not_a_creditor_so_the_plan_pages_are_not_found() {
         .post_form(&format!("/staff/plans/{id}/approve"), &[])
         .await;
     assert_eq!(response.status().as_u16(), 404);
-    assert_eq!(stored_plan(&app, id).await.status, "proposed");
+    assert_eq!(stored_plan(&app, id).await.status, PlanStatus::Proposed);
 }
 
 #[tokio::test]
@@ -537,5 +538,5 @@ async fn plan_pages_need_a_staff_sign_in() {
         .post_form(&format!("/staff/plans/{id}/approve"), &[])
         .await;
     assert_redirect(&response, "/staff/signin");
-    assert_eq!(stored_plan(&app, id).await.status, "proposed");
+    assert_eq!(stored_plan(&app, id).await.status, PlanStatus::Proposed);
 }

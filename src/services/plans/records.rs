@@ -7,87 +7,11 @@ use sea_orm::{
     Set,
 };
 
+use crate::domain::plans::{PlanKind, PlanStatus};
 use crate::domain::schedule::{Frequency, Installment, Schedule};
 use crate::domain::{Currency, Money, MoneyError};
 use crate::entities::{installment, plan};
 use crate::services::accounts::statements::Scope;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PlanStatus {
-    /// Outside policy: waiting for the creditor.
-    Proposed,
-    /// The creditor offered different terms; waiting for the person.
-    Countered,
-    Active,
-    Completed,
-    Broken,
-    Cancelled,
-    Declined,
-    /// A pay-later date that has passed.
-    Ended,
-}
-
-impl PlanStatus {
-    pub const ALL: [PlanStatus; 8] = [
-        Self::Proposed,
-        Self::Countered,
-        Self::Active,
-        Self::Completed,
-        Self::Broken,
-        Self::Cancelled,
-        Self::Declined,
-        Self::Ended,
-    ];
-
-    /// Statuses that block a second plan on the same account (see the partial unique index).
-    pub const OPEN: [PlanStatus; 3] = [Self::Proposed, Self::Countered, Self::Active];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Proposed => "proposed",
-            Self::Countered => "countered",
-            Self::Active => "active",
-            Self::Completed => "completed",
-            Self::Broken => "broken",
-            Self::Cancelled => "cancelled",
-            Self::Declined => "declined",
-            Self::Ended => "ended",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == value)
-    }
-
-    /// How the status reads to the person who owes the money.
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Proposed => "Waiting for a reply",
-            Self::Countered => "New terms offered to you",
-            Self::Active => "In place",
-            Self::Completed => "Paid in full",
-            Self::Broken => "Stopped because payments were missed",
-            Self::Cancelled => "Cancelled",
-            Self::Declined => "Not agreed",
-            Self::Ended => "Pay-later date has passed",
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PlanKind {
-    Installments,
-    Deferral,
-}
-
-impl PlanKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Installments => "installments",
-            Self::Deferral => "deferral",
-        }
-    }
-}
 
 #[derive(Clone, Debug)]
 pub struct InstallmentView {
@@ -177,13 +101,9 @@ fn to_view(row: plan::Model, rows: Vec<installment::Model>) -> Result<PlanView, 
         account_id: row.account_id,
         creditor_id: row.creditor_id,
         debtor_id: row.debtor_id,
-        kind: if row.kind == "deferral" {
-            PlanKind::Deferral
-        } else {
-            PlanKind::Installments
-        },
-        status: PlanStatus::parse(&row.status).ok_or(RecordError::Corrupt("status"))?,
-        frequency: row.frequency.as_deref().and_then(Frequency::parse),
+        kind: row.kind,
+        status: row.status,
+        frequency: row.frequency,
         anchor_date: row.anchor_date,
         total: money(row.total_minor),
         defer_until: row.defer_until,
@@ -321,9 +241,9 @@ pub async fn insert<C: ConnectionTrait>(
         account_id: Set(new.account_id),
         creditor_id: Set(new.creditor_id),
         debtor_id: Set(new.debtor_id),
-        kind: Set(new.kind.as_str().to_string()),
-        status: Set(new.status.as_str().to_string()),
-        frequency: Set(new.schedule.map(|s| s.frequency().as_str().to_string())),
+        kind: Set(new.kind),
+        status: Set(new.status),
+        frequency: Set(new.schedule.map(|s| s.frequency())),
         anchor_date: Set(new.schedule.map(|s| s.anchor_date())),
         total_minor: Set(new.total.to_minor()?),
         currency: Set(new.total.currency().code().to_string()),
@@ -389,12 +309,11 @@ pub async fn set_status<C: ConnectionTrait>(
     to: PlanStatus,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
-    let from: Vec<&str> = from.iter().map(|s| s.as_str()).collect();
     let result = plan::Entity::update_many()
-        .col_expr(plan::Column::Status, Expr::value(to.as_str()))
+        .col_expr(plan::Column::Status, Expr::value(to))
         .col_expr(plan::Column::UpdatedAt, Expr::value(now))
         .filter(plan::Column::Id.eq(plan_id))
-        .filter(plan::Column::Status.is_in(from))
+        .filter(plan::Column::Status.is_in(from.iter().copied()))
         .exec(conn)
         .await?;
     Ok(result.rows_affected == 1)
@@ -450,7 +369,7 @@ pub async fn set_terms<C: ConnectionTrait>(
     plan::Entity::update_many()
         .col_expr(
             plan::Column::Frequency,
-            Expr::value(Some(schedule.frequency().as_str())),
+            Expr::value(Some(schedule.frequency())),
         )
         .col_expr(
             plan::Column::AnchorDate,

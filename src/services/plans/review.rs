@@ -11,6 +11,7 @@ use sea_orm::{
 
 use crate::db::begin_write;
 use crate::domain::Money;
+use crate::domain::plans::{PlanKind, PlanStatus};
 use crate::domain::policy::{self, Allowance, Breach};
 use crate::domain::schedule::{self, Schedule, ScheduleError};
 use crate::email::templates::{self, DecisionNotice};
@@ -20,7 +21,7 @@ use crate::services::accounts::statements::Scope;
 use crate::services::audit::{self, Actor, AuditEvent};
 use crate::services::plans::choose::{InstallmentChoice, check_first_date, queue_email};
 use crate::services::plans::policies;
-use crate::services::plans::records::{self, PlanKind, PlanStatus, PlanView, RecordError};
+use crate::services::plans::records::{self, PlanView, RecordError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReviewError {

@@ -9,10 +9,11 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::DatabaseConnection;
 
 use crate::domain::Currency;
+use crate::domain::plans::{PlanKind, PlanStatus};
 use crate::domain::policy::Allowance;
 use crate::domain::schedule::{Frequency, PlanSize, ScheduleError};
 use crate::services::plans::choose::{FIRST_PAYMENT_WITHIN_DAYS, InstallmentChoice};
-use crate::services::plans::records::{InstallmentView, PlanKind, PlanStatus, PlanView};
+use crate::services::plans::records::{InstallmentView, PlanView};
 use crate::services::plans::review::{
     self as plan_review, Decision, LIST_LIMIT, PlanFilter, PlanSummary, Proposal, ReviewError,
 };

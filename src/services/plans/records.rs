@@ -22,6 +22,31 @@ pub struct InstallmentView {
     pub missed: bool,
 }
 
+impl InstallmentView {
+    /// What is still to pay on this installment (never below zero).
+    pub fn left(&self) -> Money {
+        self.amount
+            .checked_sub(&self.paid)
+            .ok()
+            .filter(Money::is_positive)
+            .unwrap_or(Money::zero(self.amount.currency()))
+    }
+}
+
+/// Where a plan's payments stand on a given day: what collections staff act on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PaymentPosition {
+    /// The regular payment (a last payment may be smaller).
+    pub installment: Option<Money>,
+    pub first_due: Option<NaiveDate>,
+    pub last_due: Option<NaiveDate>,
+    /// The first payment from that day on with something still to pay.
+    pub next_due: Option<NaiveDate>,
+    /// What is left on payments whose date has passed, including any still within their
+    /// grace days (the same rule the scheduler uses); `None` for a plan without payments.
+    pub overdue: Option<Money>,
+}
+
 #[derive(Clone, Debug)]
 pub struct PlanView {
     pub id: i32,
@@ -70,6 +95,33 @@ impl PlanView {
             self.installments.iter().map(|i| i.paid),
         )
         .unwrap_or(Money::zero(self.total.currency()))
+    }
+
+    /// The date a pay-later plan is due in full; `None` for a plan of payments.
+    pub fn pay_later_by(&self) -> Option<NaiveDate> {
+        self.defer_until.filter(|_| self.kind == PlanKind::Deferral)
+    }
+
+    /// Where the payments stand on `today`, from the installments already loaded (no query).
+    pub fn position(&self, today: NaiveDate) -> PaymentPosition {
+        let items = &self.installments;
+        let overdue = (!items.is_empty()).then(|| {
+            Money::sum(
+                self.total.currency(),
+                items.iter().filter(|i| i.due_on < today).map(|i| i.left()),
+            )
+            .unwrap_or(Money::zero(self.total.currency()))
+        });
+        PaymentPosition {
+            installment: items.first().map(|i| i.amount),
+            first_due: items.first().map(|i| i.due_on),
+            last_due: items.last().map(|i| i.due_on),
+            next_due: items
+                .iter()
+                .find(|i| i.due_on >= today && i.left().is_positive())
+                .map(|i| i.due_on),
+            overdue,
+        }
     }
 }
 
@@ -404,4 +456,86 @@ pub async fn record_decision<C: ConnectionTrait>(
         .exec(conn)
         .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 3, d).expect("date")
+    }
+
+    fn gbp(minor: i64) -> Money {
+        Money::from_minor(minor, Currency::GBP)
+    }
+
+    fn item(seq: u32, due_on: NaiveDate, amount: i64, paid: i64) -> InstallmentView {
+        InstallmentView {
+            seq,
+            due_on,
+            amount: gbp(amount),
+            paid: gbp(paid),
+            missed: false,
+        }
+    }
+
+    fn plan(kind: PlanKind, installments: Vec<InstallmentView>) -> PlanView {
+        PlanView {
+            id: 1,
+            account_id: 2,
+            creditor_id: 3,
+            debtor_id: 4,
+            kind,
+            status: PlanStatus::Active,
+            frequency: Some(Frequency::Weekly),
+            anchor_date: Some(day(2)),
+            total: gbp(25_000),
+            defer_until: Some(day(30)),
+            defer_reason: None,
+            debtor_note: None,
+            decision_reason: None,
+            decided_by: None,
+            decided_at: None,
+            consent_text: None,
+            consent_at: None,
+            grace_days: 7,
+            missed_to_break: 2,
+            date_moved: false,
+            installment_skipped: false,
+            created_at: DateTime::<Utc>::MIN_UTC,
+            installments,
+        }
+    }
+
+    #[test]
+    fn overdue_is_what_is_left_on_past_dates_and_next_due_is_the_first_unpaid_from_today() {
+        let plan = plan(
+            PlanKind::Installments,
+            vec![
+                item(1, day(2), 10_000, 10_000),
+                item(2, day(9), 10_000, 2_500),
+                item(3, day(16), 5_000, 5_000),
+                item(4, day(23), 5_000, 0),
+            ],
+        );
+        let position = plan.position(day(16));
+        assert_eq!(position.overdue, Some(gbp(7_500)));
+        assert_eq!(position.next_due, Some(day(23)));
+        assert_eq!(position.installment, Some(gbp(10_000)));
+        assert_eq!(
+            (position.first_due, position.last_due),
+            (Some(day(2)), Some(day(23)))
+        );
+        assert_eq!(plan.pay_later_by(), None);
+    }
+
+    #[test]
+    fn a_pay_later_plan_has_a_date_and_no_payments() {
+        let plan = plan(PlanKind::Deferral, Vec::new());
+        let position = plan.position(day(16));
+        assert_eq!(position.overdue, None);
+        assert_eq!(position.next_due, None);
+        assert_eq!(plan.pay_later_by(), Some(day(30)));
+    }
 }

@@ -41,11 +41,6 @@ impl PaymentStatus {
     pub fn is_pending(self) -> bool {
         self == Self::Pending
     }
-
-    /// Saved but never shown to the person as a payment (it never reached a checkout).
-    pub fn is_created(self) -> bool {
-        self == Self::Created
-    }
 }
 
 stored_enum! {

@@ -68,9 +68,7 @@ pub struct AccountForPlan {
 impl AccountForPlan {
     /// A plan that is still open (proposed, countered or active), if any.
     pub fn open_plan(&self) -> Option<&PlanView> {
-        self.latest_plan
-            .as_ref()
-            .filter(|p| PlanStatus::OPEN.contains(&p.status))
+        self.latest_plan.as_ref().filter(|p| p.status.is_open())
     }
 }
 

@@ -5,7 +5,7 @@ use anyhow::Context;
 use chrono::Utc;
 use clap::{Parser, Subcommand, ValueEnum};
 use goodterms::config::Settings;
-use goodterms::services::access::staff_sign_in::StaffRole;
+use goodterms::domain::staff::StaffRole;
 use goodterms::services::admin::create_staff::{self, NewStaff};
 use goodterms::{crypto::KeyedHasher, db, services, startup::Application, telemetry};
 use secrecy::ExposeSecret;

@@ -7,6 +7,37 @@ pub const REMINDER_DAYS_BEFORE: i64 = 3;
 /// A declined payment is tried once more this many days after the first try.
 pub const RETRY_AFTER_DAYS: i64 = 3;
 
+use super::payments::PaymentStatus;
+
+stored_enum! {
+    /// Where the person's agreement to charge a saved card stands. Stored in
+    /// `autopay_mandates.status`.
+    pub enum MandateStatus {
+        /// Waiting for the card to be saved.
+        Pending = "pending",
+        /// Charges are taken on the plan's due dates.
+        Active = "active",
+        /// Turned off by the person, or because the plan stopped.
+        Off = "off",
+        /// Never finished: the card was not saved.
+        Cancelled = "cancelled",
+    }
+}
+
+stored_enum! {
+    /// One thing automatic payments did for one installment. Stored in `autopay_steps.step`.
+    pub enum StepKind {
+        /// The email a few days before a payment is taken.
+        Reminder = "reminder",
+        /// The first charge on the due date.
+        Charge = "charge",
+        /// The one retry after a declined charge.
+        Retry = "retry",
+        /// Both tries failed: the person was told how to pay by hand.
+        GaveUp = "gave_up",
+    }
+}
+
 /// Where one charge stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ChargeState {
@@ -16,6 +47,18 @@ pub enum ChargeState {
     Pending,
     Succeeded,
     Failed,
+}
+
+impl From<Option<PaymentStatus>> for ChargeState {
+    /// `None`: the charge's attempt was never saved, so the provider never had it.
+    fn from(status: Option<PaymentStatus>) -> Self {
+        match status {
+            None | Some(PaymentStatus::Created) => Self::NotSent,
+            Some(PaymentStatus::Succeeded | PaymentStatus::Refunded) => Self::Succeeded,
+            Some(PaymentStatus::Failed | PaymentStatus::Expired) => Self::Failed,
+            Some(PaymentStatus::Pending | PaymentStatus::Flagged) => Self::Pending,
+        }
+    }
 }
 
 /// A charge and the day it was first tried.
@@ -96,6 +139,38 @@ fn after_first(first: Charge, due: Due, today: NaiveDate) -> NextStep {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::stored::tests::round_trips;
+
+    #[test]
+    fn mandate_statuses_and_steps_are_stored_as_before() {
+        round_trips(&MandateStatus::ALL, |s| s.as_str());
+        round_trips(&StepKind::ALL, |s| s.as_str());
+        assert_eq!(
+            MandateStatus::ALL.map(MandateStatus::as_str),
+            ["pending", "active", "off", "cancelled"]
+        );
+        assert_eq!(
+            StepKind::ALL.map(StepKind::as_str),
+            ["reminder", "charge", "retry", "gave_up"]
+        );
+    }
+
+    #[test]
+    fn a_flagged_charge_waits_and_a_refunded_one_counts_as_paid() {
+        assert_eq!(ChargeState::from(None), ChargeState::NotSent);
+        assert_eq!(
+            ChargeState::from(Some(PaymentStatus::Flagged)),
+            ChargeState::Pending
+        );
+        assert_eq!(
+            ChargeState::from(Some(PaymentStatus::Refunded)),
+            ChargeState::Succeeded
+        );
+        assert_eq!(
+            ChargeState::from(Some(PaymentStatus::Expired)),
+            ChargeState::Failed
+        );
+    }
 
     fn day(d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, 3, d).expect("date")

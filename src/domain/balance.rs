@@ -14,57 +14,26 @@ use chrono::NaiveDate;
 
 use super::money::{Currency, Money, MoneyError};
 
-/// What a ledger entry is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum EntryKind {
-    /// The amount originally owed.
-    Principal,
-    Fee,
-    Interest,
-    Payment,
-    Credit,
-    /// A correction, in either direction.
-    Adjustment,
-    /// A payment that was taken back, e.g. a bounced direct debit.
-    Reversal,
-    Discount,
+stored_enum! {
+    /// What a ledger entry is for. Stored in `ledger_entries.kind`; listed in the order
+    /// they are usually explained.
+    #[derive(PartialOrd, Ord)]
+    pub enum EntryKind {
+        /// The amount originally owed.
+        Principal = "principal",
+        Fee = "fee",
+        Interest = "interest",
+        Payment = "payment",
+        Credit = "credit",
+        /// A correction, in either direction.
+        Adjustment = "adjustment",
+        /// A payment that was taken back, e.g. a bounced direct debit.
+        Reversal = "reversal",
+        Discount = "discount",
+    }
 }
 
 impl EntryKind {
-    /// Every kind, in the order they are usually explained.
-    pub const ALL: [EntryKind; 8] = [
-        EntryKind::Principal,
-        EntryKind::Fee,
-        EntryKind::Interest,
-        EntryKind::Payment,
-        EntryKind::Credit,
-        EntryKind::Adjustment,
-        EntryKind::Reversal,
-        EntryKind::Discount,
-    ];
-
-    /// A stable name for storage and URLs, e.g. "principal".
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EntryKind::Principal => "principal",
-            EntryKind::Fee => "fee",
-            EntryKind::Interest => "interest",
-            EntryKind::Payment => "payment",
-            EntryKind::Credit => "credit",
-            EntryKind::Adjustment => "adjustment",
-            EntryKind::Reversal => "reversal",
-            EntryKind::Discount => "discount",
-        }
-    }
-
-    /// Reads a name written by [`EntryKind::as_str`], ignoring case and spaces.
-    pub fn parse(name: &str) -> Option<EntryKind> {
-        let name = name.trim();
-        EntryKind::ALL
-            .into_iter()
-            .find(|kind| kind.as_str().eq_ignore_ascii_case(name))
-    }
-
     /// Plain words to show the person who owes the money.
     pub fn label(self) -> &'static str {
         match self {
@@ -83,12 +52,6 @@ impl EntryKind {
     /// anything, so they must always come with a reason the person can read.
     pub fn needs_reason(self) -> bool {
         matches!(self, EntryKind::Fee | EntryKind::Interest)
-    }
-}
-
-impl std::fmt::Display for EntryKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 
@@ -333,6 +296,24 @@ mod tests {
         assert_eq!(EntryKind::parse(" Fee "), Some(EntryKind::Fee));
         assert_eq!(EntryKind::parse("penalty"), None);
         assert_eq!(EntryKind::parse(""), None);
+    }
+
+    #[test]
+    fn entry_kinds_are_stored_as_before() {
+        crate::domain::stored::tests::round_trips(&EntryKind::ALL, |k| k.as_str());
+        assert_eq!(
+            EntryKind::ALL.map(EntryKind::as_str),
+            [
+                "principal",
+                "fee",
+                "interest",
+                "payment",
+                "credit",
+                "adjustment",
+                "reversal",
+                "discount"
+            ]
+        );
     }
 
     #[test]

@@ -14,6 +14,25 @@ use super::balance::EntryKind;
 use super::inputs::{AccountReference, EmailAddress, InputError};
 use super::money::{Currency, Money, MoneyError};
 
+stored_enum! {
+    /// Where an import is. Stored in `imports.status`.
+    pub enum ImportStatus {
+        /// Checked and waiting for someone to choose to import.
+        Checked = "checked",
+        Queued = "queued",
+        Running = "running",
+        Done = "done",
+        Failed = "failed",
+    }
+}
+
+impl ImportStatus {
+    /// Waiting for, or in, the background job.
+    pub fn is_under_way(self) -> bool {
+        matches!(self, Self::Queued | Self::Running)
+    }
+}
+
 /// The columns, in order. The header row must be exactly this (case and spaces aside).
 pub const HEADER: [&str; 10] = [
     "reference",
@@ -625,6 +644,15 @@ fn column_words(column: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn import_statuses_are_stored_as_before() {
+        crate::domain::stored::tests::round_trips(&ImportStatus::ALL, |s| s.as_str());
+        assert_eq!(
+            ImportStatus::ALL.map(ImportStatus::as_str),
+            ["checked", "queued", "running", "done", "failed"]
+        );
+    }
     use proptest::prelude::*;
 
     const HEAD: &str =

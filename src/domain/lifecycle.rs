@@ -25,7 +25,8 @@ impl InstallmentProgress {
     }
 }
 
-/// Where a plan stands.
+/// Where a plan stands by its payments; stored as the matching
+/// [`PlanStatus`](super::plans::PlanStatus).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PlanState {
     /// Payments are up to date, or not so far behind that the plan ends.
@@ -34,28 +35,6 @@ pub enum PlanState {
     Completed,
     /// Too many payments were missed; collection stops following the plan.
     Broken,
-}
-
-impl PlanState {
-    pub const ALL: [PlanState; 3] = [PlanState::Active, PlanState::Completed, PlanState::Broken];
-
-    /// A stable name for storage, e.g. "active".
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PlanState::Active => "active",
-            PlanState::Completed => "completed",
-            PlanState::Broken => "broken",
-        }
-    }
-
-    /// Reads a name written by [`PlanState::as_str`], ignoring case and
-    /// surrounding spaces.
-    pub fn parse(name: &str) -> Option<PlanState> {
-        let name = name.trim();
-        PlanState::ALL
-            .into_iter()
-            .find(|state| state.as_str().eq_ignore_ascii_case(name))
-    }
 }
 
 /// What [`assess`] found.
@@ -316,15 +295,6 @@ mod tests {
     }
 
     // ---- States ----
-
-    #[test]
-    fn plan_state_names_round_trip() {
-        for state in PlanState::ALL {
-            assert_eq!(PlanState::parse(state.as_str()), Some(state));
-        }
-        assert_eq!(PlanState::parse(" Broken "), Some(PlanState::Broken));
-        assert_eq!(PlanState::parse("paused"), None);
-    }
 
     #[test]
     fn a_new_plan_is_active_with_nothing_overdue() {

@@ -3,6 +3,10 @@
 //! Nothing in here does any I/O, so every rule can be checked by fast unit and
 //! property tests.
 
+#[macro_use]
+mod stored;
+
+pub mod audit;
 pub mod autopay;
 pub mod balance;
 pub mod contact;
@@ -11,8 +15,12 @@ pub mod import;
 pub mod inputs;
 pub mod lifecycle;
 pub mod money;
+pub mod outbox;
+pub mod payments;
+pub mod plans;
 pub mod policy;
 pub mod schedule;
+pub mod staff;
 pub mod wording;
 
 pub use balance::{BalanceExplanation, EntryKind, ExplainedItem, LedgerItem, Totals};

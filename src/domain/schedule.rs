@@ -14,8 +14,6 @@
 //! All the money arithmetic is done in whole minor units (pence, cents, yen),
 //! so nothing is ever rounded.
 
-use std::fmt;
-
 use chrono::{Datelike, Days, Months, NaiveDate};
 
 use super::money::{Currency, Money};
@@ -26,14 +24,17 @@ use super::money::{Currency, Money};
 /// and the limit keeps a schedule small enough to show on one page.
 pub const MAX_INSTALLMENTS: u32 = 520;
 
-/// How often payments fall due. People choose the one that matches their
-/// payday, so the words match how pay is usually described.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Frequency {
-    Weekly,
-    Fortnightly,
-    FourWeekly,
-    Monthly,
+stored_enum! {
+    /// How often payments fall due. People choose the one that matches their
+    /// payday, so the words match how pay is usually described. Stored in
+    /// `plans.frequency`; listed most frequent first.
+    #[derive(PartialOrd, Ord)]
+    pub enum Frequency {
+        Weekly = "weekly",
+        Fortnightly = "fortnightly",
+        FourWeekly = "four_weekly",
+        Monthly = "monthly",
+    }
 }
 
 /// The distance between two due dates. Months are not a fixed number of
@@ -44,33 +45,6 @@ enum Step {
 }
 
 impl Frequency {
-    /// Every frequency, most frequent first.
-    pub const ALL: [Frequency; 4] = [
-        Frequency::Weekly,
-        Frequency::Fortnightly,
-        Frequency::FourWeekly,
-        Frequency::Monthly,
-    ];
-
-    /// A stable name for storage and forms, e.g. "four_weekly".
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Frequency::Weekly => "weekly",
-            Frequency::Fortnightly => "fortnightly",
-            Frequency::FourWeekly => "four_weekly",
-            Frequency::Monthly => "monthly",
-        }
-    }
-
-    /// Reads a name written by [`Frequency::as_str`], ignoring case and
-    /// surrounding spaces.
-    pub fn parse(name: &str) -> Option<Frequency> {
-        let name = name.trim();
-        Frequency::ALL
-            .into_iter()
-            .find(|frequency| frequency.as_str().eq_ignore_ascii_case(name))
-    }
-
     /// Plain words for the person choosing, e.g. "every 2 weeks" (clearer
     /// than "fortnightly" for people reading in a second language).
     pub fn label(self) -> &'static str {
@@ -89,12 +63,6 @@ impl Frequency {
             Frequency::FourWeekly => Step::Days(28),
             Frequency::Monthly => Step::Months(1),
         }
-    }
-}
-
-impl fmt::Display for Frequency {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 
@@ -547,6 +515,15 @@ mod tests {
         );
         assert_eq!(Frequency::parse("daily"), None);
         assert_eq!(Frequency::parse(""), None);
+    }
+
+    #[test]
+    fn frequencies_are_stored_as_before() {
+        crate::domain::stored::tests::round_trips(&Frequency::ALL, |f| f.as_str());
+        assert_eq!(
+            Frequency::ALL.map(Frequency::as_str),
+            ["weekly", "fortnightly", "four_weekly", "monthly"]
+        );
     }
 
     #[test]

@@ -12,11 +12,8 @@ use sea_orm::{
 use super::EmailContent;
 use super::mailer::Mailer;
 use crate::crypto::random_token;
+use crate::domain::outbox::OutboxStatus;
 use crate::entities::outbox_message::{self, Column};
-
-pub const PENDING: &str = "pending";
-pub const SENT: &str = "sent";
-pub const FAILED: &str = "failed";
 
 /// Delays before each retry; after the last one the message is marked failed.
 const RETRY_DELAYS_MINUTES: [i64; 6] = [1, 5, 30, 120, 720, 1440];
@@ -36,7 +33,7 @@ pub async fn enqueue<C: ConnectionTrait>(
         subject: Set(content.subject),
         text_body: Set(content.text),
         html_body: Set(content.html),
-        status: Set(PENDING.to_string()),
+        status: Set(OutboxStatus::Pending),
         attempts: Set(0),
         next_attempt_at: Set(now),
         created_at: Set(now),
@@ -94,7 +91,7 @@ async fn due_messages(
     outbox_message::Entity::find()
         .select_only()
         .column(Column::Id)
-        .filter(Column::Status.eq(PENDING))
+        .filter(Column::Status.eq(OutboxStatus::Pending))
         .filter(Column::NextAttemptAt.lte(now))
         .filter(unclaimed(now))
         .order_by_asc(Column::Id)
@@ -124,7 +121,7 @@ async fn claim(
         )
         .col_expr(Column::Attempts, Expr::col(Column::Attempts).add(1))
         .filter(Column::Id.eq(id))
-        .filter(Column::Status.eq(PENDING))
+        .filter(Column::Status.eq(OutboxStatus::Pending))
         // Still due: another worker may have tried it and scheduled a retry meanwhile.
         .filter(Column::NextAttemptAt.lte(now))
         .filter(unclaimed(now))
@@ -138,7 +135,7 @@ async fn claim(
 
 async fn mark_sent(db: &DatabaseConnection, id: i32, now: DateTime<Utc>) -> Result<(), DbErr> {
     outbox_message::Entity::update_many()
-        .col_expr(Column::Status, Expr::value(SENT))
+        .col_expr(Column::Status, Expr::value(OutboxStatus::Sent))
         .col_expr(Column::SentAt, Expr::value(now))
         .col_expr(
             Column::ClaimedUntil,
@@ -162,8 +159,8 @@ async fn schedule_retry(
         .ok()
         .and_then(|i| RETRY_DELAYS_MINUTES.get(i));
     let (status, next) = match delay {
-        Some(minutes) => (PENDING, now + Duration::minutes(*minutes)),
-        None => (FAILED, now),
+        Some(minutes) => (OutboxStatus::Pending, now + Duration::minutes(*minutes)),
+        None => (OutboxStatus::Failed, now),
     };
     outbox_message::Entity::update_many()
         .col_expr(Column::Status, Expr::value(status))
@@ -179,5 +176,5 @@ async fn schedule_retry(
         .filter(Column::Id.eq(row.id))
         .exec(db)
         .await?;
-    Ok(status == PENDING)
+    Ok(status == OutboxStatus::Pending)
 }

@@ -1,13 +1,14 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::audit::ActorKind;
+
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "audit_log")]
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
-    /// "staff", "debtor" or "system".
-    pub actor_kind: String,
+    pub actor_kind: ActorKind,
     pub actor_id: Option<i32>,
     pub creditor_id: Option<i32>,
     pub action: String,

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::autopay::StepKind;
+
 /// One thing automatic payments did for one installment; unique per plan, installment and step.
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -10,8 +12,7 @@ pub struct Model {
     pub mandate_id: i32,
     pub plan_id: i32,
     pub installment_seq: i32,
-    /// reminder, charge, retry, gave_up.
-    pub step: String,
+    pub step: StepKind,
     pub attempt_id: Option<i32>,
     /// The provider's PaymentIntent, kept here so reconciliation never mistakes it for a
     /// checkout session.

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::import::ImportStatus;
+
 /// A CSV import: the checked file's report, then the background job's progress and outcome.
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -10,8 +12,7 @@ pub struct Model {
     pub creditor_id: i32,
     pub staff_user_id: i32,
     pub file_name: String,
-    /// checked, queued, running, done or failed.
-    pub status: String,
+    pub status: ImportStatus,
     pub only_valid: bool,
     pub total_rows: i64,
     pub invalid_rows: i64,

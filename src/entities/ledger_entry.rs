@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::EntryKind;
+
 use super::MinorUnits;
 
 /// Append-only: the database refuses UPDATE and DELETE on this table.
@@ -10,7 +12,7 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
     pub account_id: i32,
-    pub kind: String,
+    pub kind: EntryKind,
     /// Positive adds to what is owed, negative takes off.
     pub amount_minor: MinorUnits,
     pub currency: String,

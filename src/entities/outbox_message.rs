@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::outbox::OutboxStatus;
+
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "outbox_messages")]
@@ -13,8 +15,7 @@ pub struct Model {
     pub subject: String,
     pub text_body: String,
     pub html_body: String,
-    /// "pending", "sent" or "failed" (gave up after the last retry).
-    pub status: String,
+    pub status: OutboxStatus,
     pub attempts: i32,
     pub next_attempt_at: DateTimeUtc,
     pub claimed_until: Option<DateTimeUtc>,

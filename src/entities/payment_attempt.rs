@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::payments::{PaymentPurpose, PaymentStatus, ProviderName};
+
 /// One try at collecting money. Saved before the provider is called; its idempotency key is
 /// sent with every provider request for it.
 #[sea_orm::model]
@@ -12,19 +14,17 @@ pub struct Model {
     pub creditor_id: i32,
     pub debtor_id: i32,
     pub plan_id: Option<i32>,
-    /// full, installment, extra, autopay, offline.
-    pub purpose: String,
+    pub purpose: PaymentPurpose,
     pub amount_minor: i64,
     pub currency: String,
     pub discount_minor: i64,
     pub discount_rule_id: Option<i32>,
     pub discount_deadline: Option<Date>,
-    pub provider: String,
+    pub provider: ProviderName,
     pub provider_ref: Option<String>,
     #[sea_orm(unique)]
     pub idempotency_key: String,
-    /// created, pending, succeeded, failed, expired, refunded, flagged.
-    pub status: String,
+    pub status: PaymentStatus,
     pub failure_message: Option<String>,
     pub refunded_minor: i64,
     /// A bank transfer or cheque reference, for payments recorded by staff.

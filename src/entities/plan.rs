@@ -1,5 +1,8 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::plans::{PlanKind, PlanStatus};
+use crate::domain::schedule::Frequency;
+
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "plans")]
@@ -9,11 +12,10 @@ pub struct Model {
     pub account_id: i32,
     pub creditor_id: i32,
     pub debtor_id: i32,
-    /// "installments" or "deferral".
-    pub kind: String,
-    /// proposed, countered, active, completed, broken, cancelled, declined, ended.
-    pub status: String,
-    pub frequency: Option<String>,
+    pub kind: PlanKind,
+    pub status: PlanStatus,
+    /// None for a deferral.
+    pub frequency: Option<Frequency>,
     pub anchor_date: Option<Date>,
     pub total_minor: i64,
     pub currency: String,

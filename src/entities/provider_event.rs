@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::payments::EventOutcome;
+
 /// A provider event already processed: its id is the key, so a replay is recognised.
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -8,7 +10,7 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub event_id: String,
     pub kind: String,
-    pub outcome: String,
+    pub outcome: EventOutcome,
     pub received_at: DateTimeUtc,
 }
 

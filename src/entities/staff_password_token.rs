@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::staff::PasswordLinkPurpose;
+
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "staff_password_tokens")]
@@ -10,8 +12,7 @@ pub struct Model {
     /// SHA-256 of the token in the link; the token itself is only ever in the email.
     #[sea_orm(unique)]
     pub token_hash: String,
-    /// "invite" (setting the password enables the user) or "reset".
-    pub purpose: String,
+    pub purpose: PasswordLinkPurpose,
     pub expires_at: DateTimeUtc,
     pub used_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::staff::StaffRole;
+
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "staff_users")]
@@ -9,8 +11,7 @@ pub struct Model {
     #[sea_orm(unique)]
     pub email: String,
     pub password_hash: String,
-    /// "admin" or "creditor".
-    pub role: String,
+    pub role: StaffRole,
     pub creditor_id: Option<i32>,
     pub disabled: bool,
     pub created_at: DateTimeUtc,

@@ -4,6 +4,8 @@
 pub mod offline;
 pub mod stripe;
 
+use crate::domain::payments::ProviderName;
+
 /// What we ask a provider to collect. Saved as a payment attempt before the call, so the
 /// idempotency key survives a crash or a timeout and a retry never charges twice.
 #[derive(Clone, Debug)]
@@ -176,5 +178,13 @@ impl PaymentProvider {
 
     pub fn is_offline(&self) -> bool {
         matches!(self, Self::Offline(_))
+    }
+
+    /// How attempts and saved cards record who handles them.
+    pub fn name(&self) -> ProviderName {
+        match self {
+            Self::Stripe(_) => ProviderName::Stripe,
+            Self::Offline(_) => ProviderName::Offline,
+        }
     }
 }

@@ -2,6 +2,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, Set};
 
+use crate::domain::audit::ActorKind;
 use crate::entities::audit_log;
 
 #[derive(Clone, Copy, Debug)]
@@ -12,11 +13,11 @@ pub enum Actor {
 }
 
 impl Actor {
-    fn parts(self) -> (&'static str, Option<i32>) {
+    fn parts(self) -> (ActorKind, Option<i32>) {
         match self {
-            Actor::Debtor(id) => ("debtor", Some(id)),
-            Actor::Staff(id) => ("staff", Some(id)),
-            Actor::System => ("system", None),
+            Actor::Debtor(id) => (ActorKind::Debtor, Some(id)),
+            Actor::Staff(id) => (ActorKind::Staff, Some(id)),
+            Actor::System => (ActorKind::System, None),
         }
     }
 }
@@ -37,7 +38,7 @@ pub async fn record<C: ConnectionTrait>(
 ) -> Result<(), DbErr> {
     let (actor_kind, actor_id) = event.actor.parts();
     audit_log::ActiveModel {
-        actor_kind: Set(actor_kind.to_string()),
+        actor_kind: Set(actor_kind),
         actor_id: Set(actor_id),
         creditor_id: Set(event.creditor_id),
         action: Set(event.action.to_string()),

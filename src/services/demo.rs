@@ -10,19 +10,19 @@ use crate::crypto::KeyedHasher;
 use crate::db::begin_write;
 use crate::domain::policy::PlanPolicy;
 use crate::domain::schedule::Frequency;
-use crate::domain::{Currency, Money};
+use crate::domain::staff::StaffRole;
+use crate::domain::{Currency, EntryKind, Money};
 use crate::entities::{
     MinorUnits, account, creditor, debtor, ledger_entry, plan_policy, staff_user,
 };
 use crate::services::access::debtor_sign_in::dob_hash;
-use crate::services::access::staff_sign_in::StaffRole;
 use crate::services::admin::create_staff::{self, CreateStaffError, NewStaff};
 use crate::services::plans::policies;
 
 pub const DEMO_CREDITOR: &str = "Northwind Utilities";
 
 struct DemoEntry {
-    kind: &'static str,
+    kind: EntryKind,
     minor: i64,
     date: (i32, u32, u32),
     description: &'static str,
@@ -47,14 +47,14 @@ const DEMO_DEBTORS: &[DemoDebtor] = &[
         account_for: "Electricity at 14 Elm Road, January to March 2026",
         entries: &[
             DemoEntry {
-                kind: "principal",
+                kind: EntryKind::Principal,
                 minor: 124_000,
                 date: (2026, 4, 1),
                 description: "Electricity used from 1 January to 31 March 2026",
                 reason: None,
             },
             DemoEntry {
-                kind: "fee",
+                kind: EntryKind::Fee,
                 minor: 2_500,
                 date: (2026, 5, 2),
                 description: "Late payment fee",
@@ -63,7 +63,7 @@ const DEMO_DEBTORS: &[DemoDebtor] = &[
                 ),
             },
             DemoEntry {
-                kind: "payment",
+                kind: EntryKind::Payment,
                 minor: -20_000,
                 date: (2026, 6, 15),
                 description: "Payment by bank transfer. Thank you",
@@ -78,7 +78,7 @@ const DEMO_DEBTORS: &[DemoDebtor] = &[
         dob: (1990, 9, 30),
         account_for: "Water and sewerage at 3 Mill Lane, 2025 to 2026",
         entries: &[DemoEntry {
-            kind: "principal",
+            kind: EntryKind::Principal,
             minor: 48_000,
             date: (2026, 4, 1),
             description: "Water and sewerage charges for April 2025 to March 2026",
@@ -217,7 +217,7 @@ async fn ensure_debtor(
     for entry in demo.entries {
         ledger_entry::ActiveModel {
             account_id: Set(debt.id),
-            kind: Set(entry.kind.to_string()),
+            kind: Set(entry.kind),
             amount_minor: Set(MinorUnits(entry.minor)),
             currency: Set("GBP".to_string()),
             description: Set(entry.description.to_string()),
@@ -319,7 +319,7 @@ async fn insert_synthetic<C: sea_orm::ConnectionTrait>(
     .await?;
     ledger_entry::ActiveModel {
         account_id: Set(debt.id),
-        kind: Set("principal".to_string()),
+        kind: Set(EntryKind::Principal),
         amount_minor: Set(MinorUnits(10_000 + (n as i64 % 90_000))),
         currency: Set("GBP".to_string()),
         description: Set("Energy used".to_string()),

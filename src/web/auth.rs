@@ -7,8 +7,9 @@ use futures_util::future::LocalBoxFuture;
 use sea_orm::DatabaseConnection;
 
 use super::errors::AppError;
+use crate::domain::staff::StaffRole;
 use crate::services::access::DebtorIdentity;
-use crate::services::access::staff_sign_in::{self, StaffIdentity, StaffRole};
+use crate::services::access::staff_sign_in::{self, StaffIdentity};
 
 const DEBTOR_KEY: &str = "debtor";
 const STAFF_KEY: &str = "staff_id";

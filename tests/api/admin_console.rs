@@ -3,6 +3,9 @@
 use std::sync::Arc;
 
 use chrono::{Duration, Utc};
+use goodterms::domain::audit::ActorKind;
+use goodterms::domain::outbox::OutboxStatus;
+use goodterms::domain::staff::StaffRole;
 use goodterms::email::outbox;
 use goodterms::entities::{audit_log, creditor, outbox_message, staff_password_token, staff_user};
 use goodterms::services::audit::{self, Actor, AuditEvent};
@@ -193,7 +196,7 @@ async fn admin_creditor_create_and_edit_are_saved_and_audited() {
     let admin = staff_named(&app, ADMIN.0).await;
     assert!(
         rows.iter()
-            .all(|r| r.actor_kind == "staff" && r.actor_id == Some(admin.id))
+            .all(|r| r.actor_kind == ActorKind::Staff && r.actor_id == Some(admin.id))
     );
     assert!(rows[1].detail.contains("display_name") && rows[1].detail.contains("currency"));
 }
@@ -318,7 +321,10 @@ async fn admin_pages_and_posts_are_404_for_creditor_staff() {
     .await
     .unwrap();
     outbox_message::Entity::update_many()
-        .col_expr(outbox_message::Column::Status, Expr::value(outbox::FAILED))
+        .col_expr(
+            outbox_message::Column::Status,
+            Expr::value(OutboxStatus::Failed),
+        )
         .exec(&app.db)
         .await
         .unwrap();
@@ -384,7 +390,7 @@ async fn admin_pages_and_posts_are_404_for_creditor_staff() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(row.status, outbox::FAILED);
+    assert_eq!(row.status, OutboxStatus::Failed);
     // The staff nav has no admin links.
     let home = app.get_html("/staff/accounts").await;
     assert!(!home.contains("/admin/audit") && !home.contains("/admin/staff"));
@@ -457,7 +463,7 @@ async fn admin_invites_staff_who_set_a_password_once_and_sign_in() {
     assert_redirect(&response, "/admin/staff?done=invited");
     let jo = staff_named(&app, "jo@northwind.example").await;
     assert!(jo.disabled, "disabled until a password is chosen");
-    assert_eq!(jo.role, "creditor");
+    assert_eq!(jo.role, StaffRole::Creditor);
     assert_eq!(jo.creditor_id, Some(northwind.id));
     let list = app.get_html("/admin/staff?done=invited").await;
     assert!(list.contains("jo@northwind.example"));
@@ -720,7 +726,10 @@ async fn admin_outbox_retry_makes_a_failed_message_pending_again() {
     .await
     .unwrap();
     outbox_message::Entity::update_many()
-        .col_expr(outbox_message::Column::Status, Expr::value(outbox::FAILED))
+        .col_expr(
+            outbox_message::Column::Status,
+            Expr::value(OutboxStatus::Failed),
+        )
         .col_expr(outbox_message::Column::Attempts, Expr::value(7))
         .col_expr(
             outbox_message::Column::LastError,
@@ -747,7 +756,7 @@ async fn admin_outbox_retry_makes_a_failed_message_pending_again() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(row.status, outbox::PENDING);
+    assert_eq!(row.status, OutboxStatus::Pending);
     assert_eq!(row.attempts, 0);
     assert!(row.next_attempt_at <= Utc::now());
     assert!(
@@ -767,7 +776,7 @@ async fn admin_outbox_retry_makes_a_failed_message_pending_again() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(row.status, outbox::SENT);
+    assert_eq!(row.status, OutboxStatus::Sent);
     let retried = audit_log::Entity::find()
         .filter(audit_log::Column::Action.eq("outbox.retried"))
         .all(&app.db)

@@ -2,6 +2,9 @@
 //! driven with a fixed clock (reminder, charge, retry, pay-by-hand email, each exactly once),
 //! turning it off, and the Stripe off-session charge against the fake Stripe.
 use chrono::{DateTime, Duration, NaiveDate, Utc};
+use goodterms::domain::autopay::MandateStatus;
+use goodterms::domain::payments::ProviderName;
+use goodterms::domain::payments::{PaymentPurpose, PaymentStatus};
 use goodterms::domain::schedule::{Frequency, PlanSize};
 use goodterms::entities::{
     account, autopay_mandate, installment, ledger_entry, outbox_message, payment_attempt,
@@ -117,7 +120,7 @@ async fn emails_with_subject(app: &TestApp, subject: &str) -> Vec<outbox_message
 
 async fn autopay_attempts(app: &TestApp) -> Vec<payment_attempt::Model> {
     payment_attempt::Entity::find()
-        .filter(payment_attempt::Column::Purpose.eq("autopay"))
+        .filter(payment_attempt::Column::Purpose.eq(PaymentPurpose::Autopay))
         .order_by_asc(payment_attempt::Column::Id)
         .all(&app.db)
         .await
@@ -247,7 +250,7 @@ async fn the_due_date_charge_is_applied_exactly_once_over_two_runs() {
 
     let attempts = autopay_attempts(&app).await;
     assert_eq!(attempts.len(), 1);
-    assert_eq!(attempts[0].status, "succeeded");
+    assert_eq!(attempts[0].status, PaymentStatus::Succeeded);
     assert_eq!(attempts[0].amount_minor, 21_300);
     assert_eq!(first_installment_paid(&app).await, 21_300);
     assert_eq!(card_payments(&app, id).await, 1);
@@ -275,7 +278,7 @@ async fn a_declined_card_is_retried_once_after_three_days_then_the_person_is_tol
 
     let attempts = autopay_attempts(&app).await;
     assert_eq!(attempts.len(), 2, "one charge and one retry");
-    assert!(attempts.iter().all(|a| a.status == "failed"));
+    assert!(attempts.iter().all(|a| a.status == PaymentStatus::Failed));
     assert_eq!(first_installment_paid(&app).await, 0);
     let told = emails_with_subject(&app, "An update about your account").await;
     let told: Vec<_> = told
@@ -310,7 +313,7 @@ async fn turning_automatic_payments_off_stops_charges_at_once() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(mandate.status, "off");
+    assert_eq!(mandate.status, MandateStatus::Off);
     assert!(mandate.ended_at.is_some());
 
     let report = run(&app, first_due).await;
@@ -351,7 +354,11 @@ async fn another_persons_autopay_pages_are_not_found() {
     }
     let mandates = autopay_mandate::Entity::find().all(&app.db).await.unwrap();
     assert_eq!(mandates.len(), 1);
-    assert_eq!(mandates[0].status, "pending", "nothing of Alex's changed");
+    assert_eq!(
+        mandates[0].status,
+        MandateStatus::Pending,
+        "nothing of Alex's changed"
+    );
 }
 
 async fn stripe_app(fake: &FakeStripe) -> TestApp {
@@ -387,12 +394,12 @@ async fn stripe_mandate(app: &TestApp, account: i32) {
         account_id: Set(account),
         debtor_id: Set(model.debtor_id),
         plan_id: Set(plan.id),
-        provider: Set("stripe".into()),
+        provider: Set(ProviderName::Stripe),
         idempotency_key: Set("gt-setup-test".into()),
         setup_ref: Set(Some("cs_test_setup".into())),
         customer_ref: Set(Some("cus_test_1".into())),
         payment_method_ref: Set(Some("pm_test_card".into())),
-        status: Set("active".into()),
+        status: Set(MandateStatus::Active),
         created_at: Set(long_ago),
         activated_at: Set(Some(long_ago)),
         ended_at: Set(None),
@@ -434,7 +441,7 @@ async fn a_stripe_off_session_charge_sends_its_idempotency_key_and_is_applied_by
     let requests = fake.requests_to("/v1/payment_intents").await;
     assert_eq!(requests.len(), 1, "charged once over two runs");
     let attempt = autopay_attempts(&app).await.remove(0);
-    assert_eq!(attempt.status, "pending");
+    assert_eq!(attempt.status, PaymentStatus::Pending);
     assert_eq!(
         header(&requests[0], "idempotency-key").as_deref(),
         Some(attempt.idempotency_key.as_str())
@@ -484,7 +491,7 @@ async fn a_stripe_charge_needing_authentication_fails_and_asks_the_person_to_pay
     let report = run(&app, first_due).await;
     assert_eq!((report.failed, report.pay_by_hand), (1, 1));
     let attempt = autopay_attempts(&app).await.remove(0);
-    assert_eq!(attempt.status, "failed");
+    assert_eq!(attempt.status, PaymentStatus::Failed);
     assert!(
         attempt
             .failure_message
@@ -588,7 +595,7 @@ async fn a_stripe_setup_checkout_saves_the_card_named_by_its_setup_intent() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(mandate.status, "active");
+    assert_eq!(mandate.status, MandateStatus::Active);
     assert_eq!(mandate.customer_ref.as_deref(), Some("cus_test_saved"));
     assert_eq!(mandate.payment_method_ref.as_deref(), Some("pm_test_saved"));
     assert_eq!(

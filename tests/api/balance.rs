@@ -49,7 +49,7 @@ pub async fn add_debtor(
     for (kind, minor) in entries {
         ledger_entry::ActiveModel {
             account_id: Set(debt.id),
-            kind: Set(kind.to_string()),
+            kind: Set(goodterms::domain::EntryKind::parse(kind).expect("a known kind")),
             amount_minor: Set(MinorUnits(*minor)),
             currency: Set("GBP".to_string()),
             description: Set(format!("{kind} entry")),

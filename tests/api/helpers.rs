@@ -261,8 +261,8 @@ pub fn assert_redirect(response: &Response, location: &str) {
 pub const CONTOSO_STAFF: (&str, &str) = ("staff@contoso.example", "contoso-password-1");
 
 pub async fn add_contoso(app: &TestApp) -> i32 {
+    use goodterms::domain::staff::StaffRole;
     use goodterms::entities::creditor;
-    use goodterms::services::access::staff_sign_in::StaffRole;
     use goodterms::services::admin::create_staff::{self, NewStaff};
     use sea_orm::{ActiveModelTrait, Set};
     let contoso = creditor::ActiveModel {

@@ -1,8 +1,10 @@
 //! CSV import of accounts: the check and its row-by-row report, all-or-nothing unless "only
 //! the valid accounts" is chosen, idempotent re-import, adjustments, and creditor scoping.
 use chrono::Utc;
+use goodterms::domain::EntryKind;
+use goodterms::domain::import::ImportStatus;
+use goodterms::domain::staff::StaffRole;
 use goodterms::entities::{account, audit_log, creditor, ledger_entry};
-use goodterms::services::access::staff_sign_in::StaffRole;
 use goodterms::services::admin::create_staff::{self, NewStaff};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 
@@ -251,7 +253,7 @@ async fn a_good_file_creates_accounts_a_debtor_can_sign_in_to() {
 
     // The fee keeps its description as the reason a person reads.
     let fee = ledger_entry::Entity::find()
-        .filter(ledger_entry::Column::Kind.eq("fee"))
+        .filter(ledger_entry::Column::Kind.eq(EntryKind::Fee))
         .filter(ledger_entry::Column::Reason.is_not_null())
         .all(&app.db)
         .await
@@ -338,7 +340,7 @@ async fn a_changed_amount_adds_exactly_one_adjustment() {
     assert!(html.contains("<dd id=\"unchanged\">1</dd>"));
     assert_eq!(counts(&app).await, (after_first.0, after_first.1 + 1));
     let adjustments = ledger_entry::Entity::find()
-        .filter(ledger_entry::Column::Kind.eq("adjustment"))
+        .filter(ledger_entry::Column::Kind.eq(EntryKind::Adjustment))
         .all(&app.db)
         .await
         .unwrap();
@@ -405,7 +407,7 @@ async fn a_running_import_shows_a_progress_bar_that_refreshes_itself() {
         .unwrap()
         .unwrap();
     let mut row = row.into_active_model();
-    row.status = Set("running".to_string());
+    row.status = Set(ImportStatus::Running);
     row.processed = Set(1);
     row.update(&app.db).await.unwrap();
     let html = app.get_html(&format!("/staff/import/{id}")).await;

@@ -3,6 +3,7 @@
 use std::time::Duration as WaitTime;
 
 use chrono::{DateTime, Duration, Utc};
+use goodterms::domain::outbox::OutboxStatus;
 use goodterms::email::outbox::DeliveryReport;
 use goodterms::entities::outbox_message;
 use mail_parser::{Message, MimeHeaders};
@@ -251,7 +252,7 @@ async fn a_message_is_retried_on_schedule_and_given_up_after_the_last_retry() {
 
     let rows = outbox_message::Entity::find().all(&app.db).await.unwrap();
     assert_eq!(rows.len(), 1);
-    assert_eq!(rows[0].status, "failed");
+    assert_eq!(rows[0].status, OutboxStatus::Failed);
     assert_eq!(rows[0].attempts, 7, "the first try and six retries");
     assert!(
         rows[0].last_error.is_some(),

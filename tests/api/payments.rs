@@ -1,5 +1,6 @@
 //! Paying through the offline test provider: the same event path Stripe's webhooks take.
 use chrono::{Duration, NaiveDate, Utc};
+use goodterms::domain::payments::PaymentStatus;
 use goodterms::entities::{
     account, discount_rule, installment, ledger_entry, outbox_message, payment_attempt,
 };
@@ -75,7 +76,7 @@ async fn paying_in_full_with_the_test_provider_settles_the_account_and_sends_a_r
     let checkout = start_paying(&app, id, &[("choice", "full")]).await;
     let attempt = latest_attempt(&app).await;
     assert_eq!(checkout, format!("/pay/test-checkout/{}", attempt.id));
-    assert_eq!(attempt.status, "pending");
+    assert_eq!(attempt.status, PaymentStatus::Pending);
     assert!(app.get_html(&checkout).await.contains("This is a test."));
 
     let done = app.post_form(&checkout, &[("outcome", "succeed")]).await;
@@ -164,7 +165,7 @@ async fn replayed_and_late_events_apply_a_payment_exactly_once() {
     payments::events::handle_event(&app.db, &expired, Utc::now())
         .await
         .unwrap();
-    assert_eq!(latest_attempt(&app).await.status, "succeeded");
+    assert_eq!(latest_attempt(&app).await.status, PaymentStatus::Succeeded);
     assert_eq!(entries_of_kind(&app, id, "payment").await, vec![-10_000]);
     assert_eq!(balance_minor(&app, id).await, 96_500);
 }
@@ -206,7 +207,7 @@ async fn an_event_that_does_not_match_its_attempt_is_flagged_not_applied() {
             .unwrap(),
         EventOutcome::Mismatch
     );
-    assert_eq!(latest_attempt(&app).await.status, "flagged");
+    assert_eq!(latest_attempt(&app).await.status, PaymentStatus::Flagged);
     assert_eq!(balance_minor(&app, id).await, 106_500);
 }
 

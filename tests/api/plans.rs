@@ -1,5 +1,7 @@
 //! The person's side of payment plans, through the real pages.
 use chrono::{Duration, NaiveDate, Utc};
+use goodterms::domain::plans::PlanStatus;
+use goodterms::domain::schedule::Frequency;
 use goodterms::entities::{account, audit_log, installment, outbox_message, plan};
 use goodterms::services::plans::lifecycle;
 use sea_orm::sea_query::Expr;
@@ -132,7 +134,7 @@ async fn a_monthly_plan_within_policy_is_checked_agreed_recorded_and_confirmed_b
 
     let plans = plans_for(&app, id).await;
     assert_eq!(plans.len(), 1);
-    assert_eq!(plans[0].status, "active");
+    assert_eq!(plans[0].status, PlanStatus::Active);
     assert!(plans[0].consent_at.is_some() && plans[0].consent_session.is_some());
     let rows = installment::Entity::find()
         .filter(installment::Column::PlanId.eq(plans[0].id))
@@ -288,7 +290,7 @@ async fn a_plan_outside_policy_becomes_a_proposal_with_the_persons_note() {
     .await;
     assert_redirect(&response, &format!("/account/{id}/plan?sent=1"));
     let plans = plans_for(&app, id).await;
-    assert_eq!(plans[0].status, "proposed");
+    assert_eq!(plans[0].status, PlanStatus::Proposed);
     assert_eq!(
         plans[0].debtor_note.as_deref(),
         Some("My hours were cut until March")
@@ -319,8 +321,8 @@ async fn i_cannot_afford_any_of_these_sends_what_the_person_can_manage() {
     let response = post(&app, &format!("/account/{id}/plan/propose"), &fields).await;
     assert_redirect(&response, &format!("/account/{id}/plan?sent=1"));
     let plans = plans_for(&app, id).await;
-    assert_eq!(plans[0].status, "proposed");
-    assert_eq!(plans[0].frequency.as_deref(), Some("weekly"));
+    assert_eq!(plans[0].status, PlanStatus::Proposed);
+    assert_eq!(plans[0].frequency, Some(Frequency::Weekly));
 }
 
 #[tokio::test]
@@ -417,7 +419,7 @@ async fn a_person_can_move_one_date_skip_one_payment_and_cancel() {
             .await,
         &format!("/account/{id}/plan"),
     );
-    assert_eq!(plans_for(&app, id).await[0].status, "cancelled");
+    assert_eq!(plans_for(&app, id).await[0].status, PlanStatus::Cancelled);
     // A new plan can be set up after cancelling.
     let (_, again) = check(&app, id, monthly_plan("3", in_days(5))).await;
     let response = post(
@@ -449,12 +451,12 @@ async fn the_scheduler_marks_missed_payments_breaks_and_restores_plans_with_a_fi
     lifecycle::run(&app.db, at(first + Duration::days(7)))
         .await
         .unwrap();
-    assert_eq!(plans_for(&app, id).await[0].status, "active");
+    assert_eq!(plans_for(&app, id).await[0].status, PlanStatus::Active);
     // One missed payment: still active (Northwind breaks a plan at 2).
     lifecycle::run(&app.db, at(first + Duration::days(8)))
         .await
         .unwrap();
-    assert_eq!(plans_for(&app, id).await[0].status, "active");
+    assert_eq!(plans_for(&app, id).await[0].status, PlanStatus::Active);
     let missed = installment::Entity::find()
         .filter(installment::Column::PlanId.eq(plan_id))
         .filter(installment::Column::Missed.eq(true))
@@ -467,7 +469,7 @@ async fn the_scheduler_marks_missed_payments_breaks_and_restores_plans_with_a_fi
         .await
         .unwrap();
     assert_eq!(report.broken, 1);
-    assert_eq!(plans_for(&app, id).await[0].status, "broken");
+    assert_eq!(plans_for(&app, id).await[0].status, PlanStatus::Broken);
     // Catching up (both missed payments paid) restores it.
     installment::Entity::update_many()
         .col_expr(
@@ -483,7 +485,7 @@ async fn the_scheduler_marks_missed_payments_breaks_and_restores_plans_with_a_fi
         .await
         .unwrap();
     assert_eq!(report.restored, 1);
-    assert_eq!(plans_for(&app, id).await[0].status, "active");
+    assert_eq!(plans_for(&app, id).await[0].status, PlanStatus::Active);
     // Everything paid: completed.
     installment::Entity::update_many()
         .col_expr(
@@ -497,7 +499,7 @@ async fn the_scheduler_marks_missed_payments_breaks_and_restores_plans_with_a_fi
     lifecycle::run(&app.db, at(first + Duration::days(41)))
         .await
         .unwrap();
-    assert_eq!(plans_for(&app, id).await[0].status, "completed");
+    assert_eq!(plans_for(&app, id).await[0].status, PlanStatus::Completed);
 }
 
 #[tokio::test]
@@ -544,7 +546,7 @@ async fn the_person_sees_a_counter_offer_and_agrees_to_it() {
         .await;
     assert_redirect(&response, &format!("/account/{id}/plan?done=1"));
     let accepted = plans_for(&app, id).await[0].clone();
-    assert_eq!(accepted.status, "active");
+    assert_eq!(accepted.status, PlanStatus::Active);
     assert!(
         accepted
             .consent_text
@@ -595,7 +597,8 @@ async fn later_policy_changes_never_alter_an_agreed_plan() {
 
     let after = plans_for(&app, id).await[0].clone();
     assert_eq!(
-        after.status, "active",
+        after.status,
+        PlanStatus::Active,
         "the agreed 7 grace days still apply"
     );
     assert_eq!((after.grace_days, after.missed_to_break), (7, 2));

@@ -1,15 +1,23 @@
 //! Creditor staff's plan pages: the review queue, decisions on proposals, the filtered list
 //! and its CSV, and each creditor seeing only its own plans.
 use chrono::{Datelike, Duration, Utc};
+use goodterms::crypto::sha256_hex;
+use goodterms::domain::plans::{PlanKind, PlanStatus};
 use goodterms::domain::schedule::{Frequency, PlanSize};
+use goodterms::domain::staff::StaffRole;
 use goodterms::domain::{Currency, Money};
-use goodterms::entities::{account, audit_log, creditor, installment, outbox_message, plan};
-use goodterms::services::access::staff_sign_in::StaffRole;
+use goodterms::entities::{
+    account, audit_log, creditor, debtor, installment, outbox_message, plan,
+};
 use goodterms::services::admin::create_staff::{self, NewStaff};
 use goodterms::services::plans::choose::{self, InstallmentChoice};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use goodterms::services::plans::lifecycle;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+};
 
-use crate::helpers::{TestApp, assert_redirect, spawn_demo_app};
+use crate::helpers::{CONTOSO_STAFF, TestApp, add_contoso, assert_redirect, spawn_demo_app};
 
 const STAFF: (&str, &str) = ("staff@northwind.example", "northwind-demo");
 const ADMIN: (&str, &str) = ("admin@goodterms.example", "admin-demo");
@@ -194,7 +202,7 @@ async fn approving_starts_the_plan_tells_the_person_and_is_audited() {
         .await;
     assert_redirect(&response, &format!("/staff/plans/{id}"));
 
-    assert_eq!(stored_plan(&app, id).await.status, "active");
+    assert_eq!(stored_plan(&app, id).await.status, PlanStatus::Active);
     assert_eq!(updates_to_alex(&app).await, updates_before + 1);
     let newest = outbox_message::Entity::find()
         .filter(outbox_message::Column::ToAddress.eq(ALEX_EMAIL))
@@ -222,7 +230,7 @@ async fn approving_starts_the_plan_tells_the_person_and_is_audited() {
     assert_eq!(again.status().as_u16(), 400);
     let html = again.text().await.unwrap();
     assert!(html.contains("This plan is no longer waiting for a decision, so nothing was changed"));
-    assert_eq!(stored_plan(&app, id).await.status, "active");
+    assert_eq!(stored_plan(&app, id).await.status, PlanStatus::Active);
     assert_eq!(updates_to_alex(&app).await, updates_before + 1);
     assert_eq!(audit_count(&app, "plan.declined", id).await, 0);
 }
@@ -245,7 +253,7 @@ async fn declining_needs_a_reason_the_person_will_see() {
     );
     assert!(html.contains(r#"<p class="error-message" id="reason-error">"#));
     let plan = stored_plan(&app, id).await;
-    assert_eq!(plan.status, "proposed");
+    assert_eq!(plan.status, PlanStatus::Proposed);
     assert_eq!(plan.decided_at, None);
     assert_eq!(updates_to_alex(&app).await, updates_before);
 
@@ -255,7 +263,7 @@ async fn declining_needs_a_reason_the_person_will_see() {
         .await;
     assert_redirect(&response, &format!("/staff/plans/{id}"));
     let plan = stored_plan(&app, id).await;
-    assert_eq!(plan.status, "declined");
+    assert_eq!(plan.status, PlanStatus::Declined);
     assert_eq!(plan.decision_reason.as_deref(), Some(reason));
     assert_eq!(updates_to_alex(&app).await, updates_before + 1);
     assert_eq!(audit_count(&app, "plan.declined", id).await, 1);
@@ -280,8 +288,8 @@ async fn a_counter_offer_replaces_the_schedule_with_the_same_total() {
     assert_redirect(&response, &format!("/staff/plans/{id}"));
 
     let plan = stored_plan(&app, id).await;
-    assert_eq!(plan.status, "countered");
-    assert_eq!(plan.frequency.as_deref(), Some("monthly"));
+    assert_eq!(plan.status, PlanStatus::Countered);
+    assert_eq!(plan.frequency, Some(Frequency::Monthly));
     assert_eq!(plan.total_minor, total);
     let payments = installment::Entity::find()
         .filter(installment::Column::PlanId.eq(id))
@@ -348,7 +356,7 @@ async fn a_counter_offer_that_cannot_be_read_is_shown_again_with_what_to_fix() {
             .contains("Choose 520 payments or fewer")
     );
 
-    assert_eq!(stored_plan(&app, id).await.status, "proposed");
+    assert_eq!(stored_plan(&app, id).await.status, PlanStatus::Proposed);
     assert_eq!(
         installment::Entity::find()
             .filter(installment::Column::PlanId.eq(id))
@@ -497,7 +505,7 @@ async fn another_creditors_staff_cannot_see_or_decide_these_plans() {
         .post_form(&format!("/staff/plans/{id}/counter"), &[("payments", "x")])
         .await;
     assert_eq!(response.status().as_u16(), 404);
-    assert_eq!(stored_plan(&app, id).await.status, "proposed");
+    assert_eq!(stored_plan(&app, id).await.status, PlanStatus::Proposed);
 
     let list = app.get_html("/staff/plans").await;
     assert!(list.contains("0 plans.") && !list.contains("NW-1001"));
@@ -524,7 +532,7 @@ async fn admins_are_not_a_creditor_so_the_plan_pages_are_not_found() {
         .post_form(&format!("/staff/plans/{id}/approve"), &[])
         .await;
     assert_eq!(response.status().as_u16(), 404);
-    assert_eq!(stored_plan(&app, id).await.status, "proposed");
+    assert_eq!(stored_plan(&app, id).await.status, PlanStatus::Proposed);
 }
 
 #[tokio::test]
@@ -537,5 +545,213 @@ async fn plan_pages_need_a_staff_sign_in() {
         .post_form(&format!("/staff/plans/{id}/approve"), &[])
         .await;
     assert_redirect(&response, "/staff/signin");
-    assert_eq!(stored_plan(&app, id).await.status, "proposed");
+    assert_eq!(stored_plan(&app, id).await.status, PlanStatus::Proposed);
+}
+
+/// Alex's proposal of £200 a month, sent and approved 45 days ago: the first payment was made,
+/// the second is missed. Sam is paying later. Contoso Water has a plan of its own.
+#[tokio::test]
+async fn the_list_shows_dates_amounts_and_arrears_staff_act_on_in_the_page_and_the_csv() {
+    let app = spawn_demo_app().await;
+    let now = Utc::now();
+    let today = now.date_naive();
+    let then = now - Duration::days(45);
+    let alex = demo_account(&app, "NW-1001").await;
+    let choice = InstallmentChoice {
+        frequency: Frequency::Monthly,
+        size: PlanSize::PerPayment(Money::parse("200", Currency::GBP).unwrap()),
+        first_due: then.date_naive() + Duration::days(1),
+    };
+    let plan_id = choose::propose(
+        &app.db,
+        alex.debtor_id,
+        alex.id,
+        &choice,
+        None,
+        "test-session",
+        then,
+    )
+    .await
+    .expect("proposal saved");
+    app.sign_in_staff(STAFF.0, STAFF.1).await;
+    app.post_form(&format!("/staff/plans/{plan_id}/approve"), &[])
+        .await;
+    installment::Entity::update_many()
+        .col_expr(
+            installment::Column::PaidMinor,
+            Expr::col(installment::Column::AmountMinor),
+        )
+        .filter(installment::Column::PlanId.eq(plan_id))
+        .filter(installment::Column::Seq.eq(1))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    lifecycle::run(&app.db, now).await.unwrap();
+    let due: Vec<installment::Model> = installment::Entity::find()
+        .filter(installment::Column::PlanId.eq(plan_id))
+        .order_by_asc(installment::Column::Seq)
+        .all(&app.db)
+        .await
+        .unwrap();
+    // £1,065.00 as 5 × £200.00 and £65.00: the second payment fell due about two weeks ago.
+    assert_eq!(due.len(), 6);
+    assert!(due[1].missed && due[1].due_on < today && due[2].due_on >= today);
+    let (first, third, last) = (due[0].due_on, due[2].due_on, due[5].due_on);
+
+    let sam = demo_account(&app, "NW-1002").await;
+    let pay_later_by = today + Duration::days(30);
+    pay_later(&app, &sam, pay_later_by).await;
+    let contoso_reference = add_contoso_plan(&app).await;
+
+    let html = app.get_html("/staff/plans").await;
+    let long = |d: chrono::NaiveDate| d.format("%-d %B %Y").to_string();
+    let alex_row = table_row(&html, &format!(r#"<a href="/staff/plans/{plan_id}">"#));
+    for expected in [
+        format!(r#"<a href="/staff/accounts/{}">Alex Morgan</a>"#, alex.id),
+        "<td>Active</td>".to_string(),
+        r#"<td class="num">£200.00</td><td>Every month</td><td class="num">6</td>"#.to_string(),
+        format!("<td>{}</td><td>{}</td><td></td>", long(first), long(last)),
+        format!(
+            r#"<td>{}</td><td class="num">£200.00</td><td class="num">£200.00</td>"#,
+            long(third)
+        ),
+    ] {
+        assert!(alex_row.contains(&expected), "{expected} in {alex_row}");
+    }
+    let sam_row = table_row(&html, &format!(r#"<a href="/staff/accounts/{}">"#, sam.id));
+    assert!(
+        sam_row.contains(&format!("<td>{}</td>", long(pay_later_by))),
+        "{sam_row}"
+    );
+    assert!(!html.contains(&contoso_reference));
+
+    let csv = app.get("/staff/plans.csv").await.text().await.unwrap();
+    assert!(
+        csv.lines()
+            .next()
+            .unwrap()
+            .ends_with(",account_id,installment,first_due,last_due,pay_later_by,next_due,overdue")
+    );
+    let alex_line = csv
+        .lines()
+        .find(|l| l.starts_with(&format!("{plan_id},NW-1001,")))
+        .expect("Alex's plan in the CSV");
+    assert!(
+        alex_line.ends_with(&format!(
+            ",{},200.00,{first},{last},,{third},200.00",
+            alex.id
+        )),
+        "{alex_line}"
+    );
+    let sam_line = csv
+        .lines()
+        .find(|l| l.contains(",NW-1002,"))
+        .expect("Sam's plan in the CSV");
+    assert!(
+        sam_line.ends_with(&format!(",{},,,,{pay_later_by},,", sam.id)),
+        "{sam_line}"
+    );
+    assert!(!csv.contains(&contoso_reference));
+
+    // Contoso's own staff see their plan, and none of Northwind's.
+    app.post_form("/signout", &[]).await;
+    app.sign_in_staff(CONTOSO_STAFF.0, CONTOSO_STAFF.1).await;
+    let html = app.get_html("/staff/plans").await;
+    assert!(html.contains(&contoso_reference) && !html.contains("NW-100"));
+    let csv = app.get("/staff/plans.csv").await.text().await.unwrap();
+    assert!(csv.contains(&contoso_reference) && !csv.contains("NW-100"));
+}
+
+async fn demo_account(app: &TestApp, reference: &str) -> account::Model {
+    account::Entity::find()
+        .filter(account::Column::Reference.eq(reference))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("demo account")
+}
+
+/// The person agrees to pay everything by `until`, through the same service as the page.
+async fn pay_later(app: &TestApp, account: &account::Model, until: chrono::NaiveDate) {
+    let today = Utc::now().date_naive();
+    let choice = choose::DeferralChoice {
+        until,
+        reason: None,
+    };
+    let found = choose::account_for_plan(&app.db, account.debtor_id, account.id)
+        .await
+        .unwrap()
+        .expect("account");
+    let (_, terms) = choose::preview_deferral(&found, &choice, today).expect("within policy");
+    let who = choose::Agreement {
+        debtor_id: account.debtor_id,
+        account_id: account.id,
+        shown_fingerprint: &sha256_hex(&terms),
+        session_marker: "test-session",
+    };
+    choose::defer(&app.db, who, &choice, Utc::now())
+        .await
+        .expect("pay later agreed");
+}
+
+/// A person owing Contoso Water, with an active plan; returns the account's reference.
+async fn add_contoso_plan(app: &TestApp) -> String {
+    let creditor_id = add_contoso(app).await;
+    let now = Utc::now();
+    let person = debtor::ActiveModel {
+        creditor_id: Set(creditor_id),
+        full_name: Set("Robin Diaz".to_string()),
+        email: Set("robin.diaz@example.com".to_string()),
+        dob_hash: Set("not-a-real-hash".to_string()),
+        time_zone: Set("Europe/London".to_string()),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+    let reference = "CW-7001".to_string();
+    let owed = account::ActiveModel {
+        creditor_id: Set(creditor_id),
+        debtor_id: Set(person.id),
+        reference: Set(reference.clone()),
+        description: Set("Water supply".to_string()),
+        currency: Set("GBP".to_string()),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+    plan::ActiveModel {
+        account_id: Set(owed.id),
+        creditor_id: Set(creditor_id),
+        debtor_id: Set(person.id),
+        kind: Set(PlanKind::Deferral),
+        status: Set(PlanStatus::Active),
+        total_minor: Set(30_000),
+        currency: Set("GBP".to_string()),
+        defer_until: Set(Some(now.date_naive() + Duration::days(20))),
+        grace_days: Set(7),
+        missed_to_break: Set(2),
+        date_moved: Set(false),
+        installment_skipped: Set(false),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+    reference
+}
+
+/// The table row holding `marker`.
+fn table_row<'a>(html: &'a str, marker: &str) -> &'a str {
+    let at = html
+        .find(marker)
+        .unwrap_or_else(|| panic!("{marker} on the page"));
+    let start = html[..at].rfind("<tr>").expect("row start");
+    let end = at + html[at..].find("</tr>").expect("row end");
+    &html[start..end]
 }

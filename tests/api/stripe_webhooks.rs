@@ -1,6 +1,7 @@
 //! The real Stripe path end to end: checkout against a fake Stripe on loopback, signed
 //! webhooks into `POST /webhooks/stripe`, the return page asking Stripe for the truth.
 use chrono::Utc;
+use goodterms::domain::payments::PaymentStatus;
 use goodterms::entities::{ledger_entry, payment_attempt, provider_event};
 use goodterms::providers::stripe::sign_for_tests;
 use goodterms::services::payments;
@@ -99,7 +100,7 @@ async fn checkout_is_created_with_the_attempt_and_its_idempotency_key() {
         crate::stripe_fake::header(&requests[0], "idempotency-key").as_deref(),
         Some(attempt.idempotency_key.as_str())
     );
-    assert_eq!(attempt.status, "pending");
+    assert_eq!(attempt.status, PaymentStatus::Pending);
 }
 
 #[tokio::test]
@@ -142,7 +143,7 @@ async fn a_signed_webhook_applies_the_payment_once_however_often_it_arrives() {
     assert_eq!(deliver(&app, &expired, WEBHOOK_SECRET, now).await, 200);
     assert_eq!(card_payments(&app, id).await, 1);
     assert_eq!(balance_minor(&app, id).await, 0);
-    assert_eq!(latest_attempt(&app).await.status, "succeeded");
+    assert_eq!(latest_attempt(&app).await.status, PaymentStatus::Succeeded);
 }
 
 #[tokio::test]
@@ -196,7 +197,7 @@ async fn an_event_for_a_different_amount_is_flagged_not_applied() {
         deliver(&app, &body, WEBHOOK_SECRET, Utc::now().timestamp()).await,
         200
     );
-    assert_eq!(latest_attempt(&app).await.status, "flagged");
+    assert_eq!(latest_attempt(&app).await.status, PaymentStatus::Flagged);
     assert_eq!(balance_minor(&app, id).await, 106_500);
 }
 
@@ -281,7 +282,7 @@ async fn stripe_down_at_the_start_takes_nothing_and_says_so() {
             .unwrap()
             .contains("could not reach the payment service")
     );
-    assert_eq!(latest_attempt(&app).await.status, "failed");
+    assert_eq!(latest_attempt(&app).await.status, PaymentStatus::Failed);
     assert_eq!(balance_minor(&app, id).await, 106_500);
 }
 
@@ -351,7 +352,7 @@ async fn a_crash_after_stripe_charged_is_finished_exactly_once_by_the_webhook_re
     assert_eq!(deliver(&app, &body, WEBHOOK_SECRET, now).await, 500);
     assert_eq!(
         latest_attempt(&app).await.status,
-        "pending",
+        PaymentStatus::Pending,
         "nothing half-done was kept"
     );
     assert_eq!(

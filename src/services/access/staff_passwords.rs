@@ -7,9 +7,9 @@ use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 
 use crate::crypto::{hash_password, sha256_hex};
 use crate::db::begin_write;
+use crate::domain::staff::PasswordLinkPurpose;
 use crate::entities::{staff_password_token, staff_user};
 use crate::services::admin::create_staff::MIN_PASSWORD_LEN;
-use crate::services::admin::staff_users::PURPOSE_INVITE;
 use crate::services::audit::{self, Actor, AuditEvent};
 
 /// The longest password we hash: argon2 copes, but there is no reason to accept megabytes.
@@ -130,7 +130,7 @@ pub async fn set_password(
     let mut update = staff_user::Entity::update_many()
         .col_expr(staff_user::Column::PasswordHash, Expr::value(hash))
         .filter(staff_user::Column::Id.eq(user.id));
-    if row.purpose == PURPOSE_INVITE {
+    if row.purpose == PasswordLinkPurpose::Invite {
         update = update.col_expr(staff_user::Column::Disabled, Expr::value(false));
     }
     update.exec(&txn).await?;
@@ -142,7 +142,7 @@ pub async fn set_password(
             action: "staff.password_set",
             subject_kind: "staff_user",
             subject_id: Some(user.id),
-            detail: &row.purpose,
+            detail: row.purpose.as_str(),
         },
         now,
     )

@@ -5,32 +5,10 @@ use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 
 use crate::crypto::{KeyedHasher, verify_password};
 use crate::db::begin_write;
+use crate::domain::staff::StaffRole;
 use crate::entities::staff_user;
 use crate::services::access::throttle::{self, ThrottleKey};
 use crate::services::audit::{self, Actor, AuditEvent};
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum StaffRole {
-    Admin,
-    Creditor,
-}
-
-impl StaffRole {
-    pub fn parse(value: &str) -> Option<Self> {
-        match value {
-            "admin" => Some(Self::Admin),
-            "creditor" => Some(Self::Creditor),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Admin => "admin",
-            Self::Creditor => "creditor",
-        }
-    }
-}
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StaffIdentity {
@@ -115,7 +93,7 @@ pub async fn sign_in(
 }
 
 fn identity_of(user: &staff_user::Model) -> Option<StaffIdentity> {
-    let role = StaffRole::parse(&user.role)?;
+    let role = user.role;
     // A creditor user without a creditor could see nothing; treat it as no account.
     if role == StaffRole::Creditor && user.creditor_id.is_none() {
         return None;

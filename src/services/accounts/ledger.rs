@@ -31,7 +31,7 @@ pub async fn append<C: ConnectionTrait>(
 ) -> Result<i32, LedgerError> {
     let row = ledger_entry::ActiveModel {
         account_id: Set(entry.account_id),
-        kind: Set(entry.kind.as_str().to_string()),
+        kind: Set(entry.kind),
         amount_minor: Set(MinorUnits(entry.amount.to_minor()?)),
         currency: Set(entry.amount.currency().code().to_string()),
         description: Set(entry.description.to_string()),
@@ -64,7 +64,7 @@ pub async fn append_many<C: ConnectionTrait>(
             .map(|entry| {
                 Ok(ledger_entry::ActiveModel {
                     account_id: Set(entry.account_id),
-                    kind: Set(entry.kind.as_str().to_string()),
+                    kind: Set(entry.kind),
                     amount_minor: Set(MinorUnits(entry.amount.to_minor()?)),
                     currency: Set(entry.amount.currency().code().to_string()),
                     description: Set(entry.description.to_string()),

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 
-use crate::domain::{BalanceExplanation, Currency, EntryKind, LedgerItem, Money, MoneyError};
+use crate::domain::{BalanceExplanation, Currency, LedgerItem, Money, MoneyError};
 use crate::entities::{account, creditor, ledger_entry};
 
 #[derive(Debug, thiserror::Error)]
@@ -13,8 +13,6 @@ pub enum StatementError {
     Database(#[from] DbErr),
     #[error("stored amounts do not add up")]
     Money(#[from] MoneyError),
-    #[error("ledger entry {0} has an unknown kind")]
-    UnknownKind(i32),
 }
 
 /// Who is owed, for what, and how the balance is made up.
@@ -134,7 +132,7 @@ fn to_item(row: ledger_entry::Model) -> Result<LedgerItem, StatementError> {
     Ok(LedgerItem {
         id: i64::from(row.id),
         date: row.occurred_on,
-        kind: EntryKind::parse(&row.kind).ok_or(StatementError::UnknownKind(row.id))?,
+        kind: row.kind,
         amount: Money::from_minor(row.amount_minor.0, Currency::parse(&row.currency)?),
         description: row.description,
         reason: row.reason,

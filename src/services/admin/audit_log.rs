@@ -7,18 +7,18 @@ use sea_orm::{
     QueryOrder, QuerySelect, Select,
 };
 
+use crate::domain::audit::ActorKind;
 use crate::entities::{audit_log, creditor, staff_user};
 
 pub const PAGE_SIZE: u64 = 50;
 /// The most rows one CSV download holds; narrow the filters for more.
 pub const CSV_LIMIT: u64 = 100_000;
-pub const ACTOR_KINDS: [&str; 3] = ["staff", "debtor", "system"];
 
 /// The filters, already checked: dates are whole days in UTC, both ends included.
 #[derive(Clone, Debug, Default)]
 pub struct AuditFilter {
     pub action_contains: Option<String>,
-    pub actor_kind: Option<&'static str>,
+    pub actor_kind: Option<ActorKind>,
     pub creditor_id: Option<i32>,
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
@@ -28,7 +28,7 @@ pub struct AuditFilter {
 pub struct AuditRow {
     pub id: i32,
     pub at: DateTime<Utc>,
-    pub actor_kind: String,
+    pub actor_kind: ActorKind,
     pub actor_id: Option<i32>,
     /// The staff member's email, when the actor is staff.
     pub actor_email: Option<String>,
@@ -80,7 +80,7 @@ async fn named(
 ) -> Result<Vec<AuditRow>, DbErr> {
     let staff_ids: Vec<i32> = rows
         .iter()
-        .filter(|r| r.actor_kind == "staff")
+        .filter(|r| r.actor_kind == ActorKind::Staff)
         .filter_map(|r| r.actor_id)
         .collect();
     let emails: HashMap<i32, String> = if staff_ids.is_empty() {
@@ -103,7 +103,7 @@ async fn named(
     Ok(rows
         .into_iter()
         .map(|r| AuditRow {
-            actor_email: (r.actor_kind == "staff")
+            actor_email: (r.actor_kind == ActorKind::Staff)
                 .then(|| r.actor_id.and_then(|id| emails.get(&id).cloned()))
                 .flatten(),
             creditor_name: r.creditor_id.and_then(|id| creditors.get(&id).cloned()),
@@ -153,7 +153,7 @@ pub async fn csv(db: &DatabaseConnection, filter: &AuditFilter) -> Result<String
         let cells = [
             row.id.to_string(),
             row.at.to_rfc3339(),
-            row.actor_kind,
+            row.actor_kind.to_string(),
             id(row.actor_id),
             row.actor_email.unwrap_or_default(),
             id(row.creditor_id),

@@ -5,8 +5,8 @@ use sea_orm::{
 };
 
 use crate::crypto::hash_password;
+use crate::domain::staff::StaffRole;
 use crate::entities::{creditor, staff_user};
-use crate::services::access::staff_sign_in::StaffRole;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CreateStaffError {
@@ -67,7 +67,7 @@ pub(crate) async fn create_unchecked(
     let user = staff_user::ActiveModel {
         email: Set(email),
         password_hash: Set(hash),
-        role: Set(new.role.as_str().to_string()),
+        role: Set(new.role),
         creditor_id: Set(creditor_id),
         disabled: Set(false),
         created_at: Set(now),

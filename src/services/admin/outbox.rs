@@ -7,7 +7,7 @@ use sea_orm::{
 };
 
 use crate::db::begin_write;
-use crate::email::outbox::{FAILED, PENDING};
+use crate::domain::outbox::OutboxStatus;
 use crate::entities::outbox_message::{self, Column};
 use crate::services::audit::{self, Actor, AuditEvent};
 
@@ -31,7 +31,7 @@ pub struct FailedMessages {
 }
 
 pub async fn failed(db: &DatabaseConnection) -> Result<FailedMessages, DbErr> {
-    let query = outbox_message::Entity::find().filter(Column::Status.eq(FAILED));
+    let query = outbox_message::Entity::find().filter(Column::Status.eq(OutboxStatus::Failed));
     let total = query.clone().count(db).await?;
     let rows = query
         .order_by_desc(Column::NextAttemptAt)
@@ -65,7 +65,7 @@ pub async fn retry(
 ) -> Result<bool, DbErr> {
     let txn = begin_write(db).await?;
     let result = outbox_message::Entity::update_many()
-        .col_expr(Column::Status, Expr::value(PENDING))
+        .col_expr(Column::Status, Expr::value(OutboxStatus::Pending))
         .col_expr(Column::Attempts, Expr::value(0))
         .col_expr(Column::NextAttemptAt, Expr::value(now))
         .col_expr(
@@ -73,7 +73,7 @@ pub async fn retry(
             Expr::value(Option::<DateTime<Utc>>::None),
         )
         .filter(Column::Id.eq(message_id))
-        .filter(Column::Status.eq(FAILED))
+        .filter(Column::Status.eq(OutboxStatus::Failed))
         .exec(&txn)
         .await?;
     if result.rows_affected != 1 {

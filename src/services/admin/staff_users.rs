@@ -11,15 +11,14 @@ use sea_orm::{
 use crate::crypto::{hash_password, random_token, sha256_hex};
 use crate::db::begin_write;
 use crate::domain::inputs::EmailAddress;
+use crate::domain::staff::PasswordLinkPurpose;
+use crate::domain::staff::StaffRole;
 use crate::email::{outbox, staff_templates};
 use crate::entities::{creditor, staff_password_token, staff_user};
-use crate::services::access::staff_sign_in::StaffRole;
 use crate::services::audit::{self, Actor, AuditEvent};
 
 /// How long a set-password link works.
 pub const SET_PASSWORD_DAYS: i64 = 7;
-pub const PURPOSE_INVITE: &str = "invite";
-pub const PURPOSE_RESET: &str = "reset";
 
 #[derive(Clone, Debug)]
 pub struct StaffListing {
@@ -44,7 +43,7 @@ pub async fn list(db: &DatabaseConnection) -> Result<Vec<StaffListing>, DbErr> {
         .map(|c| (c.id, c.display_name))
         .collect();
     let open_invites: std::collections::HashSet<i32> = staff_password_token::Entity::find()
-        .filter(staff_password_token::Column::Purpose.eq(PURPOSE_INVITE))
+        .filter(staff_password_token::Column::Purpose.eq(PasswordLinkPurpose::Invite))
         .filter(staff_password_token::Column::UsedAt.is_null())
         .all(db)
         .await?
@@ -53,16 +52,13 @@ pub async fn list(db: &DatabaseConnection) -> Result<Vec<StaffListing>, DbErr> {
         .collect();
     Ok(users
         .into_iter()
-        .filter_map(|u| {
-            let role = StaffRole::parse(&u.role)?;
-            Some(StaffListing {
-                id: u.id,
-                creditor_name: u.creditor_id.and_then(|id| creditors.get(&id).cloned()),
-                waiting_for_password: u.disabled && open_invites.contains(&u.id),
-                email: u.email,
-                role,
-                disabled: u.disabled,
-            })
+        .map(|u| StaffListing {
+            id: u.id,
+            creditor_name: u.creditor_id.and_then(|id| creditors.get(&id).cloned()),
+            waiting_for_password: u.disabled && open_invites.contains(&u.id),
+            email: u.email,
+            role: u.role,
+            disabled: u.disabled,
         })
         .collect())
 }
@@ -138,7 +134,7 @@ pub async fn invite(
     let user = staff_user::ActiveModel {
         email: Set(email.clone()),
         password_hash: Set(hash),
-        role: Set(invitation.role.as_str().to_string()),
+        role: Set(invitation.role),
         creditor_id: Set(creditor_id),
         disabled: Set(true),
         created_at: Set(now),
@@ -156,7 +152,7 @@ pub async fn invite(
             StaffAdminError::Database(e)
         }
     })?;
-    send_link(&txn, &user, PURPOSE_INVITE, base_url, now).await?;
+    send_link(&txn, &user, PasswordLinkPurpose::Invite, base_url, now).await?;
     audit::record(
         &txn,
         AuditEvent {
@@ -178,7 +174,7 @@ pub async fn invite(
 async fn send_link(
     txn: &DatabaseTransaction,
     user: &staff_user::Model,
-    purpose: &str,
+    purpose: PasswordLinkPurpose,
     base_url: &str,
     now: DateTime<Utc>,
 ) -> Result<(), StaffAdminError> {
@@ -187,7 +183,7 @@ async fn send_link(
     staff_password_token::ActiveModel {
         staff_user_id: Set(user.id),
         token_hash: Set(sha256_hex(&token)),
-        purpose: Set(purpose.to_string()),
+        purpose: Set(purpose),
         expires_at: Set(now + Duration::days(SET_PASSWORD_DAYS)),
         created_at: Set(now),
         ..Default::default()
@@ -195,8 +191,11 @@ async fn send_link(
     .insert(txn)
     .await?;
     let link = format!("{base_url}/staff/set-password/{token}");
-    let content =
-        staff_templates::set_password(&link, SET_PASSWORD_DAYS, purpose == PURPOSE_INVITE)?;
+    let content = staff_templates::set_password(
+        &link,
+        SET_PASSWORD_DAYS,
+        purpose == PasswordLinkPurpose::Invite,
+    )?;
     outbox::enqueue(txn, &user.email, content, now).await?;
     Ok(())
 }
@@ -304,9 +303,9 @@ pub async fn reset(
         .await?;
     // A user still waiting on their invitation gets a fresh invitation, so it still enables.
     let purpose = if user.disabled && has_unused_invite(&txn, staff_id).await? {
-        PURPOSE_INVITE
+        PasswordLinkPurpose::Invite
     } else {
-        PURPOSE_RESET
+        PasswordLinkPurpose::Reset
     };
     send_link(&txn, &user, purpose, base_url, now).await?;
     audit::record(
@@ -330,7 +329,7 @@ pub async fn reset(
 async fn has_unused_invite(txn: &DatabaseTransaction, staff_id: i32) -> Result<bool, DbErr> {
     Ok(staff_password_token::Entity::find()
         .filter(staff_password_token::Column::StaffUserId.eq(staff_id))
-        .filter(staff_password_token::Column::Purpose.eq(PURPOSE_INVITE))
+        .filter(staff_password_token::Column::Purpose.eq(PasswordLinkPurpose::Invite))
         .filter(staff_password_token::Column::UsedAt.is_null())
         .one(txn)
         .await?

@@ -15,7 +15,11 @@ use sea_orm::{
 use super::AutopayError;
 use crate::crypto::random_token;
 use crate::db::begin_write;
-use crate::domain::autopay::{self, Charge, ChargeState, Done, Due, NextStep};
+use crate::domain::autopay::{
+    self, Charge, ChargeState, Done, Due, MandateStatus, NextStep, StepKind,
+};
+use crate::domain::payments::{PaymentPurpose, PaymentStatus};
+use crate::domain::plans::PlanStatus;
 use crate::domain::wording::full_date;
 use crate::domain::{Money, MoneyError};
 use crate::email::autopay_templates::{self, StopReason};
@@ -24,10 +28,10 @@ use crate::email::templates::PaymentLine;
 use crate::entities::{autopay_mandate, autopay_step, payment_attempt};
 use crate::providers::{PaymentEvent, PaymentProvider, ProviderError};
 use crate::services::accounts::debtors::email_of;
-use crate::services::autopay::setup::{self, ACTIVE, TEST_DECLINING_CARD};
+use crate::services::autopay::setup::{self, TEST_DECLINING_CARD};
 use crate::services::payments::{self};
 use crate::services::plans::choose::{self, AccountForPlan};
-use crate::services::plans::records::{InstallmentView, PlanStatus, PlanView};
+use crate::services::plans::records::{InstallmentView, PlanView};
 use crate::services::staff::workspace;
 
 /// What one pass did.
@@ -43,11 +47,6 @@ pub struct Report {
     pub ended: usize,
 }
 
-const REMINDER: &str = "reminder";
-const CHARGE: &str = "charge";
-const RETRY: &str = "retry";
-const GAVE_UP: &str = "gave_up";
-
 /// One pass. `base_url` makes the pay-by-hand link absolute (never taken from a request).
 pub async fn run(
     db: &DatabaseConnection,
@@ -57,7 +56,7 @@ pub async fn run(
 ) -> Result<Report, AutopayError> {
     let mut report = Report::default();
     let mandates = autopay_mandate::Entity::find()
-        .filter(autopay_mandate::Column::Status.eq(ACTIVE))
+        .filter(autopay_mandate::Column::Status.eq(MandateStatus::Active))
         .order_by_asc(autopay_mandate::Column::Id)
         .all(db)
         .await?;
@@ -147,13 +146,13 @@ impl Pass<'_> {
     }
 
     /// Every step taken on this plan, with the status of its payment attempt.
-    async fn steps(&self) -> Result<Vec<(autopay_step::Model, Option<String>)>, DbErr> {
+    async fn steps(&self) -> Result<Vec<(autopay_step::Model, Option<PaymentStatus>)>, DbErr> {
         let steps = autopay_step::Entity::find()
             .filter(autopay_step::Column::PlanId.eq(self.mandate.plan_id))
             .all(self.db)
             .await?;
         let ids: Vec<i32> = steps.iter().filter_map(|s| s.attempt_id).collect();
-        let statuses: HashMap<i32, String> = payment_attempt::Entity::find()
+        let statuses: HashMap<i32, PaymentStatus> = payment_attempt::Entity::find()
             .filter(payment_attempt::Column::Id.is_in(ids))
             .all(self.db)
             .await?
@@ -163,7 +162,7 @@ impl Pass<'_> {
         Ok(steps
             .into_iter()
             .map(|s| {
-                let status = s.attempt_id.and_then(|id| statuses.get(&id).cloned());
+                let status = s.attempt_id.and_then(|id| statuses.get(&id).copied());
                 (s, status)
             })
             .collect())
@@ -175,7 +174,7 @@ impl Pass<'_> {
         account: &AccountForPlan,
         plan: &PlanView,
         item: &InstallmentView,
-        steps: &[(autopay_step::Model, Option<String>)],
+        steps: &[(autopay_step::Model, Option<PaymentStatus>)],
         report: &mut Report,
     ) -> Result<(), AutopayError> {
         let line = PaymentLine {
@@ -186,27 +185,34 @@ impl Pass<'_> {
             NextStep::Nothing => {}
             NextStep::Remind => {
                 let content = autopay_templates::reminder(&account.creditor_name, &line)?;
-                if self.record_with_email(item.seq, REMINDER, content).await? {
+                if self
+                    .record_with_email(item.seq, StepKind::Reminder, content)
+                    .await?
+                {
                     report.reminders += 1;
                 }
             }
             NextStep::Charge | NextStep::Retry => {
                 let kind = if step == NextStep::Retry {
-                    RETRY
+                    StepKind::Retry
                 } else {
-                    CHARGE
+                    StepKind::Charge
                 };
                 let Some(attempt) = self.save_charge(account, plan, item, kind).await? else {
                     return Ok(());
                 };
                 report.charges += 1;
-                if kind == RETRY {
+                if kind == StepKind::Retry {
                     report.retries += 1;
                 }
                 self.charge(&attempt, kind, account, &line, report).await?;
             }
             NextStep::Resend { retry } => {
-                let kind = if retry { RETRY } else { CHARGE };
+                let kind = if retry {
+                    StepKind::Retry
+                } else {
+                    StepKind::Charge
+                };
                 let attempt_id = steps
                     .iter()
                     .find(|(s, _)| s.installment_seq == seq_i32(item.seq) && s.step == kind)
@@ -234,7 +240,7 @@ impl Pass<'_> {
     async fn record_with_email(
         &self,
         seq: u32,
-        kind: &str,
+        kind: StepKind,
         content: crate::email::EmailContent,
     ) -> Result<bool, AutopayError> {
         let txn = begin_write(self.db).await?;
@@ -255,7 +261,7 @@ impl Pass<'_> {
         account: &AccountForPlan,
         plan: &PlanView,
         item: &InstallmentView,
-        kind: &str,
+        kind: StepKind,
     ) -> Result<Option<payment_attempt::Model>, AutopayError> {
         let amount = left_on(item)?;
         let txn = begin_write(self.db).await?;
@@ -264,13 +270,13 @@ impl Pass<'_> {
             creditor_id: Set(account.creditor_id),
             debtor_id: Set(account.debtor_id),
             plan_id: Set(Some(plan.id)),
-            purpose: Set("autopay".to_string()),
+            purpose: Set(PaymentPurpose::Autopay),
             amount_minor: Set(amount.to_minor()?),
             currency: Set(amount.currency().code().to_string()),
             discount_minor: Set(0),
-            provider: Set(self.mandate.provider.clone()),
+            provider: Set(self.mandate.provider),
             idempotency_key: Set(format!("gt-auto-{}", &random_token()[..32])),
-            status: Set("created".to_string()),
+            status: Set(PaymentStatus::Created),
             refunded_minor: Set(0),
             created_at: Set(self.now),
             updated_at: Set(self.now),
@@ -302,7 +308,7 @@ impl Pass<'_> {
             return Ok(None);
         };
         payment_attempt::Entity::find_by_id(id)
-            .filter(payment_attempt::Column::Status.eq("created"))
+            .filter(payment_attempt::Column::Status.eq(PaymentStatus::Created))
             .one(self.db)
             .await
     }
@@ -311,7 +317,7 @@ impl Pass<'_> {
     async fn charge(
         &self,
         attempt: &payment_attempt::Model,
-        kind: &str,
+        kind: StepKind,
         account: &AccountForPlan,
         line: &PaymentLine,
         report: &mut Report,
@@ -319,7 +325,7 @@ impl Pass<'_> {
         let seq = self.seq_of(attempt.id).await?;
         match self.send_charge(attempt).await {
             Ok(intent_id) => self.accepted(attempt, &intent_id, report).await,
-            // Unknown outcome: the attempt stays "created" and the next pass sends it again
+            // Unknown outcome: the attempt stays created and the next pass sends it again
             // with the same idempotency key, so it is never taken twice.
             Err(ProviderError::Unavailable(reason)) => {
                 tracing::warn!(attempt_id = attempt.id, %reason, "autopay charge outcome unknown");
@@ -335,7 +341,7 @@ impl Pass<'_> {
                 tracing::info!(attempt_id = attempt.id, error = %error, "autopay charge declined");
                 report.failed += 1;
                 self.fail(attempt, DECLINED_MESSAGE).await?;
-                if kind == RETRY {
+                if kind == StepKind::Retry {
                     self.give_up(seq, account, line, StopReason::DidNotGoThrough, report)
                         .await?;
                 }
@@ -394,7 +400,7 @@ impl Pass<'_> {
             .exec(self.db)
             .await?;
         // Left without a provider ref: reconciliation looks up checkout sessions, not intents.
-        move_attempt(self.db, attempt.id, "pending", None, self.now).await?;
+        move_attempt(self.db, attempt.id, PaymentStatus::Pending, None, self.now).await?;
         if self.provider.is_offline() {
             let event = PaymentEvent::IntentSucceeded {
                 event_id: format!("offline_autopay_{}", attempt.id),
@@ -410,7 +416,14 @@ impl Pass<'_> {
     }
 
     async fn fail(&self, attempt: &payment_attempt::Model, message: &str) -> Result<(), DbErr> {
-        move_attempt(self.db, attempt.id, "failed", Some(message), self.now).await
+        move_attempt(
+            self.db,
+            attempt.id,
+            PaymentStatus::Failed,
+            Some(message),
+            self.now,
+        )
+        .await
     }
 
     async fn give_up(
@@ -423,7 +436,10 @@ impl Pass<'_> {
     ) -> Result<(), AutopayError> {
         let link = format!("{}/account/{}/pay", self.base_url, account.account_id);
         let content = autopay_templates::pay_by_hand(&account.creditor_name, line, reason, &link)?;
-        if self.record_with_email(seq, GAVE_UP, content).await? {
+        if self
+            .record_with_email(seq, StepKind::GaveUp, content)
+            .await?
+        {
             report.pay_by_hand += 1;
         }
         Ok(())
@@ -443,33 +459,23 @@ fn seq_i32(seq: u32) -> i32 {
 }
 
 /// What has been done for one installment, read from the step rows and their attempts.
-fn done_for(seq: u32, steps: &[(autopay_step::Model, Option<String>)]) -> Done {
-    let find = |kind: &str| {
+fn done_for(seq: u32, steps: &[(autopay_step::Model, Option<PaymentStatus>)]) -> Done {
+    let find = |kind: StepKind| {
         steps
             .iter()
             .find(|(s, _)| s.installment_seq == seq_i32(seq) && s.step == kind)
     };
-    let charge = |kind: &str| {
+    let charge = |kind: StepKind| {
         find(kind).map(|(s, status)| Charge {
             on: s.created_at.date_naive(),
-            state: charge_state(status.as_deref()),
+            state: ChargeState::from(*status),
         })
     };
     Done {
-        reminded: find(REMINDER).is_some(),
-        first: charge(CHARGE),
-        retry: charge(RETRY),
-        gave_up: find(GAVE_UP).is_some(),
-    }
-}
-
-fn charge_state(status: Option<&str>) -> ChargeState {
-    match status {
-        Some("created") | None => ChargeState::NotSent,
-        Some("succeeded" | "refunded") => ChargeState::Succeeded,
-        Some("failed" | "expired") => ChargeState::Failed,
-        // pending, flagged: someone (the provider or our team) has it.
-        Some(_) => ChargeState::Pending,
+        reminded: find(StepKind::Reminder).is_some(),
+        first: charge(StepKind::Charge),
+        retry: charge(StepKind::Retry),
+        gave_up: find(StepKind::GaveUp).is_some(),
     }
 }
 
@@ -478,7 +484,7 @@ async fn insert_step<C: ConnectionTrait>(
     conn: &C,
     mandate: &autopay_mandate::Model,
     seq: u32,
-    kind: &str,
+    kind: StepKind,
     attempt_id: Option<i32>,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
@@ -486,7 +492,7 @@ async fn insert_step<C: ConnectionTrait>(
         mandate_id: Set(mandate.id),
         plan_id: Set(mandate.plan_id),
         installment_seq: Set(seq_i32(seq)),
-        step: Set(kind.to_string()),
+        step: Set(kind),
         attempt_id: Set(attempt_id),
         created_at: Set(now),
         ..Default::default()
@@ -501,11 +507,11 @@ async fn insert_step<C: ConnectionTrait>(
     }
 }
 
-/// Moves an autopay attempt on from "created" only: a webhook that already decided it wins.
+/// Moves an autopay attempt on from created only: a webhook that already decided it wins.
 async fn move_attempt(
     db: &DatabaseConnection,
     attempt_id: i32,
-    to: &str,
+    to: PaymentStatus,
     message: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
@@ -520,7 +526,7 @@ async fn move_attempt(
     }
     update
         .filter(payment_attempt::Column::Id.eq(attempt_id))
-        .filter(payment_attempt::Column::Status.eq("created"))
+        .filter(payment_attempt::Column::Status.eq(PaymentStatus::Created))
         .exec(db)
         .await?;
     Ok(())

@@ -11,6 +11,9 @@ use sea_orm::{
 use super::AutopayError;
 use crate::crypto::random_token;
 use crate::db::begin_write;
+use crate::domain::autopay::MandateStatus;
+use crate::domain::payments::ProviderName;
+use crate::domain::plans::PlanKind;
 use crate::domain::wording::full_date;
 use crate::email::templates::PaymentLine;
 use crate::email::{autopay_templates, outbox};
@@ -18,12 +21,7 @@ use crate::entities::autopay_mandate;
 use crate::providers::{PaymentProvider, ProviderError, SavedCard, SetupRequest};
 use crate::services::accounts::debtors::email_of;
 use crate::services::plans::choose::{self, AccountForPlan};
-use crate::services::plans::records::{PlanKind, PlanStatus, PlanView};
-
-pub const PENDING: &str = "pending";
-pub const ACTIVE: &str = "active";
-pub const OFF: &str = "off";
-pub const CANCELLED: &str = "cancelled";
+use crate::services::plans::records::PlanView;
 
 /// Where a test card's payment method says it will be declined (offline provider only).
 pub const TEST_DECLINING_CARD: &str = "pm_test_decline";
@@ -43,7 +41,7 @@ pub struct AutopayTerms {
 fn autopay_plan(account: &AccountForPlan) -> Option<&PlanView> {
     account
         .open_plan()
-        .filter(|p| p.status == PlanStatus::Active && p.kind == PlanKind::Installments)
+        .filter(|p| p.status.is_active() && p.kind == PlanKind::Installments)
 }
 
 /// What is still to pay on each installment due from `today`, in plain words.
@@ -93,7 +91,7 @@ pub async fn is_on<C: ConnectionTrait>(
     Ok(autopay_mandate::Entity::find()
         .filter(autopay_mandate::Column::DebtorId.eq(debtor_id))
         .filter(autopay_mandate::Column::AccountId.eq(account_id))
-        .filter(autopay_mandate::Column::Status.eq(ACTIVE))
+        .filter(autopay_mandate::Column::Status.eq(MandateStatus::Active))
         .one(conn)
         .await?
         .is_some())
@@ -129,9 +127,9 @@ pub async fn start(
         account_id: Set(account_id),
         debtor_id: Set(debtor_id),
         plan_id: Set(terms.plan_id),
-        provider: Set(provider_name(provider).to_string()),
+        provider: Set(provider.name()),
         idempotency_key: Set(format!("gt-setup-{}", &random_token()[..32])),
-        status: Set(PENDING.to_string()),
+        status: Set(MandateStatus::Pending),
         created_at: Set(now),
         ..Default::default()
     }
@@ -172,7 +170,14 @@ pub async fn start(
         }
         Err(error) => {
             tracing::warn!(mandate_id = mandate.id, error = %error, "card-saving checkout could not start");
-            end(db, mandate.id, &[PENDING], CANCELLED, now).await?;
+            end(
+                db,
+                mandate.id,
+                &[MandateStatus::Pending],
+                MandateStatus::Cancelled,
+                now,
+            )
+            .await?;
             Ok(SetupStart::NotStarted(match error {
                 ProviderError::Unavailable(_) => {
                     "We could not reach the payment service. Nothing was saved. Please try again in a few minutes."
@@ -182,14 +187,6 @@ pub async fn start(
                 }
             }))
         }
-    }
-}
-
-fn provider_name(provider: &PaymentProvider) -> &'static str {
-    if provider.is_offline() {
-        "offline"
-    } else {
-        "stripe"
     }
 }
 
@@ -208,15 +205,15 @@ async fn currency_of(
 async fn end<C: ConnectionTrait>(
     conn: &C,
     mandate_id: i32,
-    from: &[&str],
-    to: &str,
+    from: &[MandateStatus],
+    to: MandateStatus,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
     let result = autopay_mandate::Entity::update_many()
         .col_expr(autopay_mandate::Column::Status, Expr::value(to))
         .col_expr(autopay_mandate::Column::EndedAt, Expr::value(Some(now)))
         .filter(autopay_mandate::Column::Id.eq(mandate_id))
-        .filter(autopay_mandate::Column::Status.is_in(from.to_vec()))
+        .filter(autopay_mandate::Column::Status.is_in(from.iter().copied()))
         .exec(conn)
         .await?;
     Ok(result.rows_affected == 1)
@@ -232,8 +229,8 @@ pub async fn pending_test_setup<C: ConnectionTrait>(
     autopay_mandate::Entity::find_by_id(mandate_id)
         .filter(autopay_mandate::Column::DebtorId.eq(debtor_id))
         .filter(autopay_mandate::Column::AccountId.eq(account_id))
-        .filter(autopay_mandate::Column::Provider.eq("offline"))
-        .filter(autopay_mandate::Column::Status.eq(PENDING))
+        .filter(autopay_mandate::Column::Provider.eq(ProviderName::Offline))
+        .filter(autopay_mandate::Column::Status.eq(MandateStatus::Pending))
         .one(conn)
         .await
 }
@@ -272,7 +269,14 @@ pub async fn complete_test_setup(
         TestSetupOutcome::SaveCard => TEST_CARD,
         TestSetupOutcome::SaveDecliningCard => TEST_DECLINING_CARD,
         TestSetupOutcome::Cancel => {
-            end(db, mandate.id, &[PENDING], CANCELLED, now).await?;
+            end(
+                db,
+                mandate.id,
+                &[MandateStatus::Pending],
+                MandateStatus::Cancelled,
+                now,
+            )
+            .await?;
             return Ok(SetupOutcome::Cancelled);
         }
     };
@@ -297,8 +301,8 @@ pub async fn complete_stripe_setup(
         return Ok(SetupOutcome::AlreadyDone);
     };
     let Some(mandate) = autopay_mandate::Entity::find_by_id(mandate_id)
-        .filter(autopay_mandate::Column::Status.eq(PENDING))
-        .filter(autopay_mandate::Column::Provider.eq("stripe"))
+        .filter(autopay_mandate::Column::Status.eq(MandateStatus::Pending))
+        .filter(autopay_mandate::Column::Provider.eq(ProviderName::Stripe))
         .one(db)
         .await?
     else {
@@ -321,13 +325,23 @@ async fn activate(
     let Some(terms) = terms(db, mandate.debtor_id, mandate.account_id, now.date_naive()).await?
     else {
         // The plan ended while the card was being saved: nothing to pay automatically.
-        end(db, mandate.id, &[PENDING], CANCELLED, now).await?;
+        end(
+            db,
+            mandate.id,
+            &[MandateStatus::Pending],
+            MandateStatus::Cancelled,
+            now,
+        )
+        .await?;
         return Ok(SetupOutcome::Cancelled);
     };
     let txn = begin_write(db).await?;
     // Two completions at once (two tabs, a replayed webhook): one moves it, the rest see none.
     let moved = autopay_mandate::Entity::update_many()
-        .col_expr(autopay_mandate::Column::Status, Expr::value(ACTIVE))
+        .col_expr(
+            autopay_mandate::Column::Status,
+            Expr::value(MandateStatus::Active),
+        )
         .col_expr(
             autopay_mandate::Column::CustomerRef,
             Expr::value(card.customer),
@@ -338,17 +352,20 @@ async fn activate(
         )
         .col_expr(autopay_mandate::Column::ActivatedAt, Expr::value(Some(now)))
         .filter(autopay_mandate::Column::Id.eq(mandate.id))
-        .filter(autopay_mandate::Column::Status.eq(PENDING))
+        .filter(autopay_mandate::Column::Status.eq(MandateStatus::Pending))
         .exec(&txn)
         .await?;
     if moved.rows_affected != 1 {
         return Ok(SetupOutcome::AlreadyDone);
     }
     autopay_mandate::Entity::update_many()
-        .col_expr(autopay_mandate::Column::Status, Expr::value(OFF))
+        .col_expr(
+            autopay_mandate::Column::Status,
+            Expr::value(MandateStatus::Off),
+        )
         .col_expr(autopay_mandate::Column::EndedAt, Expr::value(Some(now)))
         .filter(autopay_mandate::Column::PlanId.eq(mandate.plan_id))
-        .filter(autopay_mandate::Column::Status.eq(ACTIVE))
+        .filter(autopay_mandate::Column::Status.eq(MandateStatus::Active))
         .filter(autopay_mandate::Column::Id.ne(mandate.id))
         .exec(&txn)
         .await?;
@@ -368,11 +385,14 @@ pub async fn turn_off(
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
     let result = autopay_mandate::Entity::update_many()
-        .col_expr(autopay_mandate::Column::Status, Expr::value(OFF))
+        .col_expr(
+            autopay_mandate::Column::Status,
+            Expr::value(MandateStatus::Off),
+        )
         .col_expr(autopay_mandate::Column::EndedAt, Expr::value(Some(now)))
         .filter(autopay_mandate::Column::DebtorId.eq(debtor_id))
         .filter(autopay_mandate::Column::AccountId.eq(account_id))
-        .filter(autopay_mandate::Column::Status.eq(ACTIVE))
+        .filter(autopay_mandate::Column::Status.eq(MandateStatus::Active))
         .exec(db)
         .await?;
     Ok(result.rows_affected > 0)
@@ -384,5 +404,12 @@ pub(super) async fn end_with_plan(
     mandate_id: i32,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
-    end(db, mandate_id, &[ACTIVE], OFF, now).await
+    end(
+        db,
+        mandate_id,
+        &[MandateStatus::Active],
+        MandateStatus::Off,
+        now,
+    )
+    .await
 }

@@ -7,18 +7,20 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter}
 
 use crate::domain::Money;
 use crate::domain::lifecycle::{self, InstallmentProgress};
+use crate::domain::payments::PaymentPurpose;
+use crate::domain::plans::{PlanKind, PlanStatus};
 use crate::domain::wording::full_date;
 use crate::entities::{installment, payment_attempt};
 use crate::services::payments::PaymentError;
 use crate::services::plans::choose::{self, AccountForPlan};
-use crate::services::plans::records::{self, InstallmentView, PlanKind, PlanStatus, PlanView};
+use crate::services::plans::records::{self, InstallmentView, PlanView};
 
 /// A plan that payments count towards.
 fn paying_plan(account: &AccountForPlan) -> Option<&PlanView> {
-    account.latest_plan.as_ref().filter(|p| {
-        p.kind == PlanKind::Installments
-            && matches!(p.status, PlanStatus::Active | PlanStatus::Broken)
-    })
+    account
+        .latest_plan
+        .as_ref()
+        .filter(|p| p.kind == PlanKind::Installments && p.status.takes_payments())
 }
 
 /// The earliest installment not fully paid: its date and what is left on it.
@@ -61,7 +63,7 @@ pub async fn allocate<C: ConnectionTrait>(
     let mut paid_for = Vec::new();
     if let Some(plan) = paying_plan(&account) {
         let items = progress(&plan.installments);
-        let allocation = if attempt.purpose == "extra" {
+        let allocation = if attempt.purpose == PaymentPurpose::Extra {
             lifecycle::allocate_from_end(&items, covered)
         } else {
             lifecycle::allocate(&items, covered)

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 
+use crate::domain::payments::PaymentStatus;
 use crate::entities::payment_attempt;
 
 /// Moves an attempt between statuses only from the expected ones, so a late or repeated
@@ -11,8 +12,8 @@ use crate::entities::payment_attempt;
 pub(super) async fn set_status<C: ConnectionTrait>(
     conn: &C,
     attempt_id: i32,
-    from: &[&str],
-    to: &str,
+    from: &[PaymentStatus],
+    to: PaymentStatus,
     provider_ref: Option<&str>,
     message: Option<&str>,
     now: DateTime<Utc>,
@@ -34,7 +35,7 @@ pub(super) async fn set_status<C: ConnectionTrait>(
     }
     let result = update
         .filter(payment_attempt::Column::Id.eq(attempt_id))
-        .filter(payment_attempt::Column::Status.is_in(from.to_vec()))
+        .filter(payment_attempt::Column::Status.is_in(from.iter().copied()))
         .exec(conn)
         .await?;
     Ok(result.rows_affected == 1)

@@ -10,6 +10,7 @@ use crate::crypto::random_token;
 use crate::db::begin_write;
 use crate::domain::Money;
 use crate::domain::discount::Offer;
+use crate::domain::payments::{PaymentStatus, ProviderName};
 use crate::entities::payment_attempt;
 use crate::providers::{CheckoutRequest, PaymentProvider, ProviderError};
 use crate::services::accounts::debtors::email_of;
@@ -73,8 +74,8 @@ pub async fn start(
             set_status(
                 db,
                 attempt.id,
-                &["created"],
-                "pending",
+                &[PaymentStatus::Created],
+                PaymentStatus::Pending,
                 Some(&started.provider_ref),
                 None,
                 now,
@@ -98,8 +99,8 @@ pub async fn start(
             set_status(
                 db,
                 attempt.id,
-                &["created"],
-                "failed",
+                &[PaymentStatus::Created],
+                PaymentStatus::Failed,
                 None,
                 Some(message),
                 now,
@@ -132,20 +133,15 @@ pub(super) async fn create_attempt(
         creditor_id: Set(account.creditor_id),
         debtor_id: Set(account.debtor_id),
         plan_id: Set(account.open_plan().map(|p| p.id)),
-        purpose: Set(choice.purpose().to_string()),
+        purpose: Set(choice.purpose()),
         amount_minor: Set(amount.to_minor()?),
         currency: Set(amount.currency().code().to_string()),
         discount_minor: Set(offer.map_or(Ok(0), |o| o.discount.to_minor())?),
         discount_rule_id: Set(offer.map(|o| o.rule_id)),
         discount_deadline: Set(offer.map(|o| o.last_day)),
-        provider: Set(if provider.is_offline() {
-            "offline"
-        } else {
-            "stripe"
-        }
-        .to_string()),
+        provider: Set(provider.name()),
         idempotency_key: Set(format!("gt-pay-{}", &random_token()[..32])),
-        status: Set("created".to_string()),
+        status: Set(PaymentStatus::Created),
         refunded_minor: Set(0),
         created_at: Set(now),
         updated_at: Set(now),
@@ -165,7 +161,7 @@ pub async fn open_test_attempt<C: ConnectionTrait>(
 ) -> Result<Option<AttemptView>, PaymentError> {
     payment_attempt::Entity::find_by_id(attempt_id)
         .filter(payment_attempt::Column::DebtorId.eq(debtor_id))
-        .filter(payment_attempt::Column::Provider.eq("offline"))
+        .filter(payment_attempt::Column::Provider.eq(ProviderName::Offline))
         .one(conn)
         .await?
         .map(to_view)

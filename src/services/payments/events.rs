@@ -1,5 +1,5 @@
 //! The one path every payment outcome takes, and booking a payment exactly once: the
-//! conditional UPDATE that moves an attempt to "succeeded" runs in the same transaction as its
+//! conditional UPDATE that moves an attempt to succeeded runs in the same transaction as its
 //! ledger entries.
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
@@ -8,6 +8,8 @@ use sea_orm::{
 };
 
 use crate::db::begin_write;
+pub use crate::domain::payments::EventOutcome;
+use crate::domain::payments::PaymentStatus;
 use crate::domain::{Currency, EntryKind, Money};
 use crate::email::{outbox, templates};
 use crate::entities::{payment_attempt, provider_event};
@@ -19,34 +21,6 @@ use crate::services::payments::allocation;
 
 use super::PaymentError;
 use super::attempts::*;
-
-/// What processing an event did.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum EventOutcome {
-    Applied,
-    /// This event (or this payment) was already processed: nothing changed.
-    AlreadyDone,
-    Failed,
-    Expired,
-    Refunded,
-    /// Amount, currency or attempt do not match what we asked for: flagged, not applied.
-    Mismatch,
-    Ignored,
-}
-
-impl EventOutcome {
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::Applied => "applied",
-            Self::AlreadyDone => "already_done",
-            Self::Failed => "failed",
-            Self::Expired => "expired",
-            Self::Refunded => "refunded",
-            Self::Mismatch => "mismatch",
-            Self::Ignored => "ignored",
-        }
-    }
-}
 
 /// The one path every payment outcome takes. Replays, late and out-of-order events end the
 /// same way: the event id is recorded once, and attempt statuses only move forward.
@@ -86,8 +60,8 @@ pub async fn handle_event(
             set_status(
                 &txn,
                 *attempt_id,
-                &["created", "pending"],
-                "failed",
+                &PaymentStatus::UNDECIDED,
+                PaymentStatus::Failed,
                 None,
                 Some(kind_message),
                 now,
@@ -99,8 +73,8 @@ pub async fn handle_event(
             set_status(
                 &txn,
                 *attempt_id,
-                &["created", "pending"],
-                "expired",
+                &PaymentStatus::UNDECIDED,
+                PaymentStatus::Expired,
                 None,
                 None,
                 now,
@@ -118,10 +92,7 @@ pub async fn handle_event(
         PaymentEvent::SetupCompleted { .. } | PaymentEvent::Other { .. } => EventOutcome::Ignored,
     };
     provider_event::Entity::update_many()
-        .col_expr(
-            provider_event::Column::Outcome,
-            Expr::value(outcome.as_str()),
-        )
+        .col_expr(provider_event::Column::Outcome, Expr::value(outcome))
         .filter(provider_event::Column::EventId.eq(event.event_id()))
         .exec(&txn)
         .await?;
@@ -151,7 +122,7 @@ pub(super) async fn record_event<C: ConnectionTrait>(
     let row = provider_event::ActiveModel {
         event_id: Set(event.event_id().to_string()),
         kind: Set(kind.chars().take(80).collect()),
-        outcome: Set("received".to_string()),
+        outcome: Set(EventOutcome::Received),
         received_at: Set(now),
     };
     match provider_event::Entity::insert(row)
@@ -186,8 +157,8 @@ pub(super) async fn paid<C: ConnectionTrait>(
     let won = set_status(
         conn,
         attempt.id,
-        &["created", "pending", "failed", "expired"],
-        "succeeded",
+        &PaymentStatus::NOT_SETTLED,
+        PaymentStatus::Succeeded,
         None,
         None,
         now,
@@ -217,8 +188,8 @@ pub(super) async fn flag<C: ConnectionTrait>(
     set_status(
         conn,
         attempt.id,
-        &["created", "pending", "failed", "expired"],
-        "flagged",
+        &PaymentStatus::NOT_SETTLED,
+        PaymentStatus::Flagged,
         None,
         None,
         now,
@@ -338,8 +309,10 @@ pub(super) async fn refunded<C: ConnectionTrait>(
         return Ok(EventOutcome::Mismatch);
     };
     let new_part = refunded_minor.min(attempt.amount_minor) - attempt.refunded_minor;
-    let settled = matches!(attempt.status.as_str(), "succeeded" | "refunded");
-    if !settled || new_part <= 0 || !attempt.currency.eq_ignore_ascii_case(currency) {
+    if !attempt.status.is_settled()
+        || new_part <= 0
+        || !attempt.currency.eq_ignore_ascii_case(currency)
+    {
         return Ok(EventOutcome::AlreadyDone);
     }
     // Only the attempt as we read it moves on: a concurrent refund event cannot double-book.
@@ -348,7 +321,10 @@ pub(super) async fn refunded<C: ConnectionTrait>(
             payment_attempt::Column::RefundedMinor,
             Expr::value(attempt.refunded_minor + new_part),
         )
-        .col_expr(payment_attempt::Column::Status, Expr::value("refunded"))
+        .col_expr(
+            payment_attempt::Column::Status,
+            Expr::value(PaymentStatus::Refunded),
+        )
         .col_expr(payment_attempt::Column::UpdatedAt, Expr::value(now))
         .filter(payment_attempt::Column::Id.eq(attempt.id))
         .filter(payment_attempt::Column::RefundedMinor.eq(attempt.refunded_minor))

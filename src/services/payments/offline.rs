@@ -5,6 +5,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, Qu
 
 use crate::crypto::random_token;
 use crate::domain::Money;
+use crate::domain::payments::{PaymentPurpose, PaymentStatus, ProviderName};
 use crate::entities::payment_attempt;
 use crate::providers::PaymentEvent;
 use crate::services::audit::{self, Actor, AuditEvent};
@@ -61,13 +62,13 @@ pub async fn record_offline(
         creditor_id: Set(account.creditor_id),
         debtor_id: Set(account.debtor_id),
         plan_id: Set(options.account.open_plan().map(|p| p.id)),
-        purpose: Set("offline".to_string()),
+        purpose: Set(PaymentPurpose::Offline),
         amount_minor: Set(amount.to_minor()?),
         currency: Set(amount.currency().code().to_string()),
         discount_minor: Set(0),
-        provider: Set("staff".to_string()),
+        provider: Set(ProviderName::Staff),
         idempotency_key: Set(format!("gt-staff-{}", &random_token()[..32])),
-        status: Set("pending".to_string()),
+        status: Set(PaymentStatus::Pending),
         refunded_minor: Set(0),
         external_reference: Set(Some(format!("{method} {reference}"))),
         created_at: Set(now),

@@ -4,6 +4,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection};
 
 use crate::domain::Money;
 use crate::domain::discount::Offer;
+use crate::domain::payments::PaymentPurpose;
 use crate::services::payments::allocation;
 use crate::services::payments::discounts;
 use crate::services::plans::choose::{self, AccountForPlan};
@@ -19,11 +20,11 @@ pub enum PayChoice {
 }
 
 impl PayChoice {
-    pub(super) fn purpose(self) -> &'static str {
+    pub(super) fn purpose(self) -> PaymentPurpose {
         match self {
-            Self::Full => "full",
-            Self::NextInstallment => "installment",
-            Self::Other(_) => "extra",
+            Self::Full => PaymentPurpose::Full,
+            Self::NextInstallment => PaymentPurpose::Installment,
+            Self::Other(_) => PaymentPurpose::Extra,
         }
     }
 }

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 
+use crate::domain::payments::PaymentStatus;
 use crate::entities::payment_attempt;
 use crate::providers::{CheckoutStatus, PaymentEvent, PaymentProvider};
 
@@ -58,7 +59,7 @@ pub async fn reconcile(
     now: DateTime<Utc>,
 ) -> Result<usize, PaymentError> {
     let stale = payment_attempt::Entity::find()
-        .filter(payment_attempt::Column::Status.eq("pending"))
+        .filter(payment_attempt::Column::Status.eq(PaymentStatus::Pending))
         .filter(payment_attempt::Column::UpdatedAt.lt(now - chrono::Duration::minutes(5)))
         .order_by_asc(payment_attempt::Column::Id)
         .all(db)

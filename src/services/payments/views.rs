@@ -4,6 +4,7 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
 };
 
+use crate::domain::payments::{PaymentPurpose, PaymentStatus, ProviderName};
 use crate::domain::{Currency, Money};
 use crate::entities::payment_attempt;
 use crate::providers::PaymentProvider;
@@ -16,10 +17,10 @@ use super::reconcile::*;
 pub struct AttemptView {
     pub id: i32,
     pub account_id: i32,
-    pub purpose: String,
+    pub purpose: PaymentPurpose,
     pub amount: Money,
     pub discount: Money,
-    pub status: String,
+    pub status: PaymentStatus,
     pub message: Option<String>,
     pub created_at: DateTime<Utc>,
     pub succeeded_at: Option<DateTime<Utc>>,
@@ -41,7 +42,7 @@ pub(super) fn to_view(row: payment_attempt::Model) -> Result<AttemptView, Paymen
         created_at: row.created_at,
         succeeded_at: row.succeeded_at,
         refunded: Money::from_minor(row.refunded_minor, currency),
-        is_test: row.provider == "offline",
+        is_test: row.provider == ProviderName::Offline,
         provider_ref: row.provider_ref,
     })
 }
@@ -65,7 +66,7 @@ pub async fn attempt_for_debtor(
     let Some(row) = find().await? else {
         return Ok(None);
     };
-    if row.status == "pending" {
+    if row.status.is_pending() {
         refresh(db, provider, &row, now).await?;
         return find().await?.map(to_view).transpose();
     }
@@ -81,7 +82,7 @@ pub async fn history<C: ConnectionTrait>(
     payment_attempt::Entity::find()
         .filter(payment_attempt::Column::DebtorId.eq(debtor_id))
         .filter(payment_attempt::Column::AccountId.eq(account_id))
-        .filter(payment_attempt::Column::Status.ne("created"))
+        .filter(payment_attempt::Column::Status.ne(PaymentStatus::Created))
         .order_by_desc(payment_attempt::Column::Id)
         .all(conn)
         .await?

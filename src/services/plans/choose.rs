@@ -10,6 +10,7 @@ use sea_orm::{
 use crate::crypto::sha256_hex;
 use crate::db::begin_write;
 use crate::domain::Money;
+use crate::domain::plans::{PlanKind, PlanStatus};
 use crate::domain::policy::{self, Breach, PlanPolicy};
 use crate::domain::schedule::{self, Frequency, PlanSize, Schedule, ScheduleError};
 use crate::domain::wording;
@@ -18,9 +19,7 @@ use crate::entities::debtor;
 use crate::services::accounts::statements::{self, Scope, StatementError};
 use crate::services::audit::{self, Actor, AuditEvent};
 use crate::services::plans::policies;
-use crate::services::plans::records::{
-    self, ConsentRecord, NewPlan, PlanKind, PlanStatus, PlanView, RecordError,
-};
+use crate::services::plans::records::{self, ConsentRecord, NewPlan, PlanView, RecordError};
 
 /// The first payment may be set up to this many days ahead.
 pub const FIRST_PAYMENT_WITHIN_DAYS: i64 = 30;
@@ -69,9 +68,7 @@ pub struct AccountForPlan {
 impl AccountForPlan {
     /// A plan that is still open (proposed, countered or active), if any.
     pub fn open_plan(&self) -> Option<&PlanView> {
-        self.latest_plan
-            .as_ref()
-            .filter(|p| PlanStatus::OPEN.contains(&p.status))
+        self.latest_plan.as_ref().filter(|p| p.status.is_open())
     }
 }
 

@@ -9,11 +9,12 @@ use sea_orm::{
 };
 
 use crate::db::begin_write;
-use crate::domain::lifecycle::{self, InstallmentProgress, PlanState};
+use crate::domain::lifecycle::{self, InstallmentProgress};
+use crate::domain::plans::{PlanKind, PlanStatus};
 use crate::entities::{installment, plan};
 use crate::services::accounts::statements::Scope;
 use crate::services::audit::{self, Actor, AuditEvent};
-use crate::services::plans::records::{self, PlanKind, PlanStatus, PlanView, RecordError};
+use crate::services::plans::records::{self, PlanView, RecordError};
 
 const BATCH: u64 = 500;
 
@@ -47,10 +48,7 @@ pub async fn run(
             .column(plan::Column::Id)
             .column(plan::Column::CreditorId)
             .filter(plan::Column::Id.gt(after))
-            .filter(
-                plan::Column::Status
-                    .is_in([PlanStatus::Active.as_str(), PlanStatus::Broken.as_str()]),
-            )
+            .filter(plan::Column::Status.is_in(PlanStatus::FOLLOWED))
             .order_by_asc(plan::Column::Id)
             .limit(BATCH)
             .into_tuple()
@@ -160,9 +158,5 @@ async fn installments_target(
                 .await?;
         }
     }
-    Ok(match assessment.state {
-        PlanState::Active => PlanStatus::Active,
-        PlanState::Completed => PlanStatus::Completed,
-        PlanState::Broken => PlanStatus::Broken,
-    })
+    Ok(assessment.state.into())
 }

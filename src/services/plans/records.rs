@@ -7,87 +7,11 @@ use sea_orm::{
     Set,
 };
 
+use crate::domain::plans::{PlanKind, PlanStatus};
 use crate::domain::schedule::{Frequency, Installment, Schedule};
 use crate::domain::{Currency, Money, MoneyError};
 use crate::entities::{installment, plan};
 use crate::services::accounts::statements::Scope;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PlanStatus {
-    /// Outside policy: waiting for the creditor.
-    Proposed,
-    /// The creditor offered different terms; waiting for the person.
-    Countered,
-    Active,
-    Completed,
-    Broken,
-    Cancelled,
-    Declined,
-    /// A pay-later date that has passed.
-    Ended,
-}
-
-impl PlanStatus {
-    pub const ALL: [PlanStatus; 8] = [
-        Self::Proposed,
-        Self::Countered,
-        Self::Active,
-        Self::Completed,
-        Self::Broken,
-        Self::Cancelled,
-        Self::Declined,
-        Self::Ended,
-    ];
-
-    /// Statuses that block a second plan on the same account (see the partial unique index).
-    pub const OPEN: [PlanStatus; 3] = [Self::Proposed, Self::Countered, Self::Active];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Proposed => "proposed",
-            Self::Countered => "countered",
-            Self::Active => "active",
-            Self::Completed => "completed",
-            Self::Broken => "broken",
-            Self::Cancelled => "cancelled",
-            Self::Declined => "declined",
-            Self::Ended => "ended",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == value)
-    }
-
-    /// How the status reads to the person who owes the money.
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Proposed => "Waiting for a reply",
-            Self::Countered => "New terms offered to you",
-            Self::Active => "In place",
-            Self::Completed => "Paid in full",
-            Self::Broken => "Stopped because payments were missed",
-            Self::Cancelled => "Cancelled",
-            Self::Declined => "Not agreed",
-            Self::Ended => "Pay-later date has passed",
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PlanKind {
-    Installments,
-    Deferral,
-}
-
-impl PlanKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Installments => "installments",
-            Self::Deferral => "deferral",
-        }
-    }
-}
 
 #[derive(Clone, Debug)]
 pub struct InstallmentView {
@@ -96,6 +20,31 @@ pub struct InstallmentView {
     pub amount: Money,
     pub paid: Money,
     pub missed: bool,
+}
+
+impl InstallmentView {
+    /// What is still to pay on this installment (never below zero).
+    pub fn left(&self) -> Money {
+        self.amount
+            .checked_sub(&self.paid)
+            .ok()
+            .filter(Money::is_positive)
+            .unwrap_or(Money::zero(self.amount.currency()))
+    }
+}
+
+/// Where a plan's payments stand on a given day: what collections staff act on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PaymentPosition {
+    /// The regular payment (a last payment may be smaller).
+    pub installment: Option<Money>,
+    pub first_due: Option<NaiveDate>,
+    pub last_due: Option<NaiveDate>,
+    /// The first payment from that day on with something still to pay.
+    pub next_due: Option<NaiveDate>,
+    /// What is left on payments whose date has passed, including any still within their
+    /// grace days (the same rule the scheduler uses); `None` for a plan without payments.
+    pub overdue: Option<Money>,
 }
 
 #[derive(Clone, Debug)]
@@ -147,6 +96,33 @@ impl PlanView {
         )
         .unwrap_or(Money::zero(self.total.currency()))
     }
+
+    /// The date a pay-later plan is due in full; `None` for a plan of payments.
+    pub fn pay_later_by(&self) -> Option<NaiveDate> {
+        self.defer_until.filter(|_| self.kind == PlanKind::Deferral)
+    }
+
+    /// Where the payments stand on `today`, from the installments already loaded (no query).
+    pub fn position(&self, today: NaiveDate) -> PaymentPosition {
+        let items = &self.installments;
+        let overdue = (!items.is_empty()).then(|| {
+            Money::sum(
+                self.total.currency(),
+                items.iter().filter(|i| i.due_on < today).map(|i| i.left()),
+            )
+            .unwrap_or(Money::zero(self.total.currency()))
+        });
+        PaymentPosition {
+            installment: items.first().map(|i| i.amount),
+            first_due: items.first().map(|i| i.due_on),
+            last_due: items.last().map(|i| i.due_on),
+            next_due: items
+                .iter()
+                .find(|i| i.due_on >= today && i.left().is_positive())
+                .map(|i| i.due_on),
+            overdue,
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -177,13 +153,9 @@ fn to_view(row: plan::Model, rows: Vec<installment::Model>) -> Result<PlanView, 
         account_id: row.account_id,
         creditor_id: row.creditor_id,
         debtor_id: row.debtor_id,
-        kind: if row.kind == "deferral" {
-            PlanKind::Deferral
-        } else {
-            PlanKind::Installments
-        },
-        status: PlanStatus::parse(&row.status).ok_or(RecordError::Corrupt("status"))?,
-        frequency: row.frequency.as_deref().and_then(Frequency::parse),
+        kind: row.kind,
+        status: row.status,
+        frequency: row.frequency,
         anchor_date: row.anchor_date,
         total: money(row.total_minor),
         defer_until: row.defer_until,
@@ -321,9 +293,9 @@ pub async fn insert<C: ConnectionTrait>(
         account_id: Set(new.account_id),
         creditor_id: Set(new.creditor_id),
         debtor_id: Set(new.debtor_id),
-        kind: Set(new.kind.as_str().to_string()),
-        status: Set(new.status.as_str().to_string()),
-        frequency: Set(new.schedule.map(|s| s.frequency().as_str().to_string())),
+        kind: Set(new.kind),
+        status: Set(new.status),
+        frequency: Set(new.schedule.map(|s| s.frequency())),
         anchor_date: Set(new.schedule.map(|s| s.anchor_date())),
         total_minor: Set(new.total.to_minor()?),
         currency: Set(new.total.currency().code().to_string()),
@@ -389,12 +361,11 @@ pub async fn set_status<C: ConnectionTrait>(
     to: PlanStatus,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
-    let from: Vec<&str> = from.iter().map(|s| s.as_str()).collect();
     let result = plan::Entity::update_many()
-        .col_expr(plan::Column::Status, Expr::value(to.as_str()))
+        .col_expr(plan::Column::Status, Expr::value(to))
         .col_expr(plan::Column::UpdatedAt, Expr::value(now))
         .filter(plan::Column::Id.eq(plan_id))
-        .filter(plan::Column::Status.is_in(from))
+        .filter(plan::Column::Status.is_in(from.iter().copied()))
         .exec(conn)
         .await?;
     Ok(result.rows_affected == 1)
@@ -450,7 +421,7 @@ pub async fn set_terms<C: ConnectionTrait>(
     plan::Entity::update_many()
         .col_expr(
             plan::Column::Frequency,
-            Expr::value(Some(schedule.frequency().as_str())),
+            Expr::value(Some(schedule.frequency())),
         )
         .col_expr(
             plan::Column::AnchorDate,
@@ -485,4 +456,86 @@ pub async fn record_decision<C: ConnectionTrait>(
         .exec(conn)
         .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 3, d).expect("date")
+    }
+
+    fn gbp(minor: i64) -> Money {
+        Money::from_minor(minor, Currency::GBP)
+    }
+
+    fn item(seq: u32, due_on: NaiveDate, amount: i64, paid: i64) -> InstallmentView {
+        InstallmentView {
+            seq,
+            due_on,
+            amount: gbp(amount),
+            paid: gbp(paid),
+            missed: false,
+        }
+    }
+
+    fn plan(kind: PlanKind, installments: Vec<InstallmentView>) -> PlanView {
+        PlanView {
+            id: 1,
+            account_id: 2,
+            creditor_id: 3,
+            debtor_id: 4,
+            kind,
+            status: PlanStatus::Active,
+            frequency: Some(Frequency::Weekly),
+            anchor_date: Some(day(2)),
+            total: gbp(25_000),
+            defer_until: Some(day(30)),
+            defer_reason: None,
+            debtor_note: None,
+            decision_reason: None,
+            decided_by: None,
+            decided_at: None,
+            consent_text: None,
+            consent_at: None,
+            grace_days: 7,
+            missed_to_break: 2,
+            date_moved: false,
+            installment_skipped: false,
+            created_at: DateTime::<Utc>::MIN_UTC,
+            installments,
+        }
+    }
+
+    #[test]
+    fn overdue_is_what_is_left_on_past_dates_and_next_due_is_the_first_unpaid_from_today() {
+        let plan = plan(
+            PlanKind::Installments,
+            vec![
+                item(1, day(2), 10_000, 10_000),
+                item(2, day(9), 10_000, 2_500),
+                item(3, day(16), 5_000, 5_000),
+                item(4, day(23), 5_000, 0),
+            ],
+        );
+        let position = plan.position(day(16));
+        assert_eq!(position.overdue, Some(gbp(7_500)));
+        assert_eq!(position.next_due, Some(day(23)));
+        assert_eq!(position.installment, Some(gbp(10_000)));
+        assert_eq!(
+            (position.first_due, position.last_due),
+            (Some(day(2)), Some(day(23)))
+        );
+        assert_eq!(plan.pay_later_by(), None);
+    }
+
+    #[test]
+    fn a_pay_later_plan_has_a_date_and_no_payments() {
+        let plan = plan(PlanKind::Deferral, Vec::new());
+        let position = plan.position(day(16));
+        assert_eq!(position.overdue, None);
+        assert_eq!(position.next_due, None);
+        assert_eq!(plan.pay_later_by(), Some(day(30)));
+    }
 }

@@ -11,6 +11,7 @@ use sea_orm::{
 
 use crate::db::begin_write;
 use crate::domain::Money;
+use crate::domain::plans::{PlanKind, PlanStatus};
 use crate::domain::policy::{self, Allowance, Breach};
 use crate::domain::schedule::{self, Schedule, ScheduleError};
 use crate::email::templates::{self, DecisionNotice};
@@ -20,7 +21,7 @@ use crate::services::accounts::statements::Scope;
 use crate::services::audit::{self, Actor, AuditEvent};
 use crate::services::plans::choose::{InstallmentChoice, check_first_date, queue_email};
 use crate::services::plans::policies;
-use crate::services::plans::records::{self, PlanKind, PlanStatus, PlanView, RecordError};
+use crate::services::plans::records::{self, PlanView, RecordError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReviewError {
@@ -124,7 +125,7 @@ pub async fn list<C: ConnectionTrait>(
         query.order_by_desc(plan::Column::Id)
     };
     if let Some(status) = filter.status {
-        query = query.filter(plan::Column::Status.eq(status.as_str()));
+        query = query.filter(plan::Column::Status.eq(status));
     }
     if let Some(from) = filter.from.and_then(|d| d.and_hms_opt(0, 0, 0)) {
         query = query.filter(plan::Column::CreatedAt.gte(from.and_utc()));
@@ -320,14 +321,19 @@ async fn creditor_name<C: ConnectionTrait>(conn: &C, creditor_id: i32) -> Result
         .unwrap_or_default())
 }
 
-/// The filtered list as CSV, for a spreadsheet. Cells that a spreadsheet would run as a
-/// formula are prefixed with an apostrophe.
-pub fn to_csv(rows: &[PlanSummary]) -> String {
+/// The filtered list as CSV, for a spreadsheet: amounts as plain numbers in the plan's
+/// currency, dates as YYYY-MM-DD, where payments stand on `today`. Cells that a spreadsheet
+/// would run as a formula are prefixed with an apostrophe.
+pub fn to_csv(rows: &[PlanSummary], today: NaiveDate) -> String {
     let mut out = String::from(
-        "plan_id,reference,name,kind,status,total,currency,frequency,payments,paid,created,consented\n",
+        "plan_id,reference,name,kind,status,total,currency,frequency,payments,paid,created,consented,\
+         account_id,installment,first_due,last_due,pay_later_by,next_due,overdue\n",
     );
+    let amount = |m: Option<Money>| m.map(|m| m.amount().to_string()).unwrap_or_default();
+    let date = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
     for row in rows {
         let p = &row.plan;
+        let position = p.position(today);
         let cells = [
             p.id.to_string(),
             row.reference.clone(),
@@ -343,6 +349,13 @@ pub fn to_csv(rows: &[PlanSummary]) -> String {
             p.paid().amount().to_string(),
             p.created_at.format("%Y-%m-%d").to_string(),
             p.consent_at.map(|c| c.to_rfc3339()).unwrap_or_default(),
+            p.account_id.to_string(),
+            amount(position.installment),
+            date(position.first_due),
+            date(position.last_due),
+            date(p.pay_later_by()),
+            date(position.next_due),
+            amount(position.overdue),
         ];
         let line: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
         out.push_str(&line.join(","));

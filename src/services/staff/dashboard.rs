@@ -6,7 +6,8 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
 };
 
-use crate::domain::{Currency, Money};
+use crate::domain::plans::PlanStatus;
+use crate::domain::{Currency, EntryKind, Money};
 use crate::entities::{account, installment, ledger_entry, plan};
 
 #[derive(Debug)]
@@ -17,7 +18,7 @@ pub struct Dashboard {
     pub collected_last_month: Money,
     /// Collected per week, oldest first, for the last 12 weeks (Monday starts).
     pub weekly: Vec<(NaiveDate, Money)>,
-    pub plans_by_status: Vec<(String, u64)>,
+    pub plans_by_status: Vec<(PlanStatus, u64)>,
     /// Installments paid in full (and not missed) out of those due so far, in percent.
     pub promise_kept_percent: Option<u32>,
     /// Everything collected out of everything ever charged, in percent.
@@ -55,7 +56,7 @@ async fn ledger_sum<C: ConnectionTrait>(
 
 fn collected_between(from: NaiveDate, to: NaiveDate) -> sea_orm::Condition {
     sea_orm::Condition::all()
-        .add(ledger_entry::Column::Kind.is_in(["payment", "reversal"]))
+        .add(ledger_entry::Column::Kind.is_in([EntryKind::Payment, EntryKind::Reversal]))
         .add(ledger_entry::Column::OccurredOn.gte(from))
         .add(ledger_entry::Column::OccurredOn.lt(to))
 }
@@ -111,8 +112,8 @@ pub async fn for_creditor<C: ConnectionTrait>(
 async fn plans_by_status<C: ConnectionTrait>(
     conn: &C,
     creditor_id: i32,
-) -> Result<Vec<(String, u64)>, DbErr> {
-    let rows: Vec<(String, i64)> = plan::Entity::find()
+) -> Result<Vec<(PlanStatus, u64)>, DbErr> {
+    let rows: Vec<(PlanStatus, i64)> = plan::Entity::find()
         .select_only()
         .column(plan::Column::Status)
         .column_as(Expr::cust("COUNT(*)"), "n")
@@ -138,7 +139,7 @@ async fn promises<C: ConnectionTrait>(
         .select_only()
         .column(plan::Column::Id)
         .filter(plan::Column::CreditorId.eq(creditor_id))
-        .filter(plan::Column::Status.is_in(["active", "completed", "broken"]))
+        .filter(plan::Column::Status.is_in(PlanStatus::AGREED))
         .into_query();
     let rows: Vec<(i64, i64, bool)> = installment::Entity::find()
         .select_only()
@@ -167,7 +168,7 @@ async fn proposals<C: ConnectionTrait>(
 ) -> Result<(u64, Option<i64>), DbErr> {
     let waiting = plan::Entity::find()
         .filter(plan::Column::CreditorId.eq(creditor_id))
-        .filter(plan::Column::Status.eq("proposed"))
+        .filter(plan::Column::Status.eq(PlanStatus::Proposed))
         .all(conn)
         .await?;
     let oldest = waiting

@@ -26,7 +26,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::crypto::KeyedHasher;
 use crate::db::begin_write;
-use crate::domain::import::{self, CheckedFile, FileError, ImportAccount, RowProblem};
+use crate::domain::import::{
+    self, CheckedFile, FileError, ImportAccount, ImportStatus, RowProblem,
+};
 use crate::domain::{Currency, EntryKind, Money};
 use crate::entities::{account, debtor, import as import_row, import_chunk};
 use crate::services::access::debtor_sign_in::dob_hash;
@@ -46,39 +48,6 @@ pub enum ImportError {
     Payload(#[from] serde_json::Error),
     #[error("the file check stopped unexpectedly")]
     Join(#[from] tokio::task::JoinError),
-}
-
-/// Where an import is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
-    /// Checked and waiting for someone to choose to import.
-    Checked,
-    Queued,
-    Running,
-    Done,
-    Failed,
-}
-
-impl Status {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Checked => "checked",
-            Status::Queued => "queued",
-            Status::Running => "running",
-            Status::Done => "done",
-            Status::Failed => "failed",
-        }
-    }
-
-    fn parse(text: &str) -> Status {
-        match text {
-            "queued" => Status::Queued,
-            "running" => Status::Running,
-            "done" => Status::Done,
-            "failed" => Status::Failed,
-            _ => Status::Checked,
-        }
-    }
 }
 
 /// An account as kept between the check and the import: no plain date of birth.
@@ -135,7 +104,7 @@ impl StoredAccount {
 pub struct ImportView {
     pub id: i32,
     pub file_name: String,
-    pub status: Status,
+    pub status: ImportStatus,
     pub only_valid: bool,
     pub total_rows: i64,
     pub invalid_rows: i64,
@@ -158,7 +127,7 @@ impl ImportView {
             problems: serde_json::from_str(&row.problems).unwrap_or_default(),
             id: row.id,
             file_name: row.file_name,
-            status: Status::parse(&row.status),
+            status: row.status,
             only_valid: row.only_valid,
             total_rows: row.total_rows,
             invalid_rows: row.invalid_rows,
@@ -181,7 +150,7 @@ impl ImportView {
 
     /// Still working: the progress page keeps refreshing.
     pub fn in_progress(&self) -> bool {
-        matches!(self.status, Status::Queued | Status::Running)
+        self.status.is_under_way()
     }
 }
 
@@ -242,7 +211,7 @@ where
         creditor_id: Set(who.creditor_id),
         staff_user_id: Set(who.staff_id),
         file_name: Set(file_name),
-        status: Set(Status::Checked.as_str().to_string()),
+        status: Set(ImportStatus::Checked),
         only_valid: Set(false),
         total_rows: Set(read.report.total_rows as i64),
         invalid_rows: Set(read.report.invalid_rows as i64),
@@ -424,7 +393,7 @@ pub async fn start(
     let Some(found) = find(db, who.creditor_id, id).await? else {
         return Ok(Err(StartRefused::NotFound));
     };
-    if found.status != Status::Checked {
+    if found.status != ImportStatus::Checked {
         return Ok(Err(StartRefused::AlreadyStarted));
     }
     if found.valid_accounts == 0 {
@@ -438,12 +407,12 @@ pub async fn start(
     let claimed = import_row::Entity::update_many()
         .col_expr(
             import_row::Column::Status,
-            Expr::value(Status::Queued.as_str()),
+            Expr::value(ImportStatus::Queued),
         )
         .col_expr(import_row::Column::OnlyValid, Expr::value(only_valid))
         .filter(import_row::Column::Id.eq(id))
         .filter(import_row::Column::CreditorId.eq(who.creditor_id))
-        .filter(import_row::Column::Status.eq(Status::Checked.as_str()))
+        .filter(import_row::Column::Status.eq(ImportStatus::Checked))
         .exec(&txn)
         .await?;
     if claimed.rows_affected != 1 {
@@ -480,11 +449,11 @@ pub async fn run(
     let claimed = import_row::Entity::update_many()
         .col_expr(
             import_row::Column::Status,
-            Expr::value(Status::Running.as_str()),
+            Expr::value(ImportStatus::Running),
         )
         .col_expr(import_row::Column::StartedAt, Expr::value(now))
         .filter(import_row::Column::Id.eq(id))
-        .filter(import_row::Column::Status.eq(Status::Queued.as_str()))
+        .filter(import_row::Column::Status.eq(ImportStatus::Queued))
         .exec(db)
         .await?;
     if claimed.rows_affected != 1 {
@@ -495,7 +464,7 @@ pub async fn run(
         Err(err) => {
             tracing::warn!(error = %err, import_id = id, "import failed");
             import_row::Entity::update_many()
-                .col_expr(import_row::Column::Status, Expr::value(Status::Failed.as_str()))
+                .col_expr(import_row::Column::Status, Expr::value(ImportStatus::Failed))
                 .col_expr(
                     import_row::Column::Error,
                     Expr::value("The import stopped because of a problem on our side. Accounts imported so far are kept; importing the same file again finishes the rest without changing them."),
@@ -539,10 +508,7 @@ async fn run_claimed(
     let summary = progress.summary;
     let txn = begin_write(db).await?;
     import_row::Entity::update_many()
-        .col_expr(
-            import_row::Column::Status,
-            Expr::value(Status::Done.as_str()),
-        )
+        .col_expr(import_row::Column::Status, Expr::value(ImportStatus::Done))
         .col_expr(import_row::Column::Payload, Expr::cust("NULL"))
         .col_expr(import_row::Column::FinishedAt, Expr::value(Utc::now()))
         .filter(import_row::Column::Id.eq(id))

@@ -8,6 +8,8 @@ use sea_orm::{
     QueryFilter, QueryOrder, Set,
 };
 
+use crate::domain::payments::PaymentStatus;
+use crate::domain::plans::PlanKind;
 use crate::entities::{
     account, account_hold, account_note, audit_log, debtor, outbox_message, payment_attempt, plan,
 };
@@ -298,10 +300,9 @@ async fn plan_events<C: ConnectionTrait>(
     Ok(rows
         .into_iter()
         .map(|p| {
-            let what = if p.kind == "deferral" {
-                "Pay later"
-            } else {
-                "Payment plan"
+            let what = match p.kind {
+                PlanKind::Deferral => "Pay later",
+                PlanKind::Installments => "Payment plan",
             };
             event(
                 p.created_at,
@@ -319,7 +320,7 @@ async fn payment_events<C: ConnectionTrait>(
 ) -> Result<Vec<TimelineEvent>, DbErr> {
     let rows = payment_attempt::Entity::find()
         .filter(payment_attempt::Column::AccountId.eq(account_id))
-        .filter(payment_attempt::Column::Status.ne("created"))
+        .filter(payment_attempt::Column::Status.ne(PaymentStatus::Created))
         .all(conn)
         .await?;
     Ok(rows

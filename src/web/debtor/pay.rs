@@ -8,6 +8,7 @@ use sea_orm::DatabaseConnection;
 use super::plan_forms::{Problems, read_amount};
 use super::plan_views::sentence_case;
 use crate::config::Settings;
+use crate::domain::payments::PaymentStatus;
 use crate::domain::wording::full_date;
 use crate::providers::PaymentProvider;
 use crate::providers::offline::OfflineProvider;
@@ -199,7 +200,7 @@ pub async fn test_checkout(
     provider: web::Data<PaymentProvider>,
 ) -> PageResult {
     let attempt = test_attempt(&db, &provider, &who, &path).await?;
-    if attempt.status != "pending" {
+    if !attempt.status.is_pending() {
         return Ok(pages::see_other(&attempt_page(&attempt)));
     }
     Ok(pages::ok(&TestCheckoutPage {
@@ -277,30 +278,24 @@ pub struct AttemptRow {
 
 impl AttemptRow {
     fn of(a: &AttemptView) -> Self {
-        let (status, is_paid) = match a.status.as_str() {
-            "succeeded" => ("Paid", true),
-            "refunded" => ("Refunded", true),
-            "pending" => ("We are confirming this payment", false),
-            "failed" => ("Did not go through", false),
-            "expired" => ("Not completed", false),
-            "flagged" => ("Being checked by our team", false),
-            _ => ("Not started", false),
+        let status = match a.status {
+            PaymentStatus::Succeeded => "Paid",
+            PaymentStatus::Refunded => "Refunded",
+            PaymentStatus::Pending => "We are confirming this payment",
+            PaymentStatus::Failed => "Did not go through",
+            PaymentStatus::Expired => "Not completed",
+            PaymentStatus::Flagged => "Being checked by our team",
+            PaymentStatus::Created => "Not started",
         };
         Self {
             id: a.id,
             date: full_date(a.succeeded_at.unwrap_or(a.created_at).date_naive()),
-            what: match a.purpose.as_str() {
-                "full" => "Paying in full",
-                "installment" => "Plan payment",
-                "extra" => "Extra payment",
-                "autopay" => "Automatic plan payment",
-                _ => "Payment",
-            },
+            what: a.purpose.label(),
             amount: a.amount.to_string(),
-            discount: (!a.discount.is_zero() && a.status == "succeeded")
+            discount: (!a.discount.is_zero() && a.status == PaymentStatus::Succeeded)
                 .then(|| a.discount.to_string()),
             status,
-            is_paid,
+            is_paid: a.status.is_settled(),
             refunded: (!a.refunded.is_zero()).then(|| a.refunded.to_string()),
             message: a.message.clone(),
             is_test: a.is_test,
@@ -314,7 +309,36 @@ struct ResultPage {
     chrome: Chrome,
     account_id: i32,
     row: AttemptRow,
-    state: &'static str,
+    outcome: PaymentOutcome,
+}
+
+/// What the return page tells the person about their payment.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum PaymentOutcome {
+    Paid,
+    /// The provider, or our team, has not given the final word yet.
+    Confirming,
+    NotPaid,
+}
+
+impl PaymentOutcome {
+    fn of(status: PaymentStatus) -> Self {
+        if status.is_settled() {
+            Self::Paid
+        } else if status.did_not_go_through() {
+            Self::NotPaid
+        } else {
+            Self::Confirming
+        }
+    }
+
+    fn is_paid(&self) -> bool {
+        *self == Self::Paid
+    }
+
+    fn is_confirming(&self) -> bool {
+        *self == Self::Confirming
+    }
 }
 
 /// Where Stripe (or the test page) sends the person back. A pending payment is checked with
@@ -339,16 +363,11 @@ pub async fn result(
     .await
     .map_err(AppError::internal)?
     .ok_or(AppError::NotFound)?;
-    let state = match attempt.status.as_str() {
-        "succeeded" | "refunded" => "paid",
-        "pending" | "created" | "flagged" => "confirming",
-        _ => "not_paid",
-    };
     Ok(pages::ok(&ResultPage {
         chrome: Chrome::debtor(&csrf.0),
         account_id,
+        outcome: PaymentOutcome::of(attempt.status),
         row: AttemptRow::of(&attempt),
-        state,
     }))
 }
 
@@ -417,7 +436,7 @@ pub async fn receipt(
     )
     .await
     .map_err(AppError::internal)?
-    .filter(|a| matches!(a.status.as_str(), "succeeded" | "refunded"))
+    .filter(|a| a.status.is_settled())
     .ok_or(AppError::NotFound)?;
     Ok(pages::ok(&ReceiptPage {
         chrome: Chrome::debtor(&csrf.0),

@@ -161,7 +161,7 @@ pub async fn installments_form(
         Err(redirect) => return Ok(redirect),
     };
     let form = InstallmentForm {
-        frequency: "monthly".into(),
+        frequency: Frequency::Monthly.as_str().into(),
         size_by: "payments".into(),
         ..Default::default()
     };
@@ -415,7 +415,7 @@ pub async fn propose_form(
         Err(redirect) => return Ok(redirect),
     };
     let form = InstallmentForm {
-        frequency: "monthly".into(),
+        frequency: Frequency::Monthly.as_str().into(),
         ..Default::default()
     };
     Ok(pages::ok(&propose_page(

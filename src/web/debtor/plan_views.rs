@@ -1,7 +1,8 @@
 //! What the plan pages show, already in words and figures.
+use crate::domain::plans::{PlanKind, PlanStatus};
 use crate::domain::schedule::Schedule;
 use crate::domain::wording::full_date;
-use crate::services::plans::records::{PlanKind, PlanStatus, PlanView};
+use crate::services::plans::records::PlanView;
 
 pub struct ScheduleLine {
     pub seq: u32,
@@ -104,9 +105,5 @@ impl PlanPageView {
             decision_reason: plan.decision_reason.clone(),
             note: plan.debtor_note.clone(),
         }
-    }
-
-    pub fn is(&self, status: &str) -> bool {
-        self.status.as_str() == status
     }
 }

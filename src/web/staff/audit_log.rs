@@ -5,7 +5,8 @@ use askama::Template;
 use chrono::NaiveDate;
 use sea_orm::DatabaseConnection;
 
-use crate::services::admin::audit_log::{self, ACTOR_KINDS, AuditFilter, AuditRow};
+use crate::domain::audit::ActorKind;
+use crate::services::admin::audit_log::{self, AuditFilter, AuditRow};
 use crate::services::admin::creditor_list::{self, CreditorSummary};
 use crate::web::auth::SignedInStaff;
 use crate::web::csrf::CsrfToken;
@@ -33,8 +34,8 @@ impl AuditQuery {
         serde_urlencoded::to_string(self).unwrap_or_default()
     }
 
-    fn actor_selected(&self, kind: &str) -> bool {
-        self.actor == kind
+    fn actor_selected(&self, kind: &ActorKind) -> bool {
+        self.actor == kind.as_str()
     }
 
     fn creditor_selected(&self, id: &i32) -> bool {
@@ -63,7 +64,7 @@ fn read_filter(query: &AuditQuery, problems: &mut Problems) -> AuditFilter {
     let actor_kind = match query.actor.trim() {
         "" => None,
         kind => {
-            let found = ACTOR_KINDS.into_iter().find(|k| *k == kind);
+            let found = ActorKind::parse(kind);
             if found.is_none() {
                 problems.add("actor", "Choose who did it from the list");
             }
@@ -111,7 +112,7 @@ impl AuditLine {
         let who = match (&row.actor_email, row.actor_id) {
             (Some(email), _) => email.clone(),
             (None, Some(id)) => format!("{} {id}", row.actor_kind),
-            (None, None) => row.actor_kind.clone(),
+            (None, None) => row.actor_kind.to_string(),
         };
         let subject = match row.subject_id {
             Some(id) => format!("{} {id}", row.subject_kind),
@@ -131,7 +132,7 @@ impl AuditLine {
 struct AuditPageView {
     chrome: Chrome,
     query: AuditQuery,
-    actor_kinds: [&'static str; 3],
+    actor_kinds: [ActorKind; 3],
     creditors: Vec<CreditorSummary>,
     lines: Vec<AuditLine>,
     total: u64,
@@ -158,7 +159,7 @@ pub async fn list(
     let mut view = AuditPageView {
         chrome: Chrome::staff(&csrf.0, true),
         query,
-        actor_kinds: ACTOR_KINDS,
+        actor_kinds: ActorKind::ALL,
         creditors,
         lines: Vec::new(),
         total: 0,

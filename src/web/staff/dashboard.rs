@@ -86,7 +86,7 @@ pub async fn show(
     let statuses: Vec<(String, i64, String)> = figures
         .plans_by_status
         .iter()
-        .map(|(s, n)| (s.clone(), i64::try_from(*n).unwrap_or(0), n.to_string()))
+        .map(|(s, n)| (s.to_string(), i64::try_from(*n).unwrap_or(0), n.to_string()))
         .collect();
     Ok(pages::ok(&DashboardPage {
         chrome: Chrome::staff(&csrf.0, false),

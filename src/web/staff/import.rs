@@ -11,8 +11,8 @@ use chrono::Utc;
 use sea_orm::DatabaseConnection;
 
 use crate::crypto::KeyedHasher;
-use crate::domain::import::{HEADER, RowProblem};
-use crate::services::staff::imports::{self, ImportView, Importer, StartRefused, Status};
+use crate::domain::import::{HEADER, ImportStatus, RowProblem};
+use crate::services::staff::imports::{self, ImportView, Importer, StartRefused};
 use crate::web::auth::SignedInStaff;
 use crate::web::csrf::CsrfToken;
 use crate::web::errors::{AppError, PageResult};
@@ -231,14 +231,14 @@ pub async fn progress_script() -> HttpResponse {
 /// For the template: plain words for each stage.
 impl ShowPage {
     fn is_checked(&self) -> bool {
-        self.import.status == Status::Checked
+        self.import.status == ImportStatus::Checked
     }
 
     fn is_done(&self) -> bool {
-        self.import.status == Status::Done
+        self.import.status == ImportStatus::Done
     }
 
     fn is_failed(&self) -> bool {
-        self.import.status == Status::Failed
+        self.import.status == ImportStatus::Failed
     }
 }

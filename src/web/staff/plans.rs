@@ -8,16 +8,18 @@ use askama::Template;
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::DatabaseConnection;
 
-use crate::domain::Currency;
+use crate::domain::plans::{PlanKind, PlanStatus};
 use crate::domain::policy::Allowance;
 use crate::domain::schedule::{Frequency, PlanSize, ScheduleError};
+use crate::domain::{Currency, Money};
 use crate::services::plans::choose::{FIRST_PAYMENT_WITHIN_DAYS, InstallmentChoice};
-use crate::services::plans::records::{InstallmentView, PlanKind, PlanStatus, PlanView};
+use crate::services::plans::records::{InstallmentView, PlanView};
 use crate::services::plans::review::{
     self as plan_review, Decision, LIST_LIMIT, PlanFilter, PlanSummary, Proposal, ReviewError,
 };
 use crate::web::auth::SignedInStaff;
 use crate::web::csrf::CsrfToken;
+use crate::web::debtor::plan_views::sentence_case;
 use crate::web::errors::{AppError, PageResult};
 use crate::web::pages::{self, Chrome, FieldError, long_date};
 
@@ -204,29 +206,52 @@ struct StatusOption {
     selected: bool,
 }
 
+/// One plan in the list, in words; a cell that does not apply to the plan is empty.
 struct PlanRow {
     id: i32,
+    account_id: i32,
     reference: String,
     name: String,
     kind: &'static str,
     status: &'static str,
     total: String,
+    installment: String,
+    how_often: String,
     payments: usize,
+    first_due: String,
+    last_due: String,
+    pay_later_by: String,
+    next_due: String,
+    overdue: String,
     paid: String,
     created: String,
 }
 
 impl PlanRow {
-    fn from_summary(summary: &PlanSummary) -> Self {
+    fn from_summary(summary: &PlanSummary, today: NaiveDate) -> Self {
         let plan = &summary.plan;
+        let position = plan.position(today);
+        let money = |m: Option<Money>| m.map(|m| m.to_string()).unwrap_or_default();
+        let date = |d: Option<NaiveDate>| d.map(long_date).unwrap_or_default();
         Self {
             id: plan.id,
+            account_id: plan.account_id,
             reference: summary.reference.clone(),
             name: summary.debtor_name.clone(),
             kind: kind_label(plan.kind),
             status: status_label(plan.status),
             total: plan.total.to_string(),
+            installment: money(position.installment),
+            how_often: plan
+                .frequency
+                .map(|f| sentence_case(f.label()))
+                .unwrap_or_default(),
             payments: plan.installments.len(),
+            first_due: date(position.first_due),
+            last_due: date(position.last_due),
+            pay_later_by: date(plan.pay_later_by()),
+            next_due: date(position.next_due),
+            overdue: money(position.overdue),
             paid: plan.paid().to_string(),
             created: long_date(plan.created_at.date_naive()),
         }
@@ -248,7 +273,13 @@ struct PlansPage {
 }
 
 impl PlansPage {
-    fn new(csrf: &str, query: FilterQuery, errors: Vec<FieldError>, found: &[PlanSummary]) -> Self {
+    fn new(
+        csrf: &str,
+        query: FilterQuery,
+        errors: Vec<FieldError>,
+        found: &[PlanSummary],
+        today: NaiveDate,
+    ) -> Self {
         let statuses = PlanStatus::ALL
             .into_iter()
             .map(|status| StatusOption {
@@ -268,7 +299,10 @@ impl PlansPage {
             query,
             statuses,
             errors,
-            rows: found.iter().map(PlanRow::from_summary).collect(),
+            rows: found
+                .iter()
+                .map(|summary| PlanRow::from_summary(summary, today))
+                .collect(),
             at_limit: found.len() as u64 >= LIST_LIMIT,
             limit: LIST_LIMIT,
             csv_link,
@@ -290,7 +324,7 @@ async fn filtered_plans(
     let filter = match read_filter(&query) {
         Ok(filter) => filter,
         Err(errors) => {
-            let page = PlansPage::new(csrf, query, errors, &[]);
+            let page = PlansPage::new(csrf, query, errors, &[], Utc::now().date_naive());
             return Ok(Err(pages::invalid(&page)));
         }
     };
@@ -315,6 +349,7 @@ pub async fn list(
             query,
             Vec::new(),
             &found,
+            Utc::now().date_naive(),
         ))),
         Err(refused) => Ok(refused),
     }
@@ -335,7 +370,7 @@ pub async fn csv(
                 header::CONTENT_DISPOSITION,
                 "attachment; filename=\"plans.csv\"",
             ))
-            .body(plan_review::to_csv(&found))),
+            .body(plan_review::to_csv(&found, Utc::now().date_naive()))),
         Err(refused) => Ok(refused),
     }
 }

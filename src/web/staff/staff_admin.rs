@@ -6,7 +6,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::config::Settings;
 use crate::domain::inputs::EmailAddress;
-use crate::services::access::staff_sign_in::StaffRole;
+use crate::domain::staff::StaffRole;
 use crate::services::admin::creditor_list::{self, CreditorSummary};
 use crate::services::admin::staff_users::{self, Invitation, StaffAdminError, StaffListing};
 use crate::web::auth::SignedInStaff;

@@ -9,6 +9,7 @@ pub mod contact;
 pub mod discount;
 pub mod import;
 pub mod inputs;
+pub mod invalid;
 pub mod lifecycle;
 pub mod money;
 pub mod policy;
@@ -16,4 +17,5 @@ pub mod schedule;
 pub mod wording;
 
 pub use balance::{BalanceExplanation, EntryKind, ExplainedItem, LedgerItem, Totals};
+pub use invalid::{FieldProblem, Invalid};
 pub use money::{Currency, Money, MoneyError};

@@ -5,7 +5,8 @@ use askama::Template;
 use chrono::Utc;
 use sea_orm::DatabaseConnection;
 
-use super::plan_forms::{Problems, read_amount};
+use super::plan_forms::read_amount;
+use crate::web::forms::Problems;
 use super::plan_views::sentence_case;
 use crate::config::Settings;
 use crate::domain::wording::full_date;

@@ -8,9 +8,9 @@ use chrono::Utc;
 use sea_orm::DatabaseConnection;
 
 use super::plan_forms::{
-    DeferralForm, InstallmentForm, Problems, read_amount, read_date, read_deferral, read_frequency,
-    read_installments,
+    DeferralForm, InstallmentForm, read_amount, read_deferral, read_frequency, read_installments,
 };
+use crate::web::forms::{Problems, read_date};
 use super::plan_views::{ScheduleSummary, sentence_case};
 use crate::crypto::sha256_hex;
 use crate::domain::policy::{self, Breach};
@@ -108,7 +108,7 @@ pub async fn options(
         can_set_up_plan: account.balance.is_positive() && allowance.allows_a_plan(),
         most_payments: allowance.most_payments,
         smallest_payment: allowance.smallest_payment.to_string(),
-        max_deferral_days: account.policy.max_deferral_days,
+        max_deferral_days: account.policy.max_deferral_days(),
     }))
 }
 
@@ -441,10 +441,9 @@ pub async fn propose_submit(
     let amount = read_amount(&form.amount, &account, "amount", &mut problems);
     let frequency = read_frequency(&form.frequency, &mut problems);
     let first_due = read_date(
-        &form.first_day,
-        &form.first_month,
-        &form.first_year,
+        (&form.first_day, &form.first_month, &form.first_year),
         "first-day",
+        "Enter a date",
         &mut problems,
     );
     if form.note.chars().count() > 2000 {
@@ -508,7 +507,7 @@ fn later_page(
         account_id: account.account_id,
         creditor: account.creditor_name.clone(),
         balance: account.balance.to_string(),
-        max_days: account.policy.max_deferral_days,
+        max_days: account.policy.max_deferral_days(),
         reasons: DEFER_REASONS
             .iter()
             .map(|(code, label)| ReasonOption { code, label })

@@ -7,7 +7,7 @@ use chrono::Utc;
 use sea_orm::DatabaseConnection;
 
 use super::plan_choose::{already_has_plan, load_account, plan_page};
-use super::plan_forms::{Problems, read_date};
+use crate::web::forms::{Problems, read_date};
 use super::plan_views::PlanPageView;
 use crate::crypto::sha256_hex;
 use crate::domain::wording::{self, full_date};
@@ -47,8 +47,8 @@ fn can_change(account: &AccountForPlan) -> bool {
     account.open_plan().is_some_and(|p| {
         p.status == PlanStatus::Active
             && p.kind == PlanKind::Installments
-            && ((account.policy.allow_move_date && !p.date_moved)
-                || (account.policy.allow_skip && !p.installment_skipped))
+            && ((account.policy.allow_move_date() && !p.date_moved)
+                || (account.policy.allow_skip() && !p.installment_skipped))
     })
 }
 
@@ -207,8 +207,8 @@ fn change_page(
     Some(ChangePage {
         chrome: Chrome::debtor(csrf),
         account_id: account.account_id,
-        can_move: account.policy.allow_move_date && !plan.date_moved,
-        can_skip: account.policy.allow_skip && !plan.installment_skipped,
+        can_move: account.policy.allow_move_date() && !plan.date_moved,
+        can_skip: account.policy.allow_skip() && !plan.installment_skipped,
         upcoming: plan
             .installments
             .iter()
@@ -261,10 +261,9 @@ pub async fn change_submit(
     let change = match (form.action.as_str(), seq) {
         ("skip", Some(seq)) => Some(PaymentChange::Skip { seq }),
         ("move", Some(seq)) => read_date(
-            &form.new_day,
-            &form.new_month,
-            &form.new_year,
+            (&form.new_day, &form.new_month, &form.new_year),
             "new-day",
+            "Enter a date",
             &mut problems,
         )
         .map(|date| PaymentChange::MoveTo { seq, date }),

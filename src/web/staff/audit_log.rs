@@ -9,7 +9,7 @@ use crate::services::admin::audit_log::{self, ACTOR_KINDS, AuditFilter, AuditRow
 use crate::services::admin::creditor_list::{self, CreditorSummary};
 use crate::web::auth::SignedInStaff;
 use crate::web::csrf::CsrfToken;
-use crate::web::debtor::plan_forms::Problems;
+use crate::web::forms::Problems;
 use crate::web::errors::{AppError, PageResult};
 use crate::web::pages::{self, Chrome, FieldError};
 

@@ -11,7 +11,7 @@ use crate::domain::inputs::EmailAddress;
 use crate::services::admin::creditors::{self, CreditorDetails, CreditorRecord, CreditorSaveError};
 use crate::web::auth::SignedInStaff;
 use crate::web::csrf::CsrfToken;
-use crate::web::debtor::plan_forms::Problems;
+use crate::web::forms::Problems;
 use crate::web::errors::{AppError, PageResult};
 use crate::web::pages::{self, Chrome, FieldError};
 

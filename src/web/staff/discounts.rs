@@ -14,7 +14,7 @@ use crate::services::admin::creditor_list::{self, CreditorSummary};
 use crate::services::admin::discount_rules::{self, PreviewLookup, StoredRule};
 use crate::web::auth::SignedInStaff;
 use crate::web::csrf::CsrfToken;
-use crate::web::debtor::plan_forms::Problems;
+use crate::web::forms::Problems;
 use crate::web::errors::{AppError, PageResult};
 use crate::web::pages::{self, Chrome, FieldError};
 
@@ -186,18 +186,20 @@ pub async fn create(
     let creditors = all_creditors(&db).await?;
     let form = form.into_inner();
     let now = Utc::now();
-    let mut problems = Problems::default();
-    let Some(read) = read_rule(&form, &creditors, now.date_naive(), None, &mut problems) else {
-        return Ok(pages::invalid(&form_page(
-            &csrf.0,
-            "Add a discount".into(),
-            NEW_ACTION.into(),
-            creditors,
-            form,
-            problems,
-        )));
+    let terms = match read_rule(&form, &creditors, now.date_naive(), None) {
+        Ok(terms) => terms,
+        Err(problems) => {
+            return Ok(pages::invalid(&form_page(
+                &csrf.0,
+                "Add a discount".into(),
+                NEW_ACTION.into(),
+                creditors,
+                form,
+                problems,
+            )));
+        }
     };
-    discount_rules::create(&db, who.0.staff_id, &read.rule, read.currency, now)
+    discount_rules::create(&db, who.0.staff_id, &terms, now)
         .await
         .map_err(AppError::internal)?;
     Ok(pages::see_other("/admin/discounts?saved=1"))
@@ -248,33 +250,22 @@ pub async fn update(
         DiscountDeadline::On(date) => Some(date),
         DiscountDeadline::DaysFromOffer(_) => None,
     };
-    let mut problems = Problems::default();
-    let Some(read) = read_rule(
-        &form,
-        &creditors,
-        now.date_naive(),
-        previous_deadline,
-        &mut problems,
-    ) else {
-        return Ok(pages::invalid(&form_page(
-            &csrf.0,
-            format!("Change the discount {}", stored.rule.name),
-            format!("/admin/discounts/{}", stored.rule.id),
-            creditors,
-            form,
-            problems,
-        )));
+    let terms = match read_rule(&form, &creditors, now.date_naive(), previous_deadline) {
+        Ok(terms) => terms,
+        Err(problems) => {
+            return Ok(pages::invalid(&form_page(
+                &csrf.0,
+                format!("Change the discount {}", stored.rule.name),
+                format!("/admin/discounts/{}", stored.rule.id),
+                creditors,
+                form,
+                problems,
+            )));
+        }
     };
-    let found = discount_rules::update(
-        &db,
-        who.0.staff_id,
-        stored.rule.id,
-        &read.rule,
-        read.currency,
-        now,
-    )
-    .await
-    .map_err(AppError::internal)?;
+    let found = discount_rules::update(&db, who.0.staff_id, stored.rule.id, &terms, now)
+        .await
+        .map_err(AppError::internal)?;
     if !found {
         return Err(AppError::NotFound);
     }

@@ -19,6 +19,7 @@ use crate::services::plans::review::{
 use crate::web::auth::SignedInStaff;
 use crate::web::csrf::CsrfToken;
 use crate::web::errors::{AppError, PageResult};
+use crate::web::forms::date_or_error;
 use crate::web::pages::{self, Chrome, FieldError, long_date};
 
 /// The amount filters are typed in major units ("100.00"). The review service has no way to
@@ -703,8 +704,11 @@ fn read_counter(form: &CounterForm) -> Result<InstallmentChoice, Vec<FieldError>
     let frequency = Frequency::parse(&form.frequency)
         .ok_or_else(|| field_error("frequency", "Choose how often the person would pay"));
     let payments = read_payment_count(&form.payments).map_err(|m| field_error("payments", m));
-    let first_due = read_date(&form.first_day, &form.first_month, &form.first_year)
-        .map_err(|m| field_error("first-day", m));
+    let first_due = date_or_error(
+        (&form.first_day, &form.first_month, &form.first_year),
+        "first-day",
+        "Enter the date of the first payment, with a day, month and year",
+    );
     match (frequency, payments, first_due) {
         (Ok(frequency), Ok(count), Ok(first_due)) => Ok(InstallmentChoice {
             frequency,
@@ -727,23 +731,4 @@ fn read_payment_count(text: &str) -> Result<u32, &'static str> {
         Ok(count) if count > 0 => Ok(count),
         _ => Err("Enter the number of payments as a whole number, like 6"),
     }
-}
-
-/// A date typed as day, month and year boxes, all numbers.
-fn read_date(day: &str, month: &str, year: &str) -> Result<NaiveDate, &'static str> {
-    let (day, month, year) = (day.trim(), month.trim(), year.trim());
-    if day.is_empty() || month.is_empty() || year.is_empty() {
-        return Err("Enter the date of the first payment, with a day, month and year");
-    }
-    let number = |text: &str, digits: usize| {
-        (text.len() <= digits && text.bytes().all(|b| b.is_ascii_digit()))
-            .then(|| text.parse::<u32>().ok())
-            .flatten()
-    };
-    let (Some(day), Some(month), Some(year)) = (number(day, 2), number(month, 2), number(year, 4))
-    else {
-        return Err("Enter the date as numbers, like 27 3 2027");
-    };
-    let year = i32::try_from(year).map_err(|_| "Enter a real date, like 27 3 2027")?;
-    NaiveDate::from_ymd_opt(year, month, day).ok_or("Enter a real date, like 27 3 2027")
 }

@@ -11,7 +11,7 @@ use crate::services::admin::creditor_list::{self, CreditorSummary};
 use crate::services::admin::staff_users::{self, Invitation, StaffAdminError, StaffListing};
 use crate::web::auth::SignedInStaff;
 use crate::web::csrf::CsrfToken;
-use crate::web::debtor::plan_forms::Problems;
+use crate::web::forms::Problems;
 use crate::web::errors::{AppError, PageResult};
 use crate::web::pages::{self, Chrome, FieldError};
 

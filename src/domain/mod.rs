@@ -6,6 +6,7 @@
 pub mod autopay;
 pub mod balance;
 pub mod contact;
+pub mod creditor;
 pub mod discount;
 pub mod import;
 pub mod inputs;
@@ -14,6 +15,7 @@ pub mod lifecycle;
 pub mod money;
 pub mod policy;
 pub mod schedule;
+pub mod staff;
 pub mod wording;
 
 pub use balance::{BalanceExplanation, EntryKind, ExplainedItem, LedgerItem, Totals};

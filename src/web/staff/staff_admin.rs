@@ -5,13 +5,16 @@ use chrono::Utc;
 use sea_orm::DatabaseConnection;
 
 use crate::config::Settings;
+use validator::{Validate, ValidationError};
+
 use crate::domain::inputs::EmailAddress;
+use crate::domain::staff::{InvitationDraft, InviteRole, StaffInvitation};
 use crate::services::access::staff_sign_in::StaffRole;
 use crate::services::admin::creditor_list::{self, CreditorSummary};
-use crate::services::admin::staff_users::{self, Invitation, StaffAdminError, StaffListing};
+use crate::services::admin::staff_users::{self, StaffAdminError, StaffListing};
 use crate::web::auth::SignedInStaff;
 use crate::web::csrf::CsrfToken;
-use crate::web::forms::Problems;
+use crate::web::forms::{FormField, Problems, field, refusal};
 use crate::web::errors::{AppError, PageResult};
 use crate::web::pages::{self, Chrome, FieldError};
 
@@ -83,12 +86,57 @@ pub async fn list(
     Ok(pages::ok(&page))
 }
 
-#[derive(serde::Deserialize, Default, Clone)]
+/// The invite form as typed. `validator` checks the email and the role with the domain's own
+/// parsers; `StaffInvitation::new` then checks that creditor staff have a creditor.
+#[derive(serde::Deserialize, Default, Clone, Validate)]
 #[serde(default)]
 pub struct InviteForm {
+    #[validate(custom(function = "email_address"))]
     email: String,
+    #[validate(custom(function = "role"))]
     role: String,
     creditor_id: String,
+}
+
+const INVITE_FIELDS: [FormField; 3] = [field("email"), field("role"), field("creditor_id")];
+
+fn email_address(typed: &str) -> Result<(), ValidationError> {
+    EmailAddress::parse(typed)
+        .map(|_| ())
+        .map_err(|e| refusal(e.message()))
+}
+
+fn role(typed: &str) -> Result<(), ValidationError> {
+    InviteRole::parse(typed)
+        .map(|_| ())
+        .ok_or_else(|| refusal("Choose what this person may do"))
+}
+
+impl InviteForm {
+    /// Reads the form into an invitation, or every problem keyed by its field.
+    fn read(&self) -> Result<StaffInvitation, Problems> {
+        let mut problems = Problems::from_validation(self.validate(), &INVITE_FIELDS);
+        let draft = match (EmailAddress::parse(&self.email), InviteRole::parse(&self.role)) {
+            (Ok(email), Some(role)) => InvitationDraft {
+                email,
+                role,
+                creditor_id: self.creditor_id.trim().parse().ok(),
+            },
+            _ => {
+                // The creditor is checked too, so one round trip shows every problem.
+                if InviteRole::parse(&self.role) == Some(InviteRole::CreditorStaff)
+                    && self.creditor_id.trim().parse::<i32>().is_err()
+                {
+                    problems.add("creditor_id", "Choose the creditor this person works for");
+                }
+                return Err(problems);
+            }
+        };
+        StaffInvitation::new(draft).map_err(|invalid| {
+            problems.add_invalid(invalid);
+            problems
+        })
+    }
 }
 
 #[derive(Template)]
@@ -118,7 +166,7 @@ async fn invite_page(
         chrome: Chrome::staff(csrf, true),
         form,
         creditors,
-        errors: problems.0.clone(),
+        errors: problems.summary(),
         problems,
     })
 }
@@ -144,31 +192,18 @@ pub async fn invite(
 ) -> PageResult {
     who.require_admin()?;
     let form = form.into_inner();
+    let invitation = match form.read() {
+        Ok(invitation) => invitation,
+        Err(problems) => {
+            let page = invite_page(&db, &csrf.0, form, problems).await?;
+            return Ok(pages::invalid(&page));
+        }
+    };
     let mut problems = Problems::default();
-    let email = EmailAddress::parse(&form.email)
-        .map_err(|e| problems.add("email", e.message()))
-        .ok();
-    let role = StaffRole::parse(form.role.trim());
-    if role.is_none() {
-        problems.add("role", "Choose what this person may do");
-    }
-    let creditor_id = form.creditor_id.trim().parse::<i32>().ok();
-    if role == Some(StaffRole::Creditor) && creditor_id.is_none() {
-        problems.add("creditor_id", "Choose the creditor this person works for");
-    }
-    let (Some(email), Some(role), true) = (email, role, problems.0.is_empty()) else {
-        let page = invite_page(&db, &csrf.0, form, problems).await?;
-        return Ok(pages::invalid(&page));
-    };
-    let invitation = Invitation {
-        email: &email,
-        role,
-        creditor_id,
-    };
     match staff_users::invite(
         &db,
         who.0.staff_id,
-        invitation,
+        &invitation,
         &settings.base_url,
         Utc::now(),
     )
@@ -183,7 +218,7 @@ pub async fn invite(
             let page = invite_page(&db, &csrf.0, form, problems).await?;
             Ok(pages::invalid(&page))
         }
-        Err(StaffAdminError::UnknownCreditor | StaffAdminError::CreditorRequired) => {
+        Err(StaffAdminError::UnknownCreditor) => {
             problems.add("creditor_id", "Choose the creditor this person works for");
             let page = invite_page(&db, &csrf.0, form, problems).await?;
             Ok(pages::invalid(&page))

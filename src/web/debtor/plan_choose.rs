@@ -26,9 +26,8 @@ use crate::web::pages::{self, Chrome, FieldError};
 pub(super) async fn load_account(
     db: &DatabaseConnection,
     who: &SignedInDebtor,
-    id: &str,
+    id: i32,
 ) -> Result<AccountForPlan, AppError> {
-    let id: i32 = id.parse().map_err(|_| AppError::NotFound)?;
     choose::account_for_plan(db, who.0.debtor_id, id)
         .await
         .map_err(AppError::internal)?
@@ -39,7 +38,7 @@ pub(super) async fn load_account(
 async fn load_account_without_plan(
     db: &DatabaseConnection,
     who: &SignedInDebtor,
-    id: &str,
+    id: i32,
 ) -> Result<Result<AccountForPlan, HttpResponse>, AppError> {
     let account = load_account(db, who, id).await?;
     Ok(match account.open_plan() {
@@ -92,11 +91,11 @@ struct OptionsPage {
 #[get("/account/{id}/options")]
 pub async fn options(
     who: SignedInDebtor,
-    path: web::Path<String>,
+    path: web::Path<i32>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
-    let account = load_account(&db, &who, &path).await?;
+    let account = load_account(&db, &who, *path).await?;
     let allowance = policy::allowance(&account.policy, account.balance, Utc::now().date_naive());
     Ok(pages::ok(&OptionsPage {
         chrome: Chrome::debtor(&csrf.0),
@@ -152,11 +151,11 @@ fn installments_page(
 #[get("/account/{id}/plan/installments")]
 pub async fn installments_form(
     who: SignedInDebtor,
-    path: web::Path<String>,
+    path: web::Path<i32>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
-    let account = match load_account_without_plan(&db, &who, &path).await? {
+    let account = match load_account_without_plan(&db, &who, *path).await? {
         Ok(account) => account,
         Err(redirect) => return Ok(redirect),
     };
@@ -245,12 +244,12 @@ fn check_page(
 #[post("/account/{id}/plan/installments")]
 pub async fn installments_check(
     who: SignedInDebtor,
-    path: web::Path<String>,
+    path: web::Path<i32>,
     form: web::Form<InstallmentForm>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
-    let account = load_account(&db, &who, &path).await?;
+    let account = load_account(&db, &who, *path).await?;
     let form = form.into_inner();
     Ok(match read_choice(&account, &form) {
         Ok((_, preview)) => pages::ok(&check_page(&csrf.0, &account, form, &preview, None)),
@@ -261,13 +260,13 @@ pub async fn installments_check(
 #[post("/account/{id}/plan/installments/agree")]
 pub async fn installments_agree(
     who: SignedInDebtor,
-    path: web::Path<String>,
+    path: web::Path<i32>,
     form: web::Form<InstallmentForm>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
     session: Session,
 ) -> PageResult {
-    let account = load_account(&db, &who, &path).await?;
+    let account = load_account(&db, &who, *path).await?;
     let form = form.into_inner();
     let (choice, preview) = match read_choice(&account, &form) {
         Ok(ok) => ok,
@@ -318,13 +317,13 @@ pub(super) fn already_has_plan(account: &AccountForPlan) -> HttpResponse {
 #[post("/account/{id}/plan/installments/propose")]
 pub async fn installments_propose(
     who: SignedInDebtor,
-    path: web::Path<String>,
+    path: web::Path<i32>,
     form: web::Form<InstallmentForm>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
     session: Session,
 ) -> PageResult {
-    let account = load_account(&db, &who, &path).await?;
+    let account = load_account(&db, &who, *path).await?;
     let form = form.into_inner();
     let (choice, _) = match read_choice(&account, &form) {
         Ok(ok) => ok,
@@ -406,11 +405,11 @@ fn propose_page(
 #[get("/account/{id}/plan/propose")]
 pub async fn propose_form(
     who: SignedInDebtor,
-    path: web::Path<String>,
+    path: web::Path<i32>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
-    let account = match load_account_without_plan(&db, &who, &path).await? {
+    let account = match load_account_without_plan(&db, &who, *path).await? {
         Ok(account) => account,
         Err(redirect) => return Ok(redirect),
     };
@@ -429,13 +428,13 @@ pub async fn propose_form(
 #[post("/account/{id}/plan/propose")]
 pub async fn propose_submit(
     who: SignedInDebtor,
-    path: web::Path<String>,
+    path: web::Path<i32>,
     form: web::Form<InstallmentForm>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
     session: Session,
 ) -> PageResult {
-    let account = load_account(&db, &who, &path).await?;
+    let account = load_account(&db, &who, *path).await?;
     let form = form.into_inner();
     let mut problems = Problems::default();
     let amount = read_amount(&form.amount, &account, "amount", &mut problems);
@@ -525,11 +524,11 @@ fn later_page(
 #[get("/account/{id}/plan/later")]
 pub async fn later_form(
     who: SignedInDebtor,
-    path: web::Path<String>,
+    path: web::Path<i32>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
-    let account = match load_account_without_plan(&db, &who, &path).await? {
+    let account = match load_account_without_plan(&db, &who, *path).await? {
         Ok(account) => account,
         Err(redirect) => return Ok(redirect),
     };
@@ -570,12 +569,12 @@ fn later_checked(
 #[post("/account/{id}/plan/later")]
 pub async fn later_check(
     who: SignedInDebtor,
-    path: web::Path<String>,
+    path: web::Path<i32>,
     form: web::Form<DeferralForm>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
-    let account = load_account(&db, &who, &path).await?;
+    let account = load_account(&db, &who, *path).await?;
     Ok(match later_checked(&csrf.0, &account, form.into_inner()) {
         Ok((page, _)) => pages::ok(&page),
         Err(page) => pages::invalid(page.as_ref()),
@@ -585,13 +584,13 @@ pub async fn later_check(
 #[post("/account/{id}/plan/later/agree")]
 pub async fn later_agree(
     who: SignedInDebtor,
-    path: web::Path<String>,
+    path: web::Path<i32>,
     form: web::Form<DeferralForm>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
     session: Session,
 ) -> PageResult {
-    let account = load_account(&db, &who, &path).await?;
+    let account = load_account(&db, &who, *path).await?;
     let form = form.into_inner();
     let terms = form.terms.clone();
     let (page, choice) = match later_checked(&csrf.0, &account, form) {

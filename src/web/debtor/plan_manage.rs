@@ -55,12 +55,12 @@ fn can_change(account: &AccountForPlan) -> bool {
 #[get("/account/{id}/plan")]
 pub async fn show(
     who: SignedInDebtor,
-    path: web::Path<String>,
+    path: web::Path<i32>,
     query: web::Query<PlanQuery>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
-    let account = load_account(&db, &who, &path).await?;
+    let account = load_account(&db, &who, *path).await?;
     let Some(plan) = account.latest_plan.as_ref() else {
         return Ok(pages::see_other(&format!(
             "/account/{}/options",
@@ -99,12 +99,12 @@ pub struct AcceptForm {
 #[post("/account/{id}/plan/accept")]
 pub async fn accept_offer(
     who: SignedInDebtor,
-    path: web::Path<String>,
+    path: web::Path<i32>,
     form: web::Form<AcceptForm>,
     db: web::Data<DatabaseConnection>,
     session: Session,
 ) -> PageResult {
-    let account = load_account(&db, &who, &path).await?;
+    let account = load_account(&db, &who, *path).await?;
     let agreement = Agreement {
         debtor_id: who.0.debtor_id,
         account_id: account.account_id,
@@ -133,11 +133,11 @@ struct CancelPage {
 #[get("/account/{id}/plan/cancel")]
 pub async fn cancel_confirm(
     who: SignedInDebtor,
-    path: web::Path<String>,
+    path: web::Path<i32>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
-    let account = load_account(&db, &who, &path).await?;
+    let account = load_account(&db, &who, *path).await?;
     let Some(plan) = account.open_plan() else {
         return Ok(pages::see_other(&plan_page(&account)));
     };
@@ -152,10 +152,10 @@ pub async fn cancel_confirm(
 #[post("/account/{id}/plan/cancel")]
 pub async fn cancel(
     who: SignedInDebtor,
-    path: web::Path<String>,
+    path: web::Path<i32>,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
-    let account = load_account(&db, &who, &path).await?;
+    let account = load_account(&db, &who, *path).await?;
     match choose::cancel(&db, who.0.debtor_id, account.account_id, Utc::now()).await {
         Ok(()) | Err(PlanError::NotAllowed(_)) => Ok(pages::see_other(&plan_page(&account))),
         Err(other) => Err(AppError::internal(other)),
@@ -227,11 +227,11 @@ fn change_page(
 #[get("/account/{id}/plan/change")]
 pub async fn change_form(
     who: SignedInDebtor,
-    path: web::Path<String>,
+    path: web::Path<i32>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
-    let account = load_account(&db, &who, &path).await?;
+    let account = load_account(&db, &who, *path).await?;
     match change_page(
         &csrf.0,
         &account,
@@ -246,12 +246,12 @@ pub async fn change_form(
 #[post("/account/{id}/plan/change")]
 pub async fn change_submit(
     who: SignedInDebtor,
-    path: web::Path<String>,
+    path: web::Path<i32>,
     form: web::Form<ChangeForm>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
-    let account = load_account(&db, &who, &path).await?;
+    let account = load_account(&db, &who, *path).await?;
     let form = form.into_inner();
     let mut problems = Problems::default();
     let seq = form.payment.parse::<u32>().ok();

@@ -13,11 +13,11 @@ use crate::web::csrf::CsrfToken;
 use crate::web::errors::{AppError, PageResult};
 use crate::web::pages::{self, FieldError};
 
-fn action(who: &SignedInStaff, id: &str) -> Result<StaffAction, AppError> {
+fn action(who: &SignedInStaff, id: i32) -> Result<StaffAction, AppError> {
     Ok(StaffAction {
         staff_id: who.0.staff_id,
         creditor_id: who.creditor_id()?,
-        account_id: id.parse().map_err(|_| AppError::NotFound)?,
+        account_id: id,
     })
 }
 
@@ -58,12 +58,12 @@ pub struct NoteForm {
 #[post("/staff/accounts/{id}/notes")]
 pub async fn add_note(
     who: SignedInStaff,
-    path: web::Path<String>,
+    path: web::Path<i32>,
     form: web::Form<NoteForm>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
-    let action = action(&who, &path)?;
+    let action = action(&who, *path)?;
     let ids = (action.creditor_id, action.account_id);
     let result = workspace::add_note(&db, action, &form.note, Utc::now()).await;
     done_or_problem(&db, &csrf.0, ids, "note", result).await
@@ -78,12 +78,12 @@ pub struct HoldForm {
 #[post("/staff/accounts/{id}/hold")]
 pub async fn start_hold(
     who: SignedInStaff,
-    path: web::Path<String>,
+    path: web::Path<i32>,
     form: web::Form<HoldForm>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
-    let action = action(&who, &path)?;
+    let action = action(&who, *path)?;
     let ids = (action.creditor_id, action.account_id);
     let result = workspace::start_hold(&db, action, &form.reason, Utc::now()).await;
     done_or_problem(&db, &csrf.0, ids, "reason", result).await
@@ -92,11 +92,11 @@ pub async fn start_hold(
 #[post("/staff/accounts/{id}/hold/end")]
 pub async fn end_hold(
     who: SignedInStaff,
-    path: web::Path<String>,
+    path: web::Path<i32>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
-    let action = action(&who, &path)?;
+    let action = action(&who, *path)?;
     let ids = (action.creditor_id, action.account_id);
     let result = workspace::end_hold(&db, action, Utc::now()).await;
     done_or_problem(&db, &csrf.0, ids, "reason", result).await
@@ -113,12 +113,12 @@ pub struct OfflinePaymentForm {
 #[post("/staff/accounts/{id}/payments")]
 pub async fn record_payment(
     who: SignedInStaff,
-    path: web::Path<String>,
+    path: web::Path<i32>,
     form: web::Form<OfflinePaymentForm>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
-    let action = action(&who, &path)?;
+    let action = action(&who, *path)?;
     let (creditor_id, account_id) = (action.creditor_id, action.account_id);
     let problem = |field, message: String| FieldError { field, message };
     // Amounts are read in the account's own currency.

@@ -269,8 +269,7 @@ pub async fn create(
     }
 }
 
-async fn existing(db: &DatabaseConnection, id: &str) -> Result<CreditorRecord, AppError> {
-    let id: i32 = id.parse().map_err(|_| AppError::NotFound)?;
+async fn existing(db: &DatabaseConnection, id: i32) -> Result<CreditorRecord, AppError> {
     creditors::record(db, id)
         .await
         .map_err(AppError::internal)?
@@ -286,13 +285,13 @@ pub struct SavedQuery {
 #[get("/admin/creditors/{id}/edit")]
 pub async fn edit_form(
     who: SignedInStaff,
-    path: web::Path<String>,
+    path: web::Path<i32>,
     query: web::Query<SavedQuery>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
     who.require_admin()?;
-    let creditor = existing(&db, &path).await?;
+    let creditor = existing(&db, *path).await?;
     let mut page = CreditorFormPage::new(
         &csrf.0,
         Some(creditor.id),
@@ -306,13 +305,13 @@ pub async fn edit_form(
 #[post("/admin/creditors/{id}/edit")]
 pub async fn update(
     who: SignedInStaff,
-    path: web::Path<String>,
+    path: web::Path<i32>,
     form: web::Form<CreditorForm>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
     who.require_admin()?;
-    let creditor = existing(&db, &path).await?;
+    let creditor = existing(&db, *path).await?;
     let form = form.into_inner();
     let title = format!("Change {}", creditor.display_name);
     let page = || CreditorFormPage::new(&csrf.0, Some(creditor.id), title.clone(), &form);

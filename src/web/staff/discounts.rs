@@ -205,8 +205,7 @@ pub async fn create(
     Ok(pages::see_other("/admin/discounts?saved=1"))
 }
 
-async fn rule_of(db: &DatabaseConnection, id: &str) -> Result<StoredRule, AppError> {
-    let id: i32 = id.parse().map_err(|_| AppError::NotFound)?;
+async fn rule_of(db: &DatabaseConnection, id: i32) -> Result<StoredRule, AppError> {
     discount_rules::find(db, id)
         .await
         .map_err(AppError::internal)?
@@ -216,12 +215,12 @@ async fn rule_of(db: &DatabaseConnection, id: &str) -> Result<StoredRule, AppErr
 #[get("/admin/discounts/{id}")]
 pub async fn edit_form(
     who: SignedInStaff,
-    path: web::Path<String>,
+    path: web::Path<i32>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
     who.require_admin()?;
-    let stored = rule_of(&db, &path).await?;
+    let stored = rule_of(&db, *path).await?;
     let creditors = all_creditors(&db).await?;
     Ok(pages::ok(&form_page(
         &csrf.0,
@@ -236,13 +235,13 @@ pub async fn edit_form(
 #[post("/admin/discounts/{id}")]
 pub async fn update(
     who: SignedInStaff,
-    path: web::Path<String>,
+    path: web::Path<i32>,
     form: web::Form<DiscountForm>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
     who.require_admin()?;
-    let stored = rule_of(&db, &path).await?;
+    let stored = rule_of(&db, *path).await?;
     let creditors = all_creditors(&db).await?;
     let form = form.into_inner();
     let now = Utc::now();

@@ -64,11 +64,11 @@ pub async fn list(
 #[post("/admin/outbox/{id}/retry")]
 pub async fn retry(
     who: SignedInStaff,
-    path: web::Path<String>,
+    path: web::Path<i32>,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
     who.require_admin()?;
-    let id: i32 = path.parse().map_err(|_| AppError::NotFound)?;
+    let id = path.into_inner();
     let retried = outbox::retry(&db, who.0.staff_id, id, Utc::now())
         .await
         .map_err(AppError::internal)?;

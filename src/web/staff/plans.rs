@@ -107,11 +107,6 @@ fn field_error(field: &'static str, message: impl Into<String>) -> FieldError {
     }
 }
 
-/// A plan id from the address; anything else is a page that does not exist.
-fn plan_id(path: &str) -> Result<i32, AppError> {
-    path.parse().map_err(|_| AppError::NotFound)
-}
-
 // ---- The list, its filters and the CSV ----
 
 /// The filters exactly as typed, so a 400 shows them again and the CSV link repeats them.
@@ -579,12 +574,12 @@ async fn load_plan(
 #[get("/staff/plans/{id}")]
 pub async fn show(
     who: SignedInStaff,
-    path: web::Path<String>,
+    path: web::Path<i32>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
     let creditor_id = who.creditor_id()?;
-    let summary = load_plan(db.get_ref(), creditor_id, plan_id(&path)?).await?;
+    let summary = load_plan(db.get_ref(), creditor_id, *path).await?;
     Ok(pages::ok(&PlanPage::new(&csrf.0, summary)))
 }
 
@@ -615,14 +610,13 @@ struct Typed {
 /// Input that could not be read (`Err`) never reaches the service.
 async fn decide_then_show(
     who: SignedInStaff,
-    path: &str,
+    id: i32,
     csrf: &str,
     db: &DatabaseConnection,
     decision: Result<Decision, Vec<FieldError>>,
     typed: Typed,
 ) -> PageResult {
     let creditor_id = who.creditor_id()?;
-    let id = plan_id(path)?;
     let errors = match decision {
         Ok(decision) => {
             let outcome =
@@ -645,14 +639,14 @@ async fn decide_then_show(
 #[post("/staff/plans/{id}/approve")]
 pub async fn approve(
     who: SignedInStaff,
-    path: web::Path<String>,
+    path: web::Path<i32>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
     let decision = Ok(Decision::Approve);
     decide_then_show(
         who,
-        &path,
+        *path,
         &csrf.0,
         db.get_ref(),
         decision,
@@ -664,7 +658,7 @@ pub async fn approve(
 #[post("/staff/plans/{id}/decline")]
 pub async fn decline(
     who: SignedInStaff,
-    path: web::Path<String>,
+    path: web::Path<i32>,
     form: web::Form<DeclineForm>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
@@ -678,13 +672,13 @@ pub async fn decline(
         reason,
         ..Typed::default()
     };
-    decide_then_show(who, &path, &csrf.0, db.get_ref(), decision, typed).await
+    decide_then_show(who, *path, &csrf.0, db.get_ref(), decision, typed).await
 }
 
 #[post("/staff/plans/{id}/counter")]
 pub async fn counter_offer(
     who: SignedInStaff,
-    path: web::Path<String>,
+    path: web::Path<i32>,
     form: web::Form<CounterForm>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
@@ -695,7 +689,7 @@ pub async fn counter_offer(
         counter: form,
         ..Typed::default()
     };
-    decide_then_show(who, &path, &csrf.0, db.get_ref(), decision, typed).await
+    decide_then_show(who, *path, &csrf.0, db.get_ref(), decision, typed).await
 }
 
 /// Reads the counter-offer form. Whether the date is soon enough and the schedule is

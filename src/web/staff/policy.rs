@@ -216,9 +216,8 @@ struct PolicyPage {
 
 async fn creditor_of(
     db: &DatabaseConnection,
-    id: &str,
+    id: i32,
 ) -> Result<(CreditorSummary, Currency), AppError> {
-    let id: i32 = id.parse().map_err(|_| AppError::NotFound)?;
     let creditor = creditor_list::find(db, id)
         .await
         .map_err(AppError::internal)?
@@ -236,13 +235,13 @@ pub struct SavedQuery {
 #[get("/admin/creditors/{id}/policy")]
 pub async fn edit(
     who: SignedInStaff,
-    path: web::Path<String>,
+    path: web::Path<i32>,
     query: web::Query<SavedQuery>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
     who.require_admin()?;
-    let (creditor, currency) = creditor_of(&db, &path).await?;
+    let (creditor, currency) = creditor_of(&db, *path).await?;
     let policy = policies::for_creditor(db.get_ref(), creditor.id, currency)
         .await
         .map_err(AppError::internal)?;
@@ -260,13 +259,13 @@ pub async fn edit(
 #[post("/admin/creditors/{id}/policy")]
 pub async fn save(
     who: SignedInStaff,
-    path: web::Path<String>,
+    path: web::Path<i32>,
     form: web::Form<PolicyForm>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
     who.require_admin()?;
-    let (creditor, currency) = creditor_of(&db, &path).await?;
+    let (creditor, currency) = creditor_of(&db, *path).await?;
     let form = form.into_inner();
     let policy = match form.read(currency) {
         Ok(policy) => policy,

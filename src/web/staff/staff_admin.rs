@@ -227,10 +227,6 @@ pub async fn invite(
     }
 }
 
-fn staff_id(path: &str) -> Result<i32, AppError> {
-    path.parse().map_err(|_| AppError::NotFound)
-}
-
 fn outcome(result: Result<(), StaffAdminError>, done: &str) -> PageResult {
     match result {
         Ok(()) => Ok(pages::see_other(&format!("/admin/staff?done={done}"))),
@@ -242,12 +238,12 @@ fn outcome(result: Result<(), StaffAdminError>, done: &str) -> PageResult {
 #[post("/admin/staff/{id}/disable")]
 pub async fn disable(
     who: SignedInStaff,
-    path: web::Path<String>,
+    path: web::Path<i32>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
     who.require_admin()?;
-    let id = staff_id(&path)?;
+    let id = path.into_inner();
     match staff_users::disable(&db, who.0.staff_id, id, Utc::now()).await {
         Err(StaffAdminError::CannotDisableSelf) => {
             let errors = vec![FieldError {
@@ -265,11 +261,11 @@ pub async fn disable(
 #[post("/admin/staff/{id}/enable")]
 pub async fn enable(
     who: SignedInStaff,
-    path: web::Path<String>,
+    path: web::Path<i32>,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
     who.require_admin()?;
-    let id = staff_id(&path)?;
+    let id = path.into_inner();
     outcome(
         staff_users::enable(&db, who.0.staff_id, id, Utc::now()).await,
         "enabled",
@@ -279,12 +275,12 @@ pub async fn enable(
 #[post("/admin/staff/{id}/reset")]
 pub async fn reset(
     who: SignedInStaff,
-    path: web::Path<String>,
+    path: web::Path<i32>,
     db: web::Data<DatabaseConnection>,
     settings: web::Data<Settings>,
 ) -> PageResult {
     who.require_admin()?;
-    let id = staff_id(&path)?;
+    let id = path.into_inner();
     outcome(
         staff_users::reset(&db, who.0.staff_id, id, &settings.base_url, Utc::now()).await,
         "reset",

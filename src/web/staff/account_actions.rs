@@ -55,7 +55,7 @@ pub struct NoteForm {
     note: String,
 }
 
-#[post("/staff/accounts/{id}/notes")]
+#[post("/accounts/{id}/notes")]
 pub async fn add_note(
     who: SignedInStaff,
     path: web::Path<i32>,
@@ -75,7 +75,7 @@ pub struct HoldForm {
     reason: String,
 }
 
-#[post("/staff/accounts/{id}/hold")]
+#[post("/accounts/{id}/hold")]
 pub async fn start_hold(
     who: SignedInStaff,
     path: web::Path<i32>,
@@ -89,7 +89,7 @@ pub async fn start_hold(
     done_or_problem(&db, &csrf.0, ids, "reason", result).await
 }
 
-#[post("/staff/accounts/{id}/hold/end")]
+#[post("/accounts/{id}/hold/end")]
 pub async fn end_hold(
     who: SignedInStaff,
     path: web::Path<i32>,
@@ -110,7 +110,7 @@ pub struct OfflinePaymentForm {
     reference: String,
 }
 
-#[post("/staff/accounts/{id}/payments")]
+#[post("/accounts/{id}/payments")]
 pub async fn record_payment(
     who: SignedInStaff,
     path: web::Path<i32>,

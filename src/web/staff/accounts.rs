@@ -40,7 +40,7 @@ fn page_link(query: &str, page: u64) -> String {
     )
 }
 
-#[get("/staff/accounts")]
+#[get("/accounts")]
 pub async fn list(
     who: SignedInStaff,
     params: web::Query<ListQuery>,
@@ -133,7 +133,7 @@ pub async fn render_workspace(
     })
 }
 
-#[get("/staff/accounts/{id}")]
+#[get("/accounts/{id}")]
 pub async fn show(
     who: SignedInStaff,
     path: web::Path<i32>,

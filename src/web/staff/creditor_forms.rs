@@ -231,9 +231,8 @@ impl CreditorFormPage {
     }
 }
 
-#[get("/admin/creditors/new")]
-pub async fn new_form(who: SignedInStaff, csrf: CsrfToken) -> PageResult {
-    who.require_admin()?;
+#[get("/creditors/new")]
+pub async fn new_form(csrf: CsrfToken) -> PageResult {
     Ok(pages::ok(&CreditorFormPage::new(
         &csrf.0,
         None,
@@ -242,14 +241,13 @@ pub async fn new_form(who: SignedInStaff, csrf: CsrfToken) -> PageResult {
     )))
 }
 
-#[post("/admin/creditors/new")]
+#[post("/creditors/new")]
 pub async fn create(
     who: SignedInStaff,
     form: web::Form<CreditorForm>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
-    who.require_admin()?;
     let form = form.into_inner();
     let page = || CreditorFormPage::new(&csrf.0, None, "Add a creditor".to_string(), &form);
     let details = match form.read() {
@@ -282,15 +280,13 @@ pub struct SavedQuery {
     saved: String,
 }
 
-#[get("/admin/creditors/{id}/edit")]
+#[get("/creditors/{id}/edit")]
 pub async fn edit_form(
-    who: SignedInStaff,
     path: web::Path<i32>,
     query: web::Query<SavedQuery>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
-    who.require_admin()?;
     let creditor = existing(&db, *path).await?;
     let mut page = CreditorFormPage::new(
         &csrf.0,
@@ -302,7 +298,7 @@ pub async fn edit_form(
     Ok(pages::ok(&page))
 }
 
-#[post("/admin/creditors/{id}/edit")]
+#[post("/creditors/{id}/edit")]
 pub async fn update(
     who: SignedInStaff,
     path: web::Path<i32>,
@@ -310,7 +306,6 @@ pub async fn update(
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
-    who.require_admin()?;
     let creditor = existing(&db, *path).await?;
     let form = form.into_inner();
     let title = format!("Change {}", creditor.display_name);

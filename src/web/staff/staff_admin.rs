@@ -74,14 +74,13 @@ async fn staff_page(
     })
 }
 
-#[get("/admin/staff")]
+#[get("/staff")]
 pub async fn list(
     who: SignedInStaff,
     query: web::Query<NoticeQuery>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
-    who.require_admin()?;
     let page = staff_page(&db, &who, &csrf.0, notice_for(&query.done), Vec::new()).await?;
     Ok(pages::ok(&page))
 }
@@ -171,18 +170,16 @@ async fn invite_page(
     })
 }
 
-#[get("/admin/staff/new")]
+#[get("/new")]
 pub async fn invite_form(
-    who: SignedInStaff,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
-    who.require_admin()?;
     let page = invite_page(&db, &csrf.0, InviteForm::default(), Problems::default()).await?;
     Ok(pages::ok(&page))
 }
 
-#[post("/admin/staff/new")]
+#[post("/new")]
 pub async fn invite(
     who: SignedInStaff,
     form: web::Form<InviteForm>,
@@ -190,7 +187,6 @@ pub async fn invite(
     db: web::Data<DatabaseConnection>,
     settings: web::Data<Settings>,
 ) -> PageResult {
-    who.require_admin()?;
     let form = form.into_inner();
     let invitation = match form.read() {
         Ok(invitation) => invitation,
@@ -235,14 +231,13 @@ fn outcome(result: Result<(), StaffAdminError>, done: &str) -> PageResult {
     }
 }
 
-#[post("/admin/staff/{id}/disable")]
+#[post("/{id}/disable")]
 pub async fn disable(
     who: SignedInStaff,
     path: web::Path<i32>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
-    who.require_admin()?;
     let id = path.into_inner();
     match staff_users::disable(&db, who.0.staff_id, id, Utc::now()).await {
         Err(StaffAdminError::CannotDisableSelf) => {
@@ -258,13 +253,12 @@ pub async fn disable(
     }
 }
 
-#[post("/admin/staff/{id}/enable")]
+#[post("/{id}/enable")]
 pub async fn enable(
     who: SignedInStaff,
     path: web::Path<i32>,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
-    who.require_admin()?;
     let id = path.into_inner();
     outcome(
         staff_users::enable(&db, who.0.staff_id, id, Utc::now()).await,
@@ -272,14 +266,13 @@ pub async fn enable(
     )
 }
 
-#[post("/admin/staff/{id}/reset")]
+#[post("/{id}/reset")]
 pub async fn reset(
     who: SignedInStaff,
     path: web::Path<i32>,
     db: web::Data<DatabaseConnection>,
     settings: web::Data<Settings>,
 ) -> PageResult {
-    who.require_admin()?;
     let id = path.into_inner();
     outcome(
         staff_users::reset(&db, who.0.staff_id, id, &settings.base_url, Utc::now()).await,

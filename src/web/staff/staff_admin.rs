@@ -170,7 +170,7 @@ async fn invite_page(
     })
 }
 
-#[get("/new")]
+#[get("/staff/new")]
 pub async fn invite_form(
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
@@ -179,7 +179,7 @@ pub async fn invite_form(
     Ok(pages::ok(&page))
 }
 
-#[post("/new")]
+#[post("/staff/new")]
 pub async fn invite(
     who: SignedInStaff,
     form: web::Form<InviteForm>,
@@ -231,7 +231,7 @@ fn outcome(result: Result<(), StaffAdminError>, done: &str) -> PageResult {
     }
 }
 
-#[post("/{id}/disable")]
+#[post("/staff/{id}/disable")]
 pub async fn disable(
     who: SignedInStaff,
     path: web::Path<i32>,
@@ -253,7 +253,7 @@ pub async fn disable(
     }
 }
 
-#[post("/{id}/enable")]
+#[post("/staff/{id}/enable")]
 pub async fn enable(
     who: SignedInStaff,
     path: web::Path<i32>,
@@ -266,7 +266,7 @@ pub async fn enable(
     )
 }
 
-#[post("/{id}/reset")]
+#[post("/staff/{id}/reset")]
 pub async fn reset(
     who: SignedInStaff,
     path: web::Path<i32>,

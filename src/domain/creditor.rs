@@ -33,7 +33,9 @@ pub fn text_problem(value: &str, max_chars: usize, what: &str) -> Option<String>
     if value.is_empty() {
         Some(format!("Enter the {what}"))
     } else if value.chars().count() > max_chars {
-        Some(format!("The {what} must be {max_chars} characters or fewer"))
+        Some(format!(
+            "The {what} must be {max_chars} characters or fewer"
+        ))
     } else {
         None
     }
@@ -100,8 +102,7 @@ mod tests {
             display_name: "Northwind Utilities".into(),
             currency: Currency::GBP,
             time_zone: chrono_tz::Europe::London,
-            contact_email: EmailAddress::parse("help@northwind.example")
-                .expect("a good address"),
+            contact_email: EmailAddress::parse("help@northwind.example").expect("a good address"),
             contact_phone: "0800 000 000".into(),
         }
     }

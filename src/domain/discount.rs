@@ -462,7 +462,10 @@ mod tests {
                 max_discount: Some(gbp(minor)),
                 ..draft()
             });
-            assert_eq!(invalid.on("max_discount"), Some("Enter an amount more than zero"));
+            assert_eq!(
+                invalid.on("max_discount"),
+                Some("Enter an amount more than zero")
+            );
         }
     }
 

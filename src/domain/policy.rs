@@ -85,11 +85,27 @@ impl PlanPolicy {
             "Choose at least one way to pay",
         );
         let counts = [
-            ("max_installments", terms.max_installments, Self::INSTALLMENTS),
-            ("max_duration_days", terms.max_duration_days, Self::DURATION_DAYS),
-            ("max_deferral_days", terms.max_deferral_days, Self::DEFERRAL_DAYS),
+            (
+                "max_installments",
+                terms.max_installments,
+                Self::INSTALLMENTS,
+            ),
+            (
+                "max_duration_days",
+                terms.max_duration_days,
+                Self::DURATION_DAYS,
+            ),
+            (
+                "max_deferral_days",
+                terms.max_deferral_days,
+                Self::DEFERRAL_DAYS,
+            ),
             ("grace_days", terms.grace_days, Self::GRACE_DAYS),
-            ("missed_to_break", terms.missed_to_break, Self::MISSED_TO_BREAK),
+            (
+                "missed_to_break",
+                terms.missed_to_break,
+                Self::MISSED_TO_BREAK,
+            ),
         ];
         for (field, value, range) in counts {
             invalid.check(!range.contains(&value), field, range_message(&range));
@@ -474,7 +490,9 @@ mod tests {
     #[test]
     fn frequency_must_be_offered() {
         let mut policy = policy();
-        policy = changed(&policy, |t| t.allowed_frequencies = vec![Frequency::Monthly]);
+        policy = changed(&policy, |t| {
+            t.allowed_frequencies = vec![Frequency::Monthly]
+        });
         let weekly = plan(10_000, Frequency::Weekly, PlanSize::NumberOfPayments(4));
         assert_eq!(
             check_schedule(&policy, &weekly, today()),
@@ -585,7 +603,9 @@ mod tests {
     #[test]
     fn every_breach_is_reported() {
         let mut policy = policy();
-        policy = changed(&policy, |t| t.allowed_frequencies = vec![Frequency::Monthly]);
+        policy = changed(&policy, |t| {
+            t.allowed_frequencies = vec![Frequency::Monthly]
+        });
         let schedule = plan(10_000, Frequency::Weekly, PlanSize::NumberOfPayments(60));
         assert_eq!(
             check_schedule(&policy, &schedule, today()),
@@ -690,10 +710,14 @@ mod tests {
     fn allowance_is_limited_by_duration_at_the_fastest_allowed_frequency() {
         let mut policy = policy();
         policy = changed(&policy, |t| t.max_duration_days = 60);
-        policy = changed(&policy, |t| t.allowed_frequencies = vec![Frequency::Monthly, Frequency::Fortnightly]);
+        policy = changed(&policy, |t| {
+            t.allowed_frequencies = vec![Frequency::Monthly, Frequency::Fortnightly]
+        });
         // Fortnightly: today, +14, +28, +42, +56.
         assert_eq!(allowance(&policy, gbp(100_000), today()).most_payments, 5);
-        policy = changed(&policy, |t| t.allowed_frequencies = vec![Frequency::Monthly]);
+        policy = changed(&policy, |t| {
+            t.allowed_frequencies = vec![Frequency::Monthly]
+        });
         // Monthly: 15 June, 15 July, 15 August (61 days) is too late.
         let monthly = allowance(&policy, gbp(100_000), today());
         assert_eq!(monthly.most_payments, 2);

@@ -85,8 +85,8 @@ mod tests {
 
     #[test]
     fn creditor_staff_need_a_creditor() {
-        let invalid = StaffInvitation::new(draft(InviteRole::CreditorStaff, None))
-            .expect_err("no creditor");
+        let invalid =
+            StaffInvitation::new(draft(InviteRole::CreditorStaff, None)).expect_err("no creditor");
         assert_eq!(
             invalid.on("creditor_id"),
             Some("Choose the creditor this person works for")
@@ -106,7 +106,10 @@ mod tests {
 
     #[test]
     fn roles_are_read_from_the_form_codes() {
-        assert_eq!(InviteRole::parse("creditor"), Some(InviteRole::CreditorStaff));
+        assert_eq!(
+            InviteRole::parse("creditor"),
+            Some(InviteRole::CreditorStaff)
+        );
         assert_eq!(InviteRole::parse(" admin "), Some(InviteRole::Admin));
         assert_eq!(InviteRole::parse("owner"), None);
     }

@@ -160,7 +160,12 @@ pub fn date_or_error(
 ) -> Result<NaiveDate, FieldError> {
     parse_date(day, month, year).map_err(|message| FieldError {
         field,
-        message: if message == "Enter a date" { missing } else { message }.to_string(),
+        message: if message == "Enter a date" {
+            missing
+        } else {
+            message
+        }
+        .to_string(),
     })
 }
 
@@ -289,7 +294,14 @@ mod tests {
     #[test]
     fn money_in_another_currency_is_named() {
         let mut problems = Problems::default();
-        let read = read_money("€10", Currency::GBP, "Northwind", false, "fixed", &mut problems);
+        let read = read_money(
+            "€10",
+            Currency::GBP,
+            "Northwind",
+            false,
+            "fixed",
+            &mut problems,
+        );
         assert_eq!(read, None);
         assert_eq!(
             problems.on("fixed").as_deref(),

@@ -44,14 +44,16 @@ async fn assert_refused(
         html.contains(&format!(r##"<a href="#{field}">{message}</a>"##)),
         "the summary links {message:?} to #{field}:\n{html}"
     );
-    let beside = format!(
-        r#"id="{field}-error"><span class="visually-hidden">Error:</span> {message}</p>"#
-    );
+    let beside =
+        format!(r#"id="{field}-error"><span class="visually-hidden">Error:</span> {message}</p>"#);
     assert!(html.contains(&beside), "{message:?} is next to {field}");
     assert!(html.contains(kept), "what was typed is kept: {kept}");
 }
 
-fn policy_fields<'a>(max_installments: &'a str, min_installment: &'a str) -> Vec<(&'a str, &'a str)> {
+fn policy_fields<'a>(
+    max_installments: &'a str,
+    min_installment: &'a str,
+) -> Vec<(&'a str, &'a str)> {
     vec![
         ("monthly", "on"),
         ("max_installments", max_installments),
@@ -89,7 +91,11 @@ async fn a_policy_beyond_the_schedule_limit_or_with_a_minimum_below_zero_is_not_
     let policy = policies::for_creditor(&app.db, id, Currency::GBP)
         .await
         .unwrap();
-    assert_eq!(policy.max_installments(), 12, "Northwind's policy is unchanged");
+    assert_eq!(
+        policy.max_installments(),
+        12,
+        "Northwind's policy is unchanged"
+    );
 }
 
 #[tokio::test]
@@ -100,8 +106,12 @@ async fn a_discount_whose_cap_is_nothing_is_not_saved() {
     let deadline = today + Duration::days(30);
     let (from, last) = (
         [today.format("%-d"), today.format("%-m"), today.format("%Y")].map(|p| p.to_string()),
-        [deadline.format("%-d"), deadline.format("%-m"), deadline.format("%Y")]
-            .map(|p| p.to_string()),
+        [
+            deadline.format("%-d"),
+            deadline.format("%-m"),
+            deadline.format("%Y"),
+        ]
+        .map(|p| p.to_string()),
     );
     let fields = [
         ("name", "Spring"),

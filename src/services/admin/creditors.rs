@@ -124,7 +124,10 @@ pub async fn update(
             existing.display_name != details.display_name(),
         ),
         ("currency", existing.currency != details.currency().code()),
-        ("time_zone", existing.time_zone != details.time_zone().name()),
+        (
+            "time_zone",
+            existing.time_zone != details.time_zone().name(),
+        ),
         (
             "contact_email",
             existing.contact_email != details.contact_email().as_str(),

@@ -61,7 +61,8 @@ pub async fn save<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     let as_i32 = |v: u32| i32::try_from(v).unwrap_or(i32::MAX);
-    let frequencies: Vec<&str> = policy.allowed_frequencies()
+    let frequencies: Vec<&str> = policy
+        .allowed_frequencies()
         .iter()
         .map(|f| f.as_str())
         .collect();

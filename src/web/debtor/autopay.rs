@@ -18,7 +18,6 @@ use crate::web::csrf::CsrfToken;
 use crate::web::errors::{AppError, PageResult};
 use crate::web::pages::{self, Chrome, FieldError};
 
-
 fn plan_page(account_id: i32) -> String {
     format!("/account/{account_id}/plan")
 }

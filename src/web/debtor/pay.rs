@@ -6,7 +6,6 @@ use chrono::Utc;
 use sea_orm::DatabaseConnection;
 
 use super::plan_forms::read_amount;
-use crate::web::forms::Problems;
 use super::plan_views::sentence_case;
 use crate::config::Settings;
 use crate::domain::wording::full_date;
@@ -19,6 +18,7 @@ use crate::services::payments::{
 use crate::web::auth::SignedInDebtor;
 use crate::web::csrf::CsrfToken;
 use crate::web::errors::{AppError, PageResult};
+use crate::web::forms::Problems;
 use crate::web::pages::{self, Chrome, FieldError};
 
 async fn load_options(

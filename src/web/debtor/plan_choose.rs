@@ -10,7 +10,6 @@ use sea_orm::DatabaseConnection;
 use super::plan_forms::{
     DeferralForm, InstallmentForm, read_amount, read_deferral, read_frequency, read_installments,
 };
-use crate::web::forms::{Problems, read_date};
 use super::plan_views::{ScheduleSummary, sentence_case};
 use crate::crypto::sha256_hex;
 use crate::domain::policy::{self, Breach};
@@ -21,6 +20,7 @@ use crate::services::plans::choose::{
 use crate::web::auth::{SignedInDebtor, session_marker};
 use crate::web::csrf::CsrfToken;
 use crate::web::errors::{AppError, PageResult};
+use crate::web::forms::{Problems, read_date};
 use crate::web::pages::{self, Chrome, FieldError};
 
 pub(super) async fn load_account(

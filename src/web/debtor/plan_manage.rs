@@ -7,7 +7,6 @@ use chrono::Utc;
 use sea_orm::DatabaseConnection;
 
 use super::plan_choose::{already_has_plan, load_account, plan_page};
-use crate::web::forms::{Problems, read_date};
 use super::plan_views::PlanPageView;
 use crate::crypto::sha256_hex;
 use crate::domain::wording::{self, full_date};
@@ -17,6 +16,7 @@ use crate::services::plans::records::{PlanKind, PlanStatus};
 use crate::web::auth::{SignedInDebtor, session_marker};
 use crate::web::csrf::CsrfToken;
 use crate::web::errors::{AppError, PageResult};
+use crate::web::forms::{Problems, read_date};
 use crate::web::pages::{self, Chrome, FieldError};
 
 #[derive(serde::Deserialize, Default)]

@@ -8,8 +8,8 @@ use sea_orm::DatabaseConnection;
 use crate::services::admin::audit_log::{self, ACTOR_KINDS, AuditFilter, AuditRow};
 use crate::services::admin::creditor_list::{self, CreditorSummary};
 use crate::web::csrf::CsrfToken;
-use crate::web::forms::Problems;
 use crate::web::errors::{AppError, PageResult};
+use crate::web::forms::Problems;
 use crate::web::pages::{self, Chrome, FieldError};
 
 const MAX_ACTION_FILTER_CHARS: usize = 100;
@@ -179,10 +179,7 @@ pub async fn list(
 }
 
 #[get("/audit.csv")]
-pub async fn csv(
-    query: web::Query<AuditQuery>,
-    db: web::Data<DatabaseConnection>,
-) -> PageResult {
+pub async fn csv(query: web::Query<AuditQuery>, db: web::Data<DatabaseConnection>) -> PageResult {
     let mut problems = Problems::default();
     let filter = read_filter(&query, &mut problems);
     if !problems.0.is_empty() {

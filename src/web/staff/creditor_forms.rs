@@ -14,8 +14,8 @@ use crate::domain::inputs::EmailAddress;
 use crate::services::admin::creditors::{self, CreditorRecord, CreditorSaveError};
 use crate::web::auth::SignedInStaff;
 use crate::web::csrf::CsrfToken;
-use crate::web::forms::{FormField, Problems, field, refusal};
 use crate::web::errors::{AppError, PageResult};
+use crate::web::forms::{FormField, Problems, field, refusal};
 use crate::web::pages::{self, Chrome, FieldError};
 
 /// The creditor form as typed. `validator` checks each field, using the domain's own parsers
@@ -78,9 +78,11 @@ fn time_zone(value: &str) -> Result<(), ValidationError> {
     if value.trim().is_empty() {
         return Err(refusal("Enter the time zone, for example Europe/London"));
     }
-    chrono_tz::Tz::from_str(value.trim()).map(|_| ()).map_err(|_| {
-        refusal("Enter a time zone name from the IANA list, for example Europe/London")
-    })
+    chrono_tz::Tz::from_str(value.trim())
+        .map(|_| ())
+        .map_err(|_| {
+            refusal("Enter a time zone name from the IANA list, for example Europe/London")
+        })
 }
 
 fn contact_email(value: &str) -> Result<(), ValidationError> {
@@ -326,5 +328,46 @@ pub async fn update(
         }
         Err(CreditorSaveError::NotFound) => Err(AppError::NotFound),
         Err(e) => Err(AppError::internal(e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn good() -> CreditorForm {
+        CreditorForm {
+            name: "contoso".into(),
+            display_name: "Contoso Water".into(),
+            currency: "EUR".into(),
+            time_zone: "Europe/Dublin".into(),
+            contact_email: "help@contoso.example".into(),
+            contact_phone: "01 000 0000".into(),
+        }
+    }
+
+    #[test]
+    fn a_good_form_makes_checked_details() {
+        let details = good().read().ok();
+        assert_eq!(details.as_ref().map(|d| d.currency()), Some(Currency::EUR));
+        assert_eq!(
+            details.map(|d| d.time_zone()),
+            Some(chrono_tz::Europe::Dublin)
+        );
+    }
+
+    #[test]
+    fn each_field_is_checked_with_the_domains_parsers() {
+        let form = CreditorForm {
+            name: " ".into(),
+            currency: "XYZ".into(),
+            time_zone: "Mars/Olympus_Mons".into(),
+            contact_email: "not-an-email".into(),
+            ..good()
+        };
+        let problems = form.read().err().unwrap_or_default();
+        let fields: Vec<&str> = problems.0.iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["name", "currency", "time_zone", "contact_email"]);
+        assert_eq!(problems.on("name").as_deref(), Some("Enter the name"));
     }
 }

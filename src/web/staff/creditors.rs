@@ -16,10 +16,7 @@ struct CreditorsPage {
 }
 
 #[get("/creditors")]
-pub async fn list(
-    csrf: CsrfToken,
-    db: web::Data<DatabaseConnection>,
-) -> PageResult {
+pub async fn list(csrf: CsrfToken, db: web::Data<DatabaseConnection>) -> PageResult {
     let creditors = creditor_list::list(db.get_ref())
         .await
         .map_err(AppError::internal)?;

@@ -128,8 +128,8 @@ fn parse_percent(typed: &str) -> Result<u32, &'static str> {
     if typed.is_empty() {
         return Err("Enter the percentage to take off, like 10");
     }
-    let percent =
-        Decimal::from_str(typed).map_err(|_| "Enter the percentage as a number, like 10 or 12.5")?;
+    let percent = Decimal::from_str(typed)
+        .map_err(|_| "Enter the percentage as a number, like 10 or 12.5")?;
     if percent.normalize().scale() > 2 {
         return Err("Enter a percentage with no more than 2 decimal places, like 12.5");
     }
@@ -248,12 +248,11 @@ pub fn read_rule(
     let mut problems = Problems::from_validation(form.validate(), &FIELDS);
     let draft = read_draft(form, creditors, &mut problems);
     let result = match draft {
-        Some(draft) if problems.is_empty() => {
-            DiscountTerms::new(draft, today, kept_deadline).map_err(|invalid| {
+        Some(draft) if problems.is_empty() => DiscountTerms::new(draft, today, kept_deadline)
+            .map_err(|invalid| {
                 problems.add_invalid(invalid);
                 problems
-            })
-        }
+            }),
         _ => Err(problems),
     };
     result.map_err(|mut problems| {
@@ -332,7 +331,11 @@ fn read_draft(
 fn read_deadline(form: &DiscountForm, problems: &mut Problems) -> Option<DiscountDeadline> {
     match form.deadline_kind.as_str() {
         "date" => read_date(
-            (&form.deadline_day, &form.deadline_month, &form.deadline_year),
+            (
+                &form.deadline_day,
+                &form.deadline_month,
+                &form.deadline_year,
+            ),
             "deadline-day",
             "Enter a date",
             problems,

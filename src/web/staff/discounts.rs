@@ -14,8 +14,8 @@ use crate::services::admin::creditor_list::{self, CreditorSummary};
 use crate::services::admin::discount_rules::{self, PreviewLookup, StoredRule};
 use crate::web::auth::SignedInStaff;
 use crate::web::csrf::CsrfToken;
-use crate::web::forms::Problems;
 use crate::web::errors::{AppError, PageResult};
+use crate::web::forms::Problems;
 use crate::web::pages::{self, Chrome, FieldError};
 
 /// One rule as the list shows it.
@@ -156,10 +156,7 @@ fn form_page(
 const NEW_ACTION: &str = "/admin/discounts/new";
 
 #[get("/discounts/new")]
-pub async fn new_form(
-    csrf: CsrfToken,
-    db: web::Data<DatabaseConnection>,
-) -> PageResult {
+pub async fn new_form(csrf: CsrfToken, db: web::Data<DatabaseConnection>) -> PageResult {
     let creditors = all_creditors(&db).await?;
     Ok(pages::ok(&form_page(
         &csrf.0,

@@ -6,15 +6,15 @@ use sea_orm::DatabaseConnection;
 
 use validator::{Validate, ValidationError};
 
+use crate::domain::Currency;
 use crate::domain::policy::{PlanPolicy, PolicyTerms};
 use crate::domain::schedule::Frequency;
-use crate::domain::Currency;
 use crate::services::admin::creditor_list::{self, CreditorSummary};
 use crate::services::plans::policies;
 use crate::web::auth::SignedInStaff;
 use crate::web::csrf::CsrfToken;
-use crate::web::forms::{FormField, Problems, count_in, field, read_money, refusal_on};
 use crate::web::errors::{AppError, PageResult};
+use crate::web::forms::{FormField, Problems, count_in, field, read_money, refusal_on};
 use crate::web::pages::{self, Chrome, FieldError};
 
 /// The policy form as typed. `validator` checks each number on its own (a whole number within
@@ -285,4 +285,89 @@ pub async fn save(
         "/admin/creditors/{}/policy?saved=1",
         creditor.id
     )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn good() -> PolicyForm {
+        PolicyForm::from_policy(&PlanPolicy::default_for(Currency::GBP))
+    }
+
+    fn problems(form: &PolicyForm) -> Problems {
+        form.read(Currency::GBP).err().unwrap_or_default()
+    }
+
+    #[test]
+    fn the_default_policy_reads_back_as_itself() {
+        assert_eq!(
+            good().read(Currency::GBP).ok(),
+            Some(PlanPolicy::default_for(Currency::GBP))
+        );
+    }
+
+    #[test]
+    fn each_number_is_checked_against_the_domains_limits() {
+        let form = PolicyForm {
+            max_installments: "521".into(),
+            grace_days: "a week".into(),
+            missed_to_break: "0".into(),
+            ..good()
+        };
+        let shown: Vec<(&str, String)> = problems(&form)
+            .0
+            .into_iter()
+            .map(|e| (e.field, e.message))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                (
+                    "max_installments",
+                    "Enter a whole number from 1 to 520".into()
+                ),
+                ("grace_days", "Enter a whole number from 0 to 60".into()),
+                (
+                    "missed_to_break",
+                    "Enter a whole number from 1 to 12".into()
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn no_way_to_pay_is_shown_with_the_other_problems() {
+        let form = PolicyForm {
+            weekly: String::new(),
+            fortnightly: String::new(),
+            four_weekly: String::new(),
+            monthly: String::new(),
+            max_duration_days: "0".into(),
+            ..good()
+        };
+        let problems = problems(&form);
+        assert_eq!(
+            problems.on("weekly").as_deref(),
+            Some("Choose at least one way to pay")
+        );
+        assert!(problems.on("max_duration_days").is_some());
+    }
+
+    #[test]
+    fn the_smallest_payment_is_money_in_the_creditors_currency() {
+        let form = PolicyForm {
+            min_installment: "€10".into(),
+            ..good()
+        };
+        assert!(problems(&form).on("min_installment").is_some());
+        let form = PolicyForm {
+            min_installment: String::new(),
+            ..good()
+        };
+        assert_eq!(
+            problems(&form).on("min_installment").as_deref(),
+            Some("Enter the smallest payment, like 10.00")
+        );
+    }
 }

@@ -14,8 +14,8 @@ use crate::services::admin::creditor_list::{self, CreditorSummary};
 use crate::services::admin::staff_users::{self, StaffAdminError, StaffListing};
 use crate::web::auth::SignedInStaff;
 use crate::web::csrf::CsrfToken;
-use crate::web::forms::{FormField, Problems, field, refusal};
 use crate::web::errors::{AppError, PageResult};
+use crate::web::forms::{FormField, Problems, field, refusal};
 use crate::web::pages::{self, Chrome, FieldError};
 
 #[derive(Template)]
@@ -115,7 +115,10 @@ impl InviteForm {
     /// Reads the form into an invitation, or every problem keyed by its field.
     fn read(&self) -> Result<StaffInvitation, Problems> {
         let mut problems = Problems::from_validation(self.validate(), &INVITE_FIELDS);
-        let draft = match (EmailAddress::parse(&self.email), InviteRole::parse(&self.role)) {
+        let draft = match (
+            EmailAddress::parse(&self.email),
+            InviteRole::parse(&self.role),
+        ) {
             (Ok(email), Some(role)) => InvitationDraft {
                 email,
                 role,
@@ -171,10 +174,7 @@ async fn invite_page(
 }
 
 #[get("/staff/new")]
-pub async fn invite_form(
-    csrf: CsrfToken,
-    db: web::Data<DatabaseConnection>,
-) -> PageResult {
+pub async fn invite_form(csrf: CsrfToken, db: web::Data<DatabaseConnection>) -> PageResult {
     let page = invite_page(&db, &csrf.0, InviteForm::default(), Problems::default()).await?;
     Ok(pages::ok(&page))
 }
@@ -278,4 +278,45 @@ pub async fn reset(
         staff_users::reset(&db, who.0.staff_id, id, &settings.base_url, Utc::now()).await,
         "reset",
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::staff::Invitee;
+
+    fn form(email: &str, role: &str, creditor_id: &str) -> InviteForm {
+        InviteForm {
+            email: email.into(),
+            role: role.into(),
+            creditor_id: creditor_id.into(),
+        }
+    }
+
+    #[test]
+    fn an_invitation_for_creditor_staff_names_the_creditor() {
+        let invitation = form("sam@northwind.example", "creditor", "3").read();
+        assert_eq!(
+            invitation.map(|i| i.invitee()).ok(),
+            Some(Invitee::CreditorStaff { creditor_id: 3 })
+        );
+    }
+
+    #[test]
+    fn every_problem_is_shown_at_once() {
+        let problems = form("nope", "creditor", "")
+            .read()
+            .err()
+            .unwrap_or_default();
+        let fields: Vec<&str> = problems.0.iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["email", "creditor_id"]);
+        let problems = form("sam@northwind.example", "", "")
+            .read()
+            .err()
+            .unwrap_or_default();
+        assert_eq!(
+            problems.on("role").as_deref(),
+            Some("Choose what this person may do")
+        );
+    }
 }

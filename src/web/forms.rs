@@ -113,8 +113,8 @@ pub fn refusal(message: impl Into<Cow<'static, str>>) -> ValidationError {
 }
 
 /// A struct-level `validator` error shown next to the input with id `field`.
-pub fn refusal_on(field: &'static str, message: &'static str) -> ValidationError {
-    ValidationError::new(field).with_message(Cow::Borrowed(message))
+pub fn refusal_on(field: &'static str, message: impl Into<Cow<'static, str>>) -> ValidationError {
+    ValidationError::new(field).with_message(message.into())
 }
 
 // ---- Dates ----

@@ -6,11 +6,15 @@ use sea_orm::DatabaseConnection;
 
 use super::accounts::render_workspace;
 use crate::domain::Money;
-use crate::services::payments::{self, PaymentError, offline::OfflinePayment};
+use validator::{Validate, ValidationError};
+
+use crate::services::payments::offline::{self, OfflinePayment};
+use crate::services::payments::{self, PaymentError};
 use crate::services::staff::workspace::{self, StaffAction, WorkspaceError};
 use crate::web::auth::SignedInStaff;
 use crate::web::csrf::CsrfToken;
 use crate::web::errors::{AppError, PageResult};
+use crate::web::forms::{Problems, field, refusal};
 use crate::web::pages::{self, FieldError};
 
 fn action(who: &SignedInStaff, id: i32) -> Result<StaffAction, AppError> {
@@ -49,9 +53,41 @@ async fn done_or_problem(
     }
 }
 
-#[derive(serde::Deserialize, Default)]
+/// The account page shows one problem at a time, beside its field: the first one found.
+async fn first_problem(
+    db: &DatabaseConnection,
+    csrf: &str,
+    (creditor_id, account_id): (i32, i32),
+    problems: Problems,
+) -> PageResult {
+    let first = problems.0.into_iter().next();
+    render_workspace(db, csrf, creditor_id, account_id, first).await
+}
+
+fn checked<T>(rule: Result<T, &'static str>) -> Result<(), ValidationError> {
+    rule.map(|_| ()).map_err(refusal)
+}
+
+fn note_rule(text: &str) -> Result<(), ValidationError> {
+    checked(workspace::note_text(text))
+}
+
+fn hold_rule(text: &str) -> Result<(), ValidationError> {
+    checked(workspace::hold_reason(text))
+}
+
+fn method_rule(code: &str) -> Result<(), ValidationError> {
+    checked(offline::method_label(code))
+}
+
+fn reference_rule(typed: &str) -> Result<(), ValidationError> {
+    checked(offline::payment_reference(typed))
+}
+
+#[derive(serde::Deserialize, Default, Validate)]
 #[serde(default)]
 pub struct NoteForm {
+    #[validate(custom(function = "note_rule"))]
     note: String,
 }
 
@@ -65,13 +101,18 @@ pub async fn add_note(
 ) -> PageResult {
     let action = action(&who, *path)?;
     let ids = (action.creditor_id, action.account_id);
+    let problems = Problems::from_validation(form.validate(), &[field("note")]);
+    if !problems.is_empty() {
+        return first_problem(&db, &csrf.0, ids, problems).await;
+    }
     let result = workspace::add_note(&db, action, &form.note, Utc::now()).await;
     done_or_problem(&db, &csrf.0, ids, "note", result).await
 }
 
-#[derive(serde::Deserialize, Default)]
+#[derive(serde::Deserialize, Default, Validate)]
 #[serde(default)]
 pub struct HoldForm {
+    #[validate(custom(function = "hold_rule"))]
     reason: String,
 }
 
@@ -85,6 +126,10 @@ pub async fn start_hold(
 ) -> PageResult {
     let action = action(&who, *path)?;
     let ids = (action.creditor_id, action.account_id);
+    let problems = Problems::from_validation(form.validate(), &[field("reason")]);
+    if !problems.is_empty() {
+        return first_problem(&db, &csrf.0, ids, problems).await;
+    }
     let result = workspace::start_hold(&db, action, &form.reason, Utc::now()).await;
     done_or_problem(&db, &csrf.0, ids, "reason", result).await
 }
@@ -102,11 +147,14 @@ pub async fn end_hold(
     done_or_problem(&db, &csrf.0, ids, "reason", result).await
 }
 
-#[derive(serde::Deserialize, Default)]
+#[derive(serde::Deserialize, Default, Validate)]
 #[serde(default)]
 pub struct OfflinePaymentForm {
+    /// Money in the account's currency: read in the handler, which knows the currency.
     amount: String,
+    #[validate(custom(function = "method_rule"))]
     method: String,
+    #[validate(custom(function = "reference_rule"))]
     reference: String,
 }
 
@@ -134,6 +182,11 @@ pub async fn record_payment(
             return render_workspace(&db, &csrf.0, creditor_id, account_id, Some(p)).await;
         }
     };
+    let problems =
+        Problems::from_validation(form.validate(), &[field("method"), field("reference")]);
+    if !problems.is_empty() {
+        return first_problem(&db, &csrf.0, (creditor_id, account_id), problems).await;
+    }
     let payment = OfflinePayment {
         staff_id: action.staff_id,
         creditor_id,

@@ -7,6 +7,7 @@ use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::DatabaseConnection;
+use validator::{Validate, ValidationError};
 
 use crate::domain::Currency;
 use crate::domain::policy::Allowance;
@@ -19,7 +20,7 @@ use crate::services::plans::review::{
 use crate::web::auth::SignedInStaff;
 use crate::web::csrf::CsrfToken;
 use crate::web::errors::{AppError, PageResult};
-use crate::web::forms::date_or_error;
+use crate::web::forms::{FormField, Problems, date_or_error, field, refusal, refusal_on};
 use crate::web::pages::{self, Chrome, FieldError, long_date};
 
 /// The amount filters are typed in major units ("100.00"). The review service has no way to
@@ -418,14 +419,52 @@ pub struct DeclineForm {
     reason: String,
 }
 
-#[derive(serde::Deserialize, Default, Clone)]
+/// The counter-offer as typed. Whether the date is soon enough and the schedule possible is
+/// the service's rule; `validator` checks only that each answer is there and readable.
+#[derive(serde::Deserialize, Default, Clone, Validate)]
 #[serde(default)]
+#[validate(schema(function = "first_payment_date", skip_on_field_errors = false))]
 pub struct CounterForm {
+    #[validate(custom(function = "counter_frequency"))]
     frequency: String,
+    #[validate(custom(function = "counter_payments"))]
     payments: String,
     first_day: String,
     first_month: String,
     first_year: String,
+}
+
+const COUNTER_FIELDS: [FormField; 3] = [
+    field("frequency"),
+    field("payments"),
+    FormField {
+        name: "first_day",
+        id: "first-day",
+    },
+];
+
+fn counter_frequency(code: &str) -> Result<(), ValidationError> {
+    Frequency::parse(code)
+        .map(|_| ())
+        .ok_or_else(|| refusal("Choose how often the person would pay"))
+}
+
+fn counter_payments(text: &str) -> Result<(), ValidationError> {
+    read_payment_count(text).map(|_| ()).map_err(refusal)
+}
+
+fn first_payment_date(form: &CounterForm) -> Result<(), ValidationError> {
+    first_due(form)
+        .map(|_| ())
+        .map_err(|error| refusal_on("first-day", error.message))
+}
+
+fn first_due(form: &CounterForm) -> Result<NaiveDate, FieldError> {
+    date_or_error(
+        (&form.first_day, &form.first_month, &form.first_year),
+        "first-day",
+        "Enter the date of the first payment, with a day, month and year",
+    )
 }
 
 struct FrequencyOption {
@@ -695,24 +734,19 @@ pub async fn counter_offer(
 /// Reads the counter-offer form. Whether the date is soon enough and the schedule is
 /// possible is the service's rule; here only that each answer is there and readable.
 fn read_counter(form: &CounterForm) -> Result<InstallmentChoice, Vec<FieldError>> {
-    let frequency = Frequency::parse(&form.frequency)
-        .ok_or_else(|| field_error("frequency", "Choose how often the person would pay"));
-    let payments = read_payment_count(&form.payments).map_err(|m| field_error("payments", m));
-    let first_due = date_or_error(
-        (&form.first_day, &form.first_month, &form.first_year),
-        "first-day",
-        "Enter the date of the first payment, with a day, month and year",
+    let problems = Problems::from_validation(form.validate(), &COUNTER_FIELDS);
+    let read = (
+        Frequency::parse(&form.frequency),
+        read_payment_count(&form.payments),
+        first_due(form),
     );
-    match (frequency, payments, first_due) {
-        (Ok(frequency), Ok(count), Ok(first_due)) => Ok(InstallmentChoice {
+    match (problems.is_empty(), read) {
+        (true, (Some(frequency), Ok(count), Ok(first_due))) => Ok(InstallmentChoice {
             frequency,
             size: PlanSize::NumberOfPayments(count),
             first_due,
         }),
-        (frequency, payments, first_due) => Err([frequency.err(), payments.err(), first_due.err()]
-            .into_iter()
-            .flatten()
-            .collect()),
+        _ => Err(problems.0),
     }
 }
 

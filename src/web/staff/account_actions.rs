@@ -225,3 +225,57 @@ pub async fn record_payment(
         Err(other) => Err(AppError::internal(other)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn first_message(
+        result: Result<(), validator::ValidationErrors>,
+        name: &'static str,
+    ) -> Option<String> {
+        Problems::from_validation(result, &[field(name)]).on(name)
+    }
+
+    #[test]
+    fn a_note_and_a_hold_reason_need_words_within_their_limits() {
+        let blank = NoteForm { note: "  ".into() };
+        assert_eq!(
+            first_message(blank.validate(), "note").as_deref(),
+            Some("Write the note")
+        );
+        let long = HoldForm {
+            reason: "x".repeat(501),
+        };
+        assert_eq!(
+            first_message(long.validate(), "reason").as_deref(),
+            Some("Keep the reason to 500 characters or fewer")
+        );
+        assert!(
+            HoldForm {
+                reason: "Bereavement".into()
+            }
+            .validate()
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn an_offline_payment_needs_a_known_method_and_a_reference() {
+        let form = OfflinePaymentForm {
+            amount: "10".into(),
+            method: "bitcoin".into(),
+            reference: String::new(),
+        };
+        let problems =
+            Problems::from_validation(form.validate(), &[field("method"), field("reference")]);
+        assert_eq!(
+            problems.on("method").as_deref(),
+            Some("Choose how the money was paid")
+        );
+        assert_eq!(
+            problems.on("reference").as_deref(),
+            Some("Enter the payment's reference, up to 80 characters")
+        );
+    }
+}

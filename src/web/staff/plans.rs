@@ -760,3 +760,56 @@ fn read_payment_count(text: &str) -> Result<u32, &'static str> {
         _ => Err("Enter the number of payments as a whole number, like 6"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_counter_offer_lists_every_field_to_fix_in_the_pages_order() {
+        let form = CounterForm {
+            frequency: String::new(),
+            payments: "six".into(),
+            first_day: "31".into(),
+            first_month: "2".into(),
+            first_year: "2027".into(),
+        };
+        let Err(errors) = read_counter(&form) else {
+            panic!("nothing in this form can be read");
+        };
+        let shown: Vec<(&str, &str)> = errors
+            .iter()
+            .map(|e| (e.field, e.message.as_str()))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                ("frequency", "Choose how often the person would pay"),
+                (
+                    "payments",
+                    "Enter the number of payments as a whole number, like 6"
+                ),
+                ("first-day", "Enter a real date, like 27 3 2027"),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_readable_counter_offer_becomes_a_choice() {
+        let form = CounterForm {
+            frequency: "monthly".into(),
+            payments: "6".into(),
+            first_day: "1".into(),
+            first_month: "3".into(),
+            first_year: "2027".into(),
+        };
+        let choice = read_counter(&form).ok();
+        assert_eq!(
+            choice.map(|c| (c.frequency, c.first_due)),
+            Some((
+                Frequency::Monthly,
+                NaiveDate::from_ymd_opt(2027, 3, 1).unwrap_or_default()
+            ))
+        );
+    }
+}

@@ -68,6 +68,26 @@ impl Problems {
                 self.add(field.id, message_of(error));
             }
         }
+        self.add_unlisted(errors, fields);
+    }
+
+    /// A rule on a field the caller forgot to list must still stop the form: its message goes
+    /// last, under the field's own name, rather than being lost.
+    fn add_unlisted(&mut self, errors: &ValidationErrors, fields: &[FormField]) {
+        for (name, kind) in errors.errors() {
+            let listed = fields.iter().any(|f| f.name == name.as_ref());
+            let (ValidationErrorsKind::Field(list), false) = (kind, listed || name == "__all__")
+            else {
+                continue;
+            };
+            let id = match name {
+                Cow::Borrowed(name) => name,
+                Cow::Owned(_) => "",
+            };
+            if let Some(error) = list.first() {
+                self.add(id, message_of(error));
+            }
+        }
     }
 
     /// Puts the problems in the order of `fields`, the page's order, so the error summary
@@ -338,6 +358,17 @@ mod tests {
         } else {
             Err(refusal_on("ticked-box", "Tick the box"))
         }
+    }
+
+    #[test]
+    fn a_rule_on_an_unlisted_field_still_stops_the_form() {
+        let form = Example {
+            name: String::new(),
+            count: "2".into(),
+            ticked: true,
+        };
+        let problems = Problems::from_validation(form.validate(), &[field("count")]);
+        assert_eq!(problems.on("name").as_deref(), Some("Enter a name"));
     }
 
     #[test]

@@ -11,11 +11,11 @@ pub mod discount;
 pub mod import;
 pub mod inputs;
 pub mod invalid;
+pub mod invitation;
 pub mod lifecycle;
 pub mod money;
 pub mod policy;
 pub mod schedule;
-pub mod staff;
 pub mod wording;
 
 pub use balance::{BalanceExplanation, EntryKind, ExplainedItem, LedgerItem, Totals};

@@ -118,7 +118,8 @@ fn staff_routes(cfg: &mut web::ServiceConfig) {
         .service(staff::plans::counter_offer)
         .service(staff::import::upload_form)
         .service(
-            web::resource(staff::import::UPLOAD_PATH_IN_SCOPE)
+            // `staff::import::UPLOAD_PATH` inside the `/staff` scope.
+            web::resource("/import")
                 .app_data(web::PayloadConfig::new(staff::import::UPLOAD_LIMIT_BYTES))
                 .route(web::post().to(staff::import::upload)),
         )

@@ -10,7 +10,7 @@ use sea_orm::{
 
 use crate::crypto::{hash_password, random_token, sha256_hex};
 use crate::db::begin_write;
-use crate::domain::staff::{Invitee, StaffInvitation};
+use crate::domain::invitation::{Invitee, StaffInvitation};
 use crate::email::{outbox, staff_templates};
 use crate::entities::{creditor, staff_password_token, staff_user};
 use crate::services::access::staff_sign_in::StaffRole;

@@ -20,8 +20,6 @@ use crate::web::multipart;
 use crate::web::pages::{self, Chrome, FieldError};
 
 pub const UPLOAD_PATH: &str = "/staff/import";
-/// [`UPLOAD_PATH`] inside the `/staff` scope.
-pub const UPLOAD_PATH_IN_SCOPE: &str = "/import";
 /// The largest file accepted: 100,000 accounts with one to three items each come to about
 /// 24 MB.
 pub const UPLOAD_LIMIT_BYTES: usize = 32 * 1024 * 1024;

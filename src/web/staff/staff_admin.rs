@@ -8,7 +8,7 @@ use crate::config::Settings;
 use validator::{Validate, ValidationError};
 
 use crate::domain::inputs::EmailAddress;
-use crate::domain::staff::{InvitationDraft, InviteRole, StaffInvitation};
+use crate::domain::invitation::{InvitationDraft, InviteRole, StaffInvitation};
 use crate::services::access::staff_sign_in::StaffRole;
 use crate::services::admin::creditor_list::{self, CreditorSummary};
 use crate::services::admin::staff_users::{self, StaffAdminError, StaffListing};
@@ -283,7 +283,7 @@ pub async fn reset(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::staff::Invitee;
+    use crate::domain::invitation::Invitee;
 
     fn form(email: &str, role: &str, creditor_id: &str) -> InviteForm {
         InviteForm {

@@ -191,7 +191,12 @@ impl PolicyForm {
                 problems.add_invalid(invalid);
                 problems
             }),
-            _ => Err(problems),
+            _ => {
+                // The amount is read after `validator`'s rules; the summary still reads in
+                // the page's order.
+                problems.sort_by_fields(&FIELDS);
+                Err(problems)
+            }
         }
     }
 }
@@ -352,6 +357,17 @@ mod tests {
             Some("Choose at least one way to pay")
         );
         assert!(problems.on("max_duration_days").is_some());
+    }
+
+    #[test]
+    fn the_summary_lists_problems_in_the_pages_order() {
+        let form = PolicyForm {
+            min_installment: "ten".into(),
+            max_deferral_days: "400".into(),
+            ..good()
+        };
+        let fields: Vec<&str> = problems(&form).0.iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["min_installment", "max_deferral_days"]);
     }
 
     #[test]

@@ -51,9 +51,9 @@ impl Problems {
         }
     }
 
-    /// Adds `validator`'s errors, one message per field, in the order of `fields`: pairs of
-    /// the struct field's name and the id of the input the summary links to. A struct-level
-    /// (`schema`) rule names its input in the error's code.
+    /// Adds `validator`'s errors, one message per field, in the order of `fields` (each the
+    /// struct field's name and the id of the input the summary links to). A struct-level
+    /// (`schema`) rule names its input's id in the error's code.
     pub fn add_validation(&mut self, errors: &ValidationErrors, fields: &[FormField]) {
         let by_field = errors.errors();
         for field in fields {
@@ -71,21 +71,29 @@ impl Problems {
         self.add_unlisted(errors, fields);
     }
 
-    /// A rule on a field the caller forgot to list must still stop the form: its message goes
-    /// last, under the field's own name, rather than being lost.
+    /// A rule on a field the caller forgot to list (or a struct-level rule naming an id the
+    /// form does not have) must still stop the form: its message goes last, rather than being
+    /// lost.
     fn add_unlisted(&mut self, errors: &ValidationErrors, fields: &[FormField]) {
+        let static_id = |name: &Cow<'static, str>| match name {
+            Cow::Borrowed(name) => *name,
+            Cow::Owned(_) => "",
+        };
         for (name, kind) in errors.errors() {
-            let listed = fields.iter().any(|f| f.name == name.as_ref());
-            let (ValidationErrorsKind::Field(list), false) = (kind, listed || name == "__all__")
-            else {
+            let ValidationErrorsKind::Field(list) = kind else {
                 continue;
             };
-            let id = match name {
-                Cow::Borrowed(name) => name,
-                Cow::Owned(_) => "",
-            };
-            if let Some(error) = list.first() {
-                self.add(id, message_of(error));
+            if name == "__all__" {
+                let unclaimed = list
+                    .iter()
+                    .filter(|e| !fields.iter().any(|f| f.id == e.code));
+                for error in unclaimed {
+                    self.add(static_id(&error.code), message_of(error));
+                }
+            } else if !fields.iter().any(|f| f.name == name.as_ref())
+                && let Some(error) = list.first()
+            {
+                self.add(static_id(name), message_of(error));
             }
         }
     }
@@ -369,6 +377,12 @@ mod tests {
         };
         let problems = Problems::from_validation(form.validate(), &[field("count")]);
         assert_eq!(problems.on("name").as_deref(), Some("Enter a name"));
+        let unticked = Example {
+            ticked: false,
+            ..form
+        };
+        let problems = Problems::from_validation(unticked.validate(), &[field("name")]);
+        assert_eq!(problems.on("ticked-box").as_deref(), Some("Tick the box"));
     }
 
     #[test]

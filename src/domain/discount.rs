@@ -3,7 +3,8 @@
 use chrono::{Days, NaiveDate};
 use rust_decimal::{Decimal, RoundingStrategy};
 
-use super::money::Money;
+use super::invalid::Invalid;
+use super::money::{Currency, Money};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DiscountAmount {
@@ -33,6 +34,158 @@ pub struct DiscountRule {
     pub active_from: NaiveDate,
     pub active_to: Option<NaiveDate>,
     pub enabled: bool,
+}
+
+/// A discount rule as an admin proposes it: not yet checked. Only [`DiscountTerms::new`]
+/// turns it into something the discount rules service will save.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DiscountDraft {
+    pub name: String,
+    /// None: every creditor.
+    pub creditor_id: Option<i32>,
+    /// The currency of the rule's amounts; a percentage with no minimum or cap needs none.
+    pub currency: Option<Currency>,
+    pub amount: DiscountAmount,
+    pub deadline: DiscountDeadline,
+    pub min_balance: Option<Money>,
+    pub max_discount: Option<Money>,
+    pub active_from: NaiveDate,
+    pub active_to: Option<NaiveDate>,
+    pub enabled: bool,
+}
+
+/// A discount rule that keeps the rules below; made only by [`DiscountTerms::new`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DiscountTerms {
+    draft: DiscountDraft,
+}
+
+impl DiscountTerms {
+    pub const MAX_NAME_CHARS: usize = 120;
+    /// The longest "days from when the person first sees the offer".
+    pub const DAYS_FROM_OFFER: std::ops::RangeInclusive<u32> = 1..=365;
+
+    /// Checks a draft on `today`. `kept_deadline` is the rule's stored last day when it is
+    /// being changed: an expired rule can still be edited (say, switched off) without moving
+    /// its date, but no rule gets a new last day in the past.
+    pub fn new(
+        draft: DiscountDraft,
+        today: NaiveDate,
+        kept_deadline: Option<NaiveDate>,
+    ) -> Result<DiscountTerms, Invalid> {
+        let mut invalid = Invalid::default();
+        let name = draft.name.trim();
+        invalid.check(name.is_empty(), "name", "Enter a name for this discount");
+        invalid.check(
+            name.chars().count() > Self::MAX_NAME_CHARS,
+            "name",
+            "Enter a name of 120 characters or fewer",
+        );
+        check_amount(&draft, &mut invalid);
+        check_currency(&draft, &mut invalid);
+        check_deadline(&draft, today, kept_deadline, &mut invalid);
+        if let Some(to) = draft.active_to {
+            invalid.check(
+                to < draft.active_from,
+                "to-day",
+                "The end date must be the same as or after the start date",
+            );
+        }
+        let draft = DiscountDraft {
+            name: name.to_string(),
+            ..draft
+        };
+        invalid.or_ok(|| DiscountTerms { draft })
+    }
+
+    pub fn draft(&self) -> &DiscountDraft {
+        &self.draft
+    }
+}
+
+/// The amount off is more than nothing and no more than everything; a minimum balance is
+/// not below zero, and a cap is above zero (a cap of nothing would be a rule that never
+/// gives a discount).
+fn check_amount(draft: &DiscountDraft, invalid: &mut Invalid) {
+    match &draft.amount {
+        DiscountAmount::Percent(bp) => invalid.check(
+            !(1..=10_000).contains(bp),
+            "percent",
+            "Enter a percentage more than 0 and no more than 100",
+        ),
+        DiscountAmount::Fixed(money) => invalid.check(
+            !money.is_positive(),
+            "fixed",
+            "Enter an amount more than zero",
+        ),
+    }
+    if let Some(min) = draft.min_balance {
+        invalid.check(
+            min.is_negative(),
+            "min_balance",
+            "Enter an amount of zero or more, without a minus sign",
+        );
+    }
+    if let Some(cap) = draft.max_discount {
+        invalid.check(
+            !cap.is_positive(),
+            "max_discount",
+            "Enter an amount more than zero",
+        );
+    }
+}
+
+/// Every amount is in the rule's one currency, and a rule with amounts has a currency.
+fn check_currency(draft: &DiscountDraft, invalid: &mut Invalid) {
+    let fixed = match &draft.amount {
+        DiscountAmount::Fixed(money) => Some(*money),
+        DiscountAmount::Percent(_) => None,
+    };
+    let amounts = [
+        ("fixed", fixed),
+        ("min_balance", draft.min_balance),
+        ("max_discount", draft.max_discount),
+    ];
+    let Some(currency) = draft.currency else {
+        invalid.check(
+            amounts.iter().any(|(_, amount)| amount.is_some()),
+            "currency",
+            "Choose the currency of the amounts in this discount",
+        );
+        return;
+    };
+    for (field, amount) in amounts {
+        if let Some(amount) = amount.filter(|a| a.currency() != currency) {
+            invalid.add(
+                field,
+                format!(
+                    "Enter the amount in {}, the currency of this discount, not {}",
+                    currency.code(),
+                    amount.currency().code()
+                ),
+            );
+        }
+    }
+}
+
+fn check_deadline(
+    draft: &DiscountDraft,
+    today: NaiveDate,
+    kept_deadline: Option<NaiveDate>,
+    invalid: &mut Invalid,
+) {
+    match draft.deadline {
+        DiscountDeadline::On(date) => invalid.check(
+            date < today && Some(date) != kept_deadline,
+            "deadline-day",
+            "The last day must be today or later",
+        ),
+        DiscountDeadline::DaysFromOffer(days) => invalid.check(
+            !DiscountTerms::DAYS_FROM_OFFER.contains(&days),
+            "days",
+            "Enter a whole number of days from 1 to 365",
+        ),
+    }
 }
 
 /// What the person is shown: pay `pay` by `last_day` (inclusive) and `discount` is taken off.
@@ -145,7 +298,6 @@ pub fn percent_to_basis_points(percent: Decimal) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::Currency;
     use proptest::prelude::*;
 
     fn day(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -276,6 +428,108 @@ mod tests {
         assert_eq!(percent_to_basis_points(Decimal::from(100)), Some(10_000));
         assert_eq!(percent_to_basis_points(Decimal::from(101)), None);
         assert_eq!(percent_to_basis_points(Decimal::ZERO), None);
+    }
+
+    fn draft() -> DiscountDraft {
+        DiscountDraft {
+            name: " Winter ".into(),
+            creditor_id: Some(1),
+            currency: Some(Currency::GBP),
+            amount: DiscountAmount::Percent(1000),
+            deadline: DiscountDeadline::On(day(2026, 12, 31)),
+            min_balance: None,
+            max_discount: None,
+            active_from: day(2026, 11, 1),
+            active_to: None,
+            enabled: true,
+        }
+    }
+
+    fn refused(draft: DiscountDraft) -> Invalid {
+        DiscountTerms::new(draft, day(2026, 11, 23), None).expect_err("a draft that breaks a rule")
+    }
+
+    #[test]
+    fn a_good_draft_is_kept_with_its_name_trimmed() {
+        let terms = DiscountTerms::new(draft(), day(2026, 11, 23), None).unwrap();
+        assert_eq!(terms.draft().name, "Winter");
+    }
+
+    #[test]
+    fn a_cap_below_zero_or_at_zero_is_refused() {
+        for minor in [-100, 0] {
+            let invalid = refused(DiscountDraft {
+                max_discount: Some(gbp(minor)),
+                ..draft()
+            });
+            assert_eq!(
+                invalid.on("max_discount"),
+                Some("Enter an amount more than zero")
+            );
+        }
+    }
+
+    #[test]
+    fn a_deadline_in_the_past_is_refused_unless_it_is_the_one_kept() {
+        let past = DiscountDraft {
+            deadline: DiscountDeadline::On(day(2026, 11, 22)),
+            ..draft()
+        };
+        assert_eq!(
+            refused(past.clone()).on("deadline-day"),
+            Some("The last day must be today or later")
+        );
+        assert!(DiscountTerms::new(past, day(2026, 11, 23), Some(day(2026, 11, 22))).is_ok());
+    }
+
+    #[test]
+    fn an_end_before_the_start_is_refused() {
+        let invalid = refused(DiscountDraft {
+            active_to: Some(day(2026, 10, 31)),
+            ..draft()
+        });
+        assert!(invalid.on("to-day").is_some());
+    }
+
+    #[test]
+    fn amounts_need_the_rules_currency() {
+        let invalid = refused(DiscountDraft {
+            currency: None,
+            min_balance: Some(gbp(5_000)),
+            ..draft()
+        });
+        assert_eq!(
+            invalid.on("currency"),
+            Some("Choose the currency of the amounts in this discount")
+        );
+        let invalid = refused(DiscountDraft {
+            amount: DiscountAmount::Fixed(Money::from_minor(500, Currency::EUR)),
+            ..draft()
+        });
+        assert!(invalid.on("fixed").is_some_and(|m| m.contains("not EUR")));
+        let no_amounts = DiscountDraft {
+            currency: None,
+            ..draft()
+        };
+        assert!(DiscountTerms::new(no_amounts, day(2026, 11, 23), None).is_ok());
+    }
+
+    #[test]
+    fn amounts_and_days_keep_to_their_limits() {
+        let invalid = refused(DiscountDraft {
+            name: "  ".into(),
+            amount: DiscountAmount::Percent(10_001),
+            deadline: DiscountDeadline::DaysFromOffer(366),
+            min_balance: Some(gbp(-1)),
+            ..draft()
+        });
+        let fields: Vec<&str> = invalid.0.iter().map(|p| p.field).collect();
+        assert_eq!(fields, ["name", "percent", "min_balance", "days"]);
+        let invalid = refused(DiscountDraft {
+            amount: DiscountAmount::Fixed(gbp(0)),
+            ..draft()
+        });
+        assert!(invalid.on("fixed").is_some());
     }
 
     proptest! {

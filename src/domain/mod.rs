@@ -10,9 +10,12 @@ pub mod audit;
 pub mod autopay;
 pub mod balance;
 pub mod contact;
+pub mod creditor;
 pub mod discount;
 pub mod import;
 pub mod inputs;
+pub mod invalid;
+pub mod invitation;
 pub mod lifecycle;
 pub mod money;
 pub mod outbox;
@@ -24,4 +27,5 @@ pub mod staff;
 pub mod wording;
 
 pub use balance::{BalanceExplanation, EntryKind, ExplainedItem, LedgerItem, Totals};
+pub use invalid::{FieldProblem, Invalid};
 pub use money::{Currency, Money, MoneyError};

@@ -8,12 +8,16 @@
 use chrono::{Days, NaiveDate};
 use rust_decimal::Decimal;
 
+use std::ops::RangeInclusive;
+
+use super::invalid::{Invalid, range_message};
 use super::money::{Currency, Money};
 use super::schedule::{Frequency, MAX_INSTALLMENTS, Schedule, due_date, quantity};
 
-/// What a creditor allows without review.
+/// The terms of a policy as someone proposes them: not yet checked. Only
+/// [`PlanPolicy::new`] turns them into a policy, so every saved policy keeps its rules.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PlanPolicy {
+pub struct PolicyTerms {
     pub allowed_frequencies: Vec<Frequency>,
     pub max_installments: u32,
     /// Counted from today to the last payment's due date.
@@ -31,13 +35,13 @@ pub struct PlanPolicy {
     pub allow_skip: bool,
 }
 
-impl PlanPolicy {
+impl PolicyTerms {
     /// A reasonable starting policy: any frequency, up to 12 payments over a
     /// year, payments of at least 10 in major units (£10.00, ¥10, BHD
     /// 10.000), pay later by up to 60 days, a week's grace, and two missed
     /// payments before a plan ends.
-    pub fn default_for(currency: Currency) -> PlanPolicy {
-        PlanPolicy {
+    pub fn default_for(currency: Currency) -> PolicyTerms {
+        PolicyTerms {
             allowed_frequencies: Frequency::ALL.to_vec(),
             max_installments: 12,
             max_duration_days: 365,
@@ -49,9 +53,121 @@ impl PlanPolicy {
             allow_skip: true,
         }
     }
+}
+
+/// What a creditor allows without review. Made only by [`PlanPolicy::new`], which checks the
+/// limits below, so a policy in hand is always one a plan can be measured against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanPolicy {
+    terms: PolicyTerms,
+}
+
+impl PlanPolicy {
+    /// Most payments in a plan: the schedule's own limit.
+    pub const INSTALLMENTS: RangeInclusive<u32> = 1..=MAX_INSTALLMENTS;
+    /// Longest plan: ten years.
+    pub const DURATION_DAYS: RangeInclusive<u32> = 1..=3650;
+    /// Longest pause: a year.
+    pub const DEFERRAL_DAYS: RangeInclusive<u32> = 0..=365;
+    pub const GRACE_DAYS: RangeInclusive<u32> = 0..=60;
+    pub const MISSED_TO_BREAK: RangeInclusive<u32> = 1..=12;
+
+    /// Checks `terms`; every broken rule comes back keyed by its form field.
+    ///
+    /// Besides each number's limits: at least one frequency, and a smallest payment that is
+    /// not negative and fits in what we store (minor units in a 64-bit integer), since a
+    /// minimum we cannot store would be saved as something else.
+    pub fn new(terms: PolicyTerms) -> Result<PlanPolicy, Invalid> {
+        let mut invalid = Invalid::default();
+        invalid.check(
+            terms.allowed_frequencies.is_empty(),
+            "weekly",
+            "Choose at least one way to pay",
+        );
+        let counts = [
+            (
+                "max_installments",
+                terms.max_installments,
+                Self::INSTALLMENTS,
+            ),
+            (
+                "max_duration_days",
+                terms.max_duration_days,
+                Self::DURATION_DAYS,
+            ),
+            (
+                "max_deferral_days",
+                terms.max_deferral_days,
+                Self::DEFERRAL_DAYS,
+            ),
+            ("grace_days", terms.grace_days, Self::GRACE_DAYS),
+            (
+                "missed_to_break",
+                terms.missed_to_break,
+                Self::MISSED_TO_BREAK,
+            ),
+        ];
+        for (field, value, range) in counts {
+            invalid.check(!range.contains(&value), field, range_message(&range));
+        }
+        invalid.check(
+            terms.min_installment.is_negative() || terms.min_installment.to_minor().is_err(),
+            "min_installment",
+            "Enter an amount of zero or more that we can store, like 10.00",
+        );
+        invalid.or_ok(|| PlanPolicy { terms })
+    }
+
+    /// A reasonable starting policy; see [`PolicyTerms::default_for`].
+    pub fn default_for(currency: Currency) -> PlanPolicy {
+        PlanPolicy {
+            terms: PolicyTerms::default_for(currency),
+        }
+    }
+
+    /// The terms, to change some and check them again with [`PlanPolicy::new`].
+    pub fn terms(&self) -> PolicyTerms {
+        self.terms.clone()
+    }
+
+    pub fn allowed_frequencies(&self) -> &[Frequency] {
+        &self.terms.allowed_frequencies
+    }
+
+    pub fn max_installments(&self) -> u32 {
+        self.terms.max_installments
+    }
+
+    pub fn max_duration_days(&self) -> u32 {
+        self.terms.max_duration_days
+    }
+
+    pub fn min_installment(&self) -> Money {
+        self.terms.min_installment
+    }
+
+    pub fn max_deferral_days(&self) -> u32 {
+        self.terms.max_deferral_days
+    }
+
+    pub fn grace_days(&self) -> u32 {
+        self.terms.grace_days
+    }
+
+    pub fn missed_to_break(&self) -> u32 {
+        self.terms.missed_to_break
+    }
+
+    pub fn allow_move_date(&self) -> bool {
+        self.terms.allow_move_date
+    }
+
+    pub fn allow_skip(&self) -> bool {
+        self.terms.allow_skip
+    }
 
     pub fn allows(&self, frequency: Frequency) -> bool {
-        self.allowed_frequencies.contains(&frequency)
+        self.terms.allowed_frequencies.contains(&frequency)
     }
 
     /// The minimum payment in the balance's currency.
@@ -61,10 +177,10 @@ impl PlanPolicy {
     /// means £10.00 or €10.00), rounded to that currency's decimal places,
     /// rather than comparing amounts in different currencies.
     pub fn min_installment_in(&self, currency: Currency) -> Money {
-        if self.min_installment.currency() == currency {
-            self.min_installment
+        if self.terms.min_installment.currency() == currency {
+            self.terms.min_installment
         } else {
-            Money::new_rounded(self.min_installment.amount(), currency)
+            Money::new_rounded(self.terms.min_installment.amount(), currency)
         }
     }
 }
@@ -138,15 +254,15 @@ fn frequency_breach(policy: &PlanPolicy, schedule: &Schedule) -> Option<Breach> 
 }
 
 fn count_breach(policy: &PlanPolicy, schedule: &Schedule) -> Option<Breach> {
-    (schedule.count() > policy.max_installments).then_some(Breach::TooManyInstallments {
-        max: policy.max_installments,
+    (schedule.count() > policy.max_installments()).then_some(Breach::TooManyInstallments {
+        max: policy.max_installments(),
     })
 }
 
 fn duration_breach(policy: &PlanPolicy, schedule: &Schedule, today: NaiveDate) -> Option<Breach> {
     let days = days_from(today, schedule.last_due());
-    (days > i64::from(policy.max_duration_days)).then_some(Breach::TooLong {
-        max_days: policy.max_duration_days,
+    (days > i64::from(policy.max_duration_days())).then_some(Breach::TooLong {
+        max_days: policy.max_duration_days(),
     })
 }
 
@@ -181,9 +297,9 @@ pub fn check_deferral(policy: &PlanPolicy, today: NaiveDate, until: NaiveDate) -
     if days < 0 {
         return vec![Breach::DeferralInPast];
     }
-    if days > i64::from(policy.max_deferral_days) {
+    if days > i64::from(policy.max_deferral_days()) {
         return vec![Breach::DeferralTooLong {
-            max_days: policy.max_deferral_days,
+            max_days: policy.max_deferral_days(),
         }];
     }
     Vec::new()
@@ -222,7 +338,7 @@ impl Allowance {
 /// is within the policy, and so is paying `smallest_payment` each time.
 pub fn allowance(policy: &PlanPolicy, total: Money, today: NaiveDate) -> Allowance {
     let latest_end = today
-        .checked_add_days(Days::new(u64::from(policy.max_duration_days)))
+        .checked_add_days(Days::new(u64::from(policy.max_duration_days())))
         .unwrap_or(NaiveDate::MAX);
     let currency = total.currency();
     let min_minor = policy
@@ -238,10 +354,10 @@ pub fn allowance(policy: &PlanPolicy, total: Money, today: NaiveDate) -> Allowan
     let most_by_amount = u32::try_from(total_minor / min_minor)
         .unwrap_or(u32::MAX)
         .max(1);
-    let most_by_count = policy.max_installments.min(MAX_INSTALLMENTS);
+    let most_by_count = policy.max_installments().min(MAX_INSTALLMENTS);
     let cap = most_by_amount.min(most_by_count);
     let most_payments = policy
-        .allowed_frequencies
+        .allowed_frequencies()
         .iter()
         .map(|&frequency| payments_that_fit(frequency, today, latest_end, cap))
         .max()
@@ -304,6 +420,13 @@ mod tests {
         PlanPolicy::default_for(Currency::GBP)
     }
 
+    /// The policy with some terms changed, checked again.
+    fn changed(policy: &PlanPolicy, change: impl FnOnce(&mut PolicyTerms)) -> PlanPolicy {
+        let mut terms = policy.terms();
+        change(&mut terms);
+        PlanPolicy::new(terms).expect("a policy within its own rules")
+    }
+
     fn plan(total: i64, frequency: Frequency, size: PlanSize) -> Schedule {
         build(gbp(total), frequency, size, today()).expect("valid plan")
     }
@@ -317,14 +440,14 @@ mod tests {
     #[test]
     fn default_policy() {
         let policy = policy();
-        assert_eq!(policy.allowed_frequencies, Frequency::ALL.to_vec());
-        assert_eq!(policy.max_installments, 12);
-        assert_eq!(policy.max_duration_days, 365);
-        assert_eq!(policy.min_installment, gbp(1000));
-        assert_eq!(policy.max_deferral_days, 60);
-        assert_eq!(policy.grace_days, 7);
-        assert_eq!(policy.missed_to_break, 2);
-        assert!(policy.allow_move_date && policy.allow_skip);
+        assert_eq!(policy.allowed_frequencies(), Frequency::ALL.to_vec());
+        assert_eq!(policy.max_installments(), 12);
+        assert_eq!(policy.max_duration_days(), 365);
+        assert_eq!(policy.min_installment(), gbp(1000));
+        assert_eq!(policy.max_deferral_days(), 60);
+        assert_eq!(policy.grace_days(), 7);
+        assert_eq!(policy.missed_to_break(), 2);
+        assert!(policy.allow_move_date() && policy.allow_skip());
     }
 
     #[test]
@@ -332,7 +455,7 @@ mod tests {
         let min = |code: &str| {
             let currency = Currency::parse(code).expect("supported");
             PlanPolicy::default_for(currency)
-                .min_installment
+                .min_installment()
                 .to_string()
         };
         assert_eq!(min("GBP"), "£10.00");
@@ -343,7 +466,7 @@ mod tests {
     #[test]
     fn a_minimum_in_another_currency_is_read_in_the_balance_currency() {
         let mut policy = policy();
-        policy.min_installment = gbp(1050);
+        policy = changed(&policy, |t| t.min_installment = gbp(1050));
         assert_eq!(policy.min_installment_in(Currency::GBP), gbp(1050));
         assert_eq!(
             policy.min_installment_in(Currency::EUR),
@@ -367,7 +490,9 @@ mod tests {
     #[test]
     fn frequency_must_be_offered() {
         let mut policy = policy();
-        policy.allowed_frequencies = vec![Frequency::Monthly];
+        policy = changed(&policy, |t| {
+            t.allowed_frequencies = vec![Frequency::Monthly]
+        });
         let weekly = plan(10_000, Frequency::Weekly, PlanSize::NumberOfPayments(4));
         assert_eq!(
             check_schedule(&policy, &weekly, today()),
@@ -395,7 +520,7 @@ mod tests {
     #[test]
     fn duration_is_counted_from_today_to_the_last_payment() {
         let mut policy = policy();
-        policy.max_installments = 100;
+        policy = changed(&policy, |t| t.max_installments = 100);
         // 53 weekly payments from today end 364 days later; 54 end after 371.
         let weekly = |count| {
             plan(
@@ -478,7 +603,9 @@ mod tests {
     #[test]
     fn every_breach_is_reported() {
         let mut policy = policy();
-        policy.allowed_frequencies = vec![Frequency::Monthly];
+        policy = changed(&policy, |t| {
+            t.allowed_frequencies = vec![Frequency::Monthly]
+        });
         let schedule = plan(10_000, Frequency::Weekly, PlanSize::NumberOfPayments(60));
         assert_eq!(
             check_schedule(&policy, &schedule, today()),
@@ -582,11 +709,15 @@ mod tests {
     #[test]
     fn allowance_is_limited_by_duration_at_the_fastest_allowed_frequency() {
         let mut policy = policy();
-        policy.max_duration_days = 60;
-        policy.allowed_frequencies = vec![Frequency::Monthly, Frequency::Fortnightly];
+        policy = changed(&policy, |t| t.max_duration_days = 60);
+        policy = changed(&policy, |t| {
+            t.allowed_frequencies = vec![Frequency::Monthly, Frequency::Fortnightly]
+        });
         // Fortnightly: today, +14, +28, +42, +56.
         assert_eq!(allowance(&policy, gbp(100_000), today()).most_payments, 5);
-        policy.allowed_frequencies = vec![Frequency::Monthly];
+        policy = changed(&policy, |t| {
+            t.allowed_frequencies = vec![Frequency::Monthly]
+        });
         // Monthly: 15 June, 15 July, 15 August (61 days) is too late.
         let monthly = allowance(&policy, gbp(100_000), today());
         assert_eq!(monthly.most_payments, 2);
@@ -594,18 +725,74 @@ mod tests {
     }
 
     #[test]
-    fn allowance_when_no_plan_is_possible() {
-        let mut no_frequencies = policy();
-        no_frequencies.allowed_frequencies = vec![];
-        let mut no_payments = policy();
-        no_payments.max_installments = 0;
-        for policy in [no_frequencies, no_payments] {
-            let allowance = allowance(&policy, gbp(100_000), today());
-            assert_eq!(allowance.most_payments, 0);
-            assert!(!allowance.allows_a_plan());
-        }
+    fn allowance_when_nothing_is_owed() {
         assert!(!allowance(&policy(), gbp(0), today()).allows_a_plan());
         assert!(!allowance(&policy(), gbp(-500), today()).allows_a_plan());
+    }
+
+    // ---- Making a policy ----
+
+    fn problems_with(change: impl FnOnce(&mut PolicyTerms)) -> Invalid {
+        let mut terms = policy().terms();
+        change(&mut terms);
+        PlanPolicy::new(terms).expect_err("terms outside the rules")
+    }
+
+    #[test]
+    fn the_default_terms_make_a_policy() {
+        assert_eq!(PlanPolicy::new(policy().terms()), Ok(policy()));
+    }
+
+    #[test]
+    fn a_policy_needs_a_way_to_pay() {
+        let invalid = problems_with(|t| t.allowed_frequencies.clear());
+        assert_eq!(invalid.on("weekly"), Some("Choose at least one way to pay"));
+    }
+
+    #[test]
+    fn more_payments_than_a_schedule_can_hold_are_refused() {
+        let invalid = problems_with(|t| t.max_installments = MAX_INSTALLMENTS + 1);
+        assert_eq!(
+            invalid.on("max_installments"),
+            Some("Enter a whole number from 1 to 520")
+        );
+        let invalid = problems_with(|t| t.max_installments = 0);
+        assert!(invalid.on("max_installments").is_some());
+        let mut terms = policy().terms();
+        terms.max_installments = MAX_INSTALLMENTS;
+        assert!(PlanPolicy::new(terms).is_ok());
+    }
+
+    #[test]
+    fn every_number_keeps_to_its_limits() {
+        let invalid = problems_with(|t| {
+            t.max_duration_days = 0;
+            t.max_deferral_days = 366;
+            t.grace_days = 61;
+            t.missed_to_break = 0;
+        });
+        let fields: Vec<&str> = invalid.0.iter().map(|p| p.field).collect();
+        assert_eq!(
+            fields,
+            [
+                "max_duration_days",
+                "max_deferral_days",
+                "grace_days",
+                "missed_to_break"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_minimum_payment_below_zero_or_beyond_what_we_store_is_refused() {
+        let invalid = problems_with(|t| t.min_installment = gbp(-1));
+        assert!(invalid.on("min_installment").is_some());
+        let too_big = Money::new_rounded(Decimal::from(i64::MAX) * Decimal::TEN, Currency::GBP);
+        let invalid = problems_with(|t| t.min_installment = too_big);
+        assert!(invalid.on("min_installment").is_some());
+        let mut terms = policy().terms();
+        terms.min_installment = gbp(0);
+        assert!(PlanPolicy::new(terms).is_ok(), "zero means no minimum");
     }
 
     // ---- Properties ----
@@ -619,20 +806,21 @@ mod tests {
     }
 
     fn any_limits() -> impl Strategy<Value = (u32, u32, i64)> {
-        (1_u32..=60, 0_u32..=800, 1_i64..=50_000)
+        (1_u32..=60, 1_u32..=800, 1_i64..=50_000)
     }
 
     fn policy_with(
         allowed_frequencies: Vec<Frequency>,
         (max_installments, max_duration_days, min_minor): (u32, u32, i64),
     ) -> PlanPolicy {
-        PlanPolicy {
+        PlanPolicy::new(PolicyTerms {
             allowed_frequencies,
             max_installments,
             max_duration_days,
             min_installment: gbp(min_minor),
-            ..policy()
-        }
+            ..policy().terms()
+        })
+        .expect("limits within the policy's own rules")
     }
 
     fn any_allowed_frequencies() -> impl Strategy<Value = Vec<Frequency>> {

@@ -8,7 +8,7 @@ use sea_orm::{
 
 use crate::crypto::KeyedHasher;
 use crate::db::begin_write;
-use crate::domain::policy::PlanPolicy;
+use crate::domain::policy::{PlanPolicy, PolicyTerms};
 use crate::domain::schedule::Frequency;
 use crate::domain::staff::StaffRole;
 use crate::domain::{Currency, EntryKind, Money};
@@ -158,7 +158,7 @@ async fn ensure_policy(
     if exists.is_some() {
         return Ok(());
     }
-    let policy = PlanPolicy {
+    let policy = PlanPolicy::new(PolicyTerms {
         allowed_frequencies: Frequency::ALL.to_vec(),
         max_installments: 12,
         max_duration_days: 366,
@@ -168,7 +168,8 @@ async fn ensure_policy(
         missed_to_break: 2,
         allow_move_date: true,
         allow_skip: true,
-    };
+    })
+    .map_err(|invalid| DbErr::Custom(format!("the demo policy breaks the rules: {invalid}")))?;
     policies::save(db, creditor_id, &policy, now).await
 }
 

@@ -1,8 +1,10 @@
 //! Who is signed in. The session holds only ids; extractors load and check them, so a handler
 //! that takes `SignedInDebtor` or `SignedInStaff` cannot run for anyone else.
 use actix_session::{Session, SessionExt};
-use actix_web::dev::Payload;
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::body::MessageBody;
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
 use sea_orm::DatabaseConnection;
 
@@ -128,13 +130,6 @@ impl SignedInStaff {
         }
     }
 
-    pub fn require_admin(&self) -> Result<(), AppError> {
-        match self.0.role {
-            StaffRole::Admin => Ok(()),
-            StaffRole::Creditor => Err(AppError::NotFound),
-        }
-    }
-
     pub fn is_admin(&self) -> bool {
         self.0.role == StaffRole::Admin
     }
@@ -145,6 +140,11 @@ impl FromRequest for SignedInStaff {
     type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        // Behind `staff_only` or `admins_only` the guard has already loaded and checked the
+        // person for this request; load them only once.
+        if let Some(identity) = req.extensions().get::<StaffIdentity>().cloned() {
+            return Box::pin(std::future::ready(Ok(SignedInStaff(identity))));
+        }
         let session = req.get_session();
         let db = req.app_data::<web::Data<DatabaseConnection>>().cloned();
         Box::pin(async move {
@@ -166,6 +166,32 @@ impl FromRequest for SignedInStaff {
             }
         })
     }
+}
+
+/// Guards the `/staff` scope: a signed-out visitor is sent to the staff sign-in page, and
+/// nothing inside runs for them. Which creditor's data a page shows is still the handler's
+/// business (`SignedInStaff::creditor_id`).
+pub async fn staff_only(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let who = req.extract::<SignedInStaff>().await?;
+    req.extensions_mut().insert(who.0);
+    next.call(req).await
+}
+
+/// Guards the `/admin` scope: signed-out visitors go to the staff sign-in page, and creditor
+/// staff get "page not found", as if the admin pages did not exist.
+pub async fn admins_only(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let who = req.extract::<SignedInStaff>().await?;
+    if !who.is_admin() {
+        return Err(AppError::NotFound.into());
+    }
+    req.extensions_mut().insert(who.0);
+    next.call(req).await
 }
 
 /// The client address used for rate limits: the TCP peer. A proxy in front would need its

@@ -13,6 +13,7 @@ pub mod session_store;
 pub mod staff;
 pub mod webhooks;
 
+use actix_web::middleware::from_fn;
 use actix_web::{HttpRequest, web};
 
 use errors::AppError;
@@ -73,7 +74,35 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(staff::sign_in::submit)
         .service(staff::sign_in::home)
         .service(staff::sign_in::sign_out)
-        .service(staff::dashboard::show)
+        .service(staff::set_password::open)
+        .service(staff::set_password::submit)
+        .service(staff::set_password::done)
+        .service(staff::import::progress_script)
+        .service(
+            web::scope("/admin")
+                .wrap(from_fn(auth::admins_only))
+                .configure(admin_routes),
+        )
+        .service(
+            web::scope("/staff")
+                .wrap(from_fn(auth::staff_only))
+                .configure(staff_routes),
+        )
+        .app_data(
+            web::FormConfig::default()
+                .limit(FORM_LIMIT_BYTES)
+                .error_handler(|_, _| AppError::BadRequest.into()),
+        )
+        .app_data(web::PayloadConfig::new(FORM_LIMIT_BYTES))
+        .app_data(web::QueryConfig::default().error_handler(|_, _| AppError::BadRequest.into()))
+        .app_data(web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()))
+        .default_service(web::to(not_found));
+}
+
+/// Creditor staff's pages, under `/staff`, behind `auth::staff_only`. The public staff pages
+/// (sign in, set a password) are registered before the scope, so they match first.
+fn staff_routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(staff::dashboard::show)
         .service(staff::accounts::list)
         .service(staff::accounts::show)
         .service(staff::account_actions::add_note)
@@ -87,7 +116,21 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(staff::plans::approve)
         .service(staff::plans::decline)
         .service(staff::plans::counter_offer)
-        .service(staff::creditors::list)
+        .service(staff::import::upload_form)
+        .service(
+            // `staff::import::UPLOAD_PATH` inside the `/staff` scope.
+            web::resource("/import")
+                .app_data(web::PayloadConfig::new(staff::import::UPLOAD_LIMIT_BYTES))
+                .route(web::post().to(staff::import::upload)),
+        )
+        .service(staff::import::show)
+        .service(staff::import::start)
+        .default_service(web::to(not_found));
+}
+
+/// The admin console, under `/admin`, behind `auth::admins_only`: one guard for every page.
+fn admin_routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(staff::creditors::list)
         .service(staff::policy::edit)
         .service(staff::policy::save)
         .service(staff::creditor_forms::new_form)
@@ -100,36 +143,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(staff::staff_admin::disable)
         .service(staff::staff_admin::enable)
         .service(staff::staff_admin::reset)
-        .service(staff::set_password::open)
-        .service(staff::set_password::submit)
-        .service(staff::set_password::done)
         .service(staff::outbox_admin::list)
         .service(staff::outbox_admin::retry)
         .service(staff::audit_log::list)
         .service(staff::audit_log::csv)
-        .service(staff::import::upload_form)
-        .service(
-            web::resource(staff::import::UPLOAD_PATH)
-                .app_data(web::PayloadConfig::new(staff::import::UPLOAD_LIMIT_BYTES))
-                .route(web::post().to(staff::import::upload)),
-        )
-        .service(staff::import::show)
-        .service(staff::import::start)
-        .service(staff::import::progress_script)
         .service(staff::discounts::list)
         .service(staff::discounts::new_form)
         .service(staff::discounts::create)
         .service(staff::discounts::preview)
         .service(staff::discounts::edit_form)
         .service(staff::discounts::update)
-        .app_data(
-            web::FormConfig::default()
-                .limit(FORM_LIMIT_BYTES)
-                .error_handler(|_, _| AppError::BadRequest.into()),
-        )
-        .app_data(web::PayloadConfig::new(FORM_LIMIT_BYTES))
-        .app_data(web::QueryConfig::default().error_handler(|_, _| AppError::BadRequest.into()))
-        .app_data(web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()))
         .default_service(web::to(not_found));
 }
 

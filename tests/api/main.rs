@@ -4,6 +4,7 @@ mod helpers;
 mod smtp;
 
 mod admin_console;
+mod admin_forms;
 mod autopay;
 mod balance;
 mod cli;

@@ -563,7 +563,7 @@ async fn the_person_sees_a_counter_offer_and_agrees_to_it() {
 
 #[tokio::test]
 async fn later_policy_changes_never_alter_an_agreed_plan() {
-    use goodterms::domain::policy::PlanPolicy;
+    use goodterms::domain::policy::{PlanPolicy, PolicyTerms};
     use goodterms::domain::{Currency, Money};
     use goodterms::services::plans::policies;
     let app = spawn_demo_app().await;
@@ -580,12 +580,13 @@ async fn later_policy_changes_never_alter_an_agreed_plan() {
     let agreed = plans_for(&app, id).await[0].clone();
 
     // The creditor becomes strict: no grace days, one missed payment breaks a plan.
-    let strict = PlanPolicy {
+    let strict = PlanPolicy::new(PolicyTerms {
         grace_days: 0,
         missed_to_break: 1,
         max_installments: 3,
-        ..PlanPolicy::default_for(Currency::GBP)
-    };
+        ..PolicyTerms::default_for(Currency::GBP)
+    })
+    .unwrap();
     policies::save(&app.db, agreed.creditor_id, &strict, Utc::now())
         .await
         .unwrap();

@@ -221,16 +221,16 @@ async fn an_admin_edits_a_creditors_plan_policy_and_bad_values_are_explained() {
     let policy = goodterms::services::plans::policies::for_creditor(&app.db, id, Currency::GBP)
         .await
         .unwrap();
-    assert_eq!(policy.max_installments, 6);
+    assert_eq!(policy.max_installments(), 6);
     assert_eq!(
-        policy.allowed_frequencies,
-        vec![Frequency::Weekly, Frequency::Monthly]
+        policy.allowed_frequencies(),
+        [Frequency::Weekly, Frequency::Monthly]
     );
     assert_eq!(
-        policy.min_installment,
+        policy.min_installment(),
         Money::from_minor(1000, Currency::GBP)
     );
-    assert!(!policy.allow_move_date && policy.allow_skip);
+    assert!(!policy.allow_move_date() && policy.allow_skip());
 }
 
 #[tokio::test]

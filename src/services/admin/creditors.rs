@@ -1,5 +1,5 @@
-//! An admin creates and edits creditors. The web layer parses the form into
-//! [`CreditorDetails`]; this module checks the name is free, saves, and audits.
+//! An admin creates and edits creditors. It takes only checked [`CreditorDetails`] (made by
+//! `CreditorDetails::new`); this module checks the name is free, saves, and audits.
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, IntoActiveModel,
@@ -7,22 +7,9 @@ use sea_orm::{
 };
 
 use crate::db::begin_write;
-use crate::domain::Currency;
-use crate::domain::inputs::EmailAddress;
+pub use crate::domain::creditor::CreditorDetails;
 use crate::entities::creditor;
 use crate::services::audit::{self, Actor, AuditEvent};
-
-/// A creditor's details, already checked field by field.
-#[derive(Clone, Debug)]
-pub struct CreditorDetails {
-    pub name: String,
-    pub display_name: String,
-    pub currency: Currency,
-    /// An IANA time zone name that chrono-tz knows, e.g. "Europe/London".
-    pub time_zone: chrono_tz::Tz,
-    pub contact_email: EmailAddress,
-    pub contact_phone: String,
-}
 
 /// Every field of one creditor, as stored, for the edit form.
 #[derive(Clone, Debug)]
@@ -83,16 +70,16 @@ pub async fn create(
     now: DateTime<Utc>,
 ) -> Result<i32, CreditorSaveError> {
     let txn = begin_write(db).await?;
-    if name_taken(&txn, &details.name, None).await? {
+    if name_taken(&txn, details.name(), None).await? {
         return Err(CreditorSaveError::NameTaken);
     }
     let row = creditor::ActiveModel {
-        name: Set(details.name.clone()),
-        display_name: Set(details.display_name.clone()),
-        currency: Set(details.currency.code().to_string()),
-        time_zone: Set(details.time_zone.name().to_string()),
-        contact_email: Set(details.contact_email.as_str().to_string()),
-        contact_phone: Set(details.contact_phone.clone()),
+        name: Set(details.name().to_string()),
+        display_name: Set(details.display_name().to_string()),
+        currency: Set(details.currency().code().to_string()),
+        time_zone: Set(details.time_zone().name().to_string()),
+        contact_email: Set(details.contact_email().as_str().to_string()),
+        contact_phone: Set(details.contact_phone().to_string()),
         created_at: Set(now),
         ..Default::default()
     }
@@ -127,36 +114,39 @@ pub async fn update(
     let Some(existing) = creditor::Entity::find_by_id(creditor_id).one(&txn).await? else {
         return Err(CreditorSaveError::NotFound);
     };
-    if name_taken(&txn, &details.name, Some(creditor_id)).await? {
+    if name_taken(&txn, details.name(), Some(creditor_id)).await? {
         return Err(CreditorSaveError::NameTaken);
     }
     let changed: Vec<&str> = [
-        ("name", existing.name != details.name),
+        ("name", existing.name != details.name()),
         (
             "display_name",
-            existing.display_name != details.display_name,
+            existing.display_name != details.display_name(),
         ),
-        ("currency", existing.currency != details.currency.code()),
-        ("time_zone", existing.time_zone != details.time_zone.name()),
+        ("currency", existing.currency != details.currency().code()),
+        (
+            "time_zone",
+            existing.time_zone != details.time_zone().name(),
+        ),
         (
             "contact_email",
-            existing.contact_email != details.contact_email.as_str(),
+            existing.contact_email != details.contact_email().as_str(),
         ),
         (
             "contact_phone",
-            existing.contact_phone != details.contact_phone,
+            existing.contact_phone != details.contact_phone(),
         ),
     ]
     .into_iter()
     .filter_map(|(field, differs)| differs.then_some(field))
     .collect();
     let mut row = existing.into_active_model();
-    row.name = Set(details.name.clone());
-    row.display_name = Set(details.display_name.clone());
-    row.currency = Set(details.currency.code().to_string());
-    row.time_zone = Set(details.time_zone.name().to_string());
-    row.contact_email = Set(details.contact_email.as_str().to_string());
-    row.contact_phone = Set(details.contact_phone.clone());
+    row.name = Set(details.name().to_string());
+    row.display_name = Set(details.display_name().to_string());
+    row.currency = Set(details.currency().code().to_string());
+    row.time_zone = Set(details.time_zone().name().to_string());
+    row.contact_email = Set(details.contact_email().as_str().to_string());
+    row.contact_phone = Set(details.contact_phone().to_string());
     row.update(&txn).await.map_err(unique_to_taken)?;
     let detail = format!("changed: {}", changed.join(", "));
     audit::record(

@@ -9,8 +9,8 @@ use sea_orm::{
 };
 
 use crate::db::begin_write;
-use crate::domain::Currency;
-use crate::domain::discount::{DiscountAmount, DiscountDeadline, DiscountRule};
+use crate::domain::discount::{DiscountAmount, DiscountDeadline, DiscountRule, DiscountTerms};
+use crate::domain::{Currency, Money};
 use crate::entities::{account, discount_rule};
 use crate::services::audit::{self, Actor, AuditEvent};
 use crate::services::payments::discounts;
@@ -51,16 +51,12 @@ fn stored(row: discount_rule::Model) -> Option<StoredRule> {
     })
 }
 
-fn fill(row: &mut discount_rule::ActiveModel, rule: &DiscountRule, currency: Option<Currency>) {
-    let (percent, fixed, currency) = match &rule.amount {
-        DiscountAmount::Percent(bp) => {
-            (Some(i32::try_from(*bp).unwrap_or(i32::MAX)), None, currency)
-        }
-        DiscountAmount::Fixed(money) => (
-            None,
-            Some(money.to_minor().unwrap_or(0)),
-            Some(money.currency()),
-        ),
+fn fill(row: &mut discount_rule::ActiveModel, terms: &DiscountTerms) {
+    let rule = terms.draft();
+    let minor = |money: Money| money.to_minor().unwrap_or(0);
+    let (percent, fixed) = match &rule.amount {
+        DiscountAmount::Percent(bp) => (Some(i32::try_from(*bp).unwrap_or(i32::MAX)), None),
+        DiscountAmount::Fixed(money) => (None, Some(minor(*money))),
     };
     let (deadline, days) = match rule.deadline {
         DiscountDeadline::On(date) => (Some(date), None),
@@ -72,18 +68,19 @@ fn fill(row: &mut discount_rule::ActiveModel, rule: &DiscountRule, currency: Opt
     row.creditor_id = Set(rule.creditor_id);
     row.percent_basis_points = Set(percent);
     row.fixed_minor = Set(fixed);
-    row.currency = Set(currency.map(|c| c.code().to_string()));
+    row.currency = Set(rule.currency.map(|c| c.code().to_string()));
     row.deadline = Set(deadline);
     row.days_from_offer = Set(days);
-    row.min_balance_minor = Set(rule.min_balance_minor);
-    row.max_discount_minor = Set(rule.max_discount_minor);
+    row.min_balance_minor = Set(rule.min_balance.map_or(0, minor));
+    row.max_discount_minor = Set(rule.max_discount.map(minor));
     row.active_from = Set(rule.active_from);
     row.active_to = Set(rule.active_to);
     row.enabled = Set(rule.enabled);
 }
 
 /// A short, personal-data-free account of a rule for the audit log.
-fn audit_detail(rule: &DiscountRule) -> String {
+fn audit_detail(terms: &DiscountTerms) -> String {
+    let rule = terms.draft();
     let amount = match &rule.amount {
         DiscountAmount::Percent(bp) => format!("{bp} basis points"),
         DiscountAmount::Fixed(money) => money.to_string(),
@@ -92,12 +89,11 @@ fn audit_detail(rule: &DiscountRule) -> String {
     format!("{amount}, {state}")
 }
 
-/// Saves a new rule and audits it; returns its id.
+/// Saves a new rule and audits it; returns its id. Only checked terms can be saved.
 pub async fn create(
     db: &DatabaseConnection,
     admin_id: i32,
-    rule: &DiscountRule,
-    currency: Option<Currency>,
+    rule: &DiscountTerms,
     now: DateTime<Utc>,
 ) -> Result<i32, DbErr> {
     let txn = begin_write(db).await?;
@@ -105,13 +101,13 @@ pub async fn create(
         created_at: Set(now),
         ..Default::default()
     };
-    fill(&mut row, rule, currency);
+    fill(&mut row, rule);
     let saved = row.insert(&txn).await?;
     audit::record(
         &txn,
         AuditEvent {
             actor: Actor::Staff(admin_id),
-            creditor_id: rule.creditor_id,
+            creditor_id: rule.draft().creditor_id,
             action: "discount_rule.created",
             subject_kind: "discount_rule",
             subject_id: Some(saved.id),
@@ -130,8 +126,7 @@ pub async fn update(
     db: &DatabaseConnection,
     admin_id: i32,
     id: i32,
-    rule: &DiscountRule,
-    currency: Option<Currency>,
+    rule: &DiscountTerms,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
     let txn = begin_write(db).await?;
@@ -139,13 +134,13 @@ pub async fn update(
         return Ok(false);
     };
     let mut row: discount_rule::ActiveModel = existing.into();
-    fill(&mut row, rule, currency);
+    fill(&mut row, rule);
     row.update(&txn).await?;
     audit::record(
         &txn,
         AuditEvent {
             actor: Actor::Staff(admin_id),
-            creditor_id: rule.creditor_id,
+            creditor_id: rule.draft().creditor_id,
             action: "discount_rule.updated",
             subject_kind: "discount_rule",
             subject_id: Some(id),

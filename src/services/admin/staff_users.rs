@@ -10,9 +10,8 @@ use sea_orm::{
 
 use crate::crypto::{hash_password, random_token, sha256_hex};
 use crate::db::begin_write;
-use crate::domain::inputs::EmailAddress;
-use crate::domain::staff::PasswordLinkPurpose;
-use crate::domain::staff::StaffRole;
+use crate::domain::invitation::{Invitee, StaffInvitation};
+use crate::domain::staff::{PasswordLinkPurpose, StaffRole};
 use crate::email::{outbox, staff_templates};
 use crate::entities::{creditor, staff_password_token, staff_user};
 use crate::services::audit::{self, Actor, AuditEvent};
@@ -69,8 +68,6 @@ pub enum StaffAdminError {
     EmailTaken,
     #[error("that creditor does not exist")]
     UnknownCreditor,
-    #[error("a creditor user needs a creditor")]
-    CreditorRequired,
     #[error("you cannot disable your own account")]
     CannotDisableSelf,
     #[error("no such staff user")]
@@ -81,13 +78,6 @@ pub enum StaffAdminError {
     Template(#[from] askama::Error),
     #[error("database error")]
     Database(#[from] DbErr),
-}
-
-pub struct Invitation<'a> {
-    pub email: &'a EmailAddress,
-    pub role: StaffRole,
-    /// Required for the creditor role; ignored for admins.
-    pub creditor_id: Option<i32>,
 }
 
 /// A hash of a random password nobody knows: the account exists but cannot be signed in to
@@ -104,22 +94,19 @@ async fn unusable_password_hash() -> Result<String, StaffAdminError> {
 pub async fn invite(
     db: &DatabaseConnection,
     admin_id: i32,
-    invitation: Invitation<'_>,
+    invitation: &StaffInvitation,
     base_url: &str,
     now: DateTime<Utc>,
 ) -> Result<i32, StaffAdminError> {
-    let email = invitation.email.as_str().to_lowercase();
-    let creditor_id = match invitation.role {
-        StaffRole::Admin => None,
-        StaffRole::Creditor => {
-            let id = invitation
-                .creditor_id
-                .ok_or(StaffAdminError::CreditorRequired)?;
-            creditor::Entity::find_by_id(id)
+    let email = invitation.email().as_str().to_lowercase();
+    let (role, creditor_id) = match invitation.invitee() {
+        Invitee::Admin => (StaffRole::Admin, None),
+        Invitee::CreditorStaff { creditor_id } => {
+            creditor::Entity::find_by_id(creditor_id)
                 .one(db)
                 .await?
                 .ok_or(StaffAdminError::UnknownCreditor)?;
-            Some(id)
+            (StaffRole::Creditor, Some(creditor_id))
         }
     };
     let hash = unusable_password_hash().await?;
@@ -134,7 +121,7 @@ pub async fn invite(
     let user = staff_user::ActiveModel {
         email: Set(email.clone()),
         password_hash: Set(hash),
-        role: Set(invitation.role),
+        role: Set(role),
         creditor_id: Set(creditor_id),
         disabled: Set(true),
         created_at: Set(now),
@@ -161,7 +148,7 @@ pub async fn invite(
             action: "staff.invited",
             subject_kind: "staff_user",
             subject_id: Some(user.id),
-            detail: invitation.role.as_str(),
+            detail: role.as_str(),
         },
         now,
     )

@@ -21,6 +21,25 @@ pub const OFFLINE_METHODS: [(&str, &str); 3] = [
     ("cash", "Cash"),
 ];
 
+/// The label of a payment method's code, or the message to show next to the field. The offline
+/// payment form's `validator` rule calls this too.
+pub fn method_label(code: &str) -> Result<&'static str, &'static str> {
+    OFFLINE_METHODS
+        .iter()
+        .find(|(known, _)| *known == code)
+        .map(|(_, label)| *label)
+        .ok_or("Choose how the money was paid")
+}
+
+/// The payment's own reference (trimmed), or the message to show next to the field.
+pub fn payment_reference(typed: &str) -> Result<&str, &'static str> {
+    let reference = typed.trim();
+    if reference.is_empty() || reference.chars().count() > 80 {
+        return Err("Enter the payment's reference, up to 80 characters");
+    }
+    Ok(reference)
+}
+
 pub struct OfflinePayment<'a> {
     pub staff_id: i32,
     pub creditor_id: i32,
@@ -42,17 +61,10 @@ pub async fn record_offline(
         .one(db)
         .await?
         .ok_or(PaymentError::NotFound)?;
-    let method = OFFLINE_METHODS
-        .iter()
-        .find(|(code, _)| *code == payment.method)
-        .map(|(_, label)| *label)
-        .ok_or_else(|| PaymentError::Amount("Choose how the money was paid".into()))?;
-    let reference = payment.reference.trim();
-    if reference.is_empty() || reference.chars().count() > 80 {
-        return Err(PaymentError::Amount(
-            "Enter the payment's reference, up to 80 characters".into(),
-        ));
-    }
+    let method =
+        method_label(payment.method).map_err(|message| PaymentError::Amount(message.into()))?;
+    let reference = payment_reference(payment.reference)
+        .map_err(|message| PaymentError::Amount(message.into()))?;
     let options = options(db, account.debtor_id, account.id, now.date_naive())
         .await?
         .ok_or(PaymentError::NotFound)?;

@@ -199,8 +199,8 @@ pub async fn agree_installments(
             text: shown.consent_text.clone(),
             session: sha256_hex(who.session_marker),
         }),
-        grace_days: account.policy.grace_days,
-        missed_to_break: account.policy.missed_to_break,
+        grace_days: account.policy.grace_days(),
+        missed_to_break: account.policy.missed_to_break(),
     };
     let plan_id = insert_once(&txn, new, now).await?;
     record(&txn, &account, plan_id, "plan.agreed", now).await?;
@@ -239,8 +239,8 @@ pub async fn propose(
             text: shown.consent_text.clone(),
             session: sha256_hex(session_marker),
         }),
-        grace_days: account.policy.grace_days,
-        missed_to_break: account.policy.missed_to_break,
+        grace_days: account.policy.grace_days(),
+        missed_to_break: account.policy.missed_to_break(),
     };
     let plan_id = insert_once(&txn, new, now).await?;
     record(&txn, &account, plan_id, "plan.proposed", now).await?;
@@ -309,8 +309,8 @@ pub async fn defer(
             text,
             session: sha256_hex(who.session_marker),
         }),
-        grace_days: account.policy.grace_days,
-        missed_to_break: account.policy.missed_to_break,
+        grace_days: account.policy.grace_days(),
+        missed_to_break: account.policy.missed_to_break(),
     };
     let plan_id = insert_once(&txn, new, now).await?;
     record(&txn, &account, plan_id, "plan.deferred", now).await?;
@@ -407,7 +407,7 @@ pub async fn change_payment(
     let schedule = plan.schedule().ok_or(RecordError::Corrupt("schedule"))?;
     let (seq, changed, action) = match change {
         PaymentChange::MoveTo { seq, date } => {
-            if !account.policy.allow_move_date || plan.date_moved {
+            if !account.policy.allow_move_date() || plan.date_moved {
                 return Err(PlanError::NotAllowed(
                     "You have already moved a payment date in this plan",
                 ));
@@ -420,7 +420,7 @@ pub async fn change_payment(
             )
         }
         PaymentChange::Skip { seq } => {
-            if !account.policy.allow_skip || plan.installment_skipped {
+            if !account.policy.allow_skip() || plan.installment_skipped {
                 return Err(PlanError::NotAllowed(
                     "You have already skipped a payment in this plan",
                 ));

@@ -3,7 +3,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait, Set};
 
-use crate::domain::policy::PlanPolicy;
+use crate::domain::policy::{PlanPolicy, PolicyTerms};
 use crate::domain::schedule::Frequency;
 use crate::domain::{Currency, Money};
 use crate::entities::plan_policy;
@@ -16,18 +16,21 @@ pub async fn for_creditor<C: ConnectionTrait>(
     let row = plan_policy::Entity::find_by_id(creditor_id)
         .one(conn)
         .await?;
-    Ok(row.map_or_else(
-        || PlanPolicy::default_for(currency),
-        |r| from_row(&r, currency),
-    ))
+    match row {
+        Some(row) => from_row(&row, currency),
+        None => Ok(PlanPolicy::default_for(currency)),
+    }
 }
 
 fn count(value: i32) -> u32 {
     u32::try_from(value).unwrap_or(0)
 }
 
-fn from_row(row: &plan_policy::Model, currency: Currency) -> PlanPolicy {
-    PlanPolicy {
+/// A stored policy, checked again as it is read. Every save went through `PlanPolicy::new`
+/// (and the admin form had the same limits before it), so a row that fails is damaged data:
+/// an error, rather than a policy quietly made up.
+fn from_row(row: &plan_policy::Model, currency: Currency) -> Result<PlanPolicy, DbErr> {
+    let terms = PolicyTerms {
         allowed_frequencies: row
             .allowed_frequencies
             .split(',')
@@ -41,10 +44,16 @@ fn from_row(row: &plan_policy::Model, currency: Currency) -> PlanPolicy {
         missed_to_break: count(row.missed_to_break),
         allow_move_date: row.allow_move_date,
         allow_skip: row.allow_skip,
-    }
+    };
+    PlanPolicy::new(terms).map_err(|invalid| {
+        DbErr::Custom(format!(
+            "creditor {}'s stored plan policy breaks the policy rules: {invalid}",
+            row.creditor_id
+        ))
+    })
 }
 
-/// Creates or replaces a creditor's policy. Plans already agreed keep their own terms.
+/// Creates or replaces a creditor's policy; it takes only a checked `PlanPolicy`. Plans already agreed keep their own terms.
 pub async fn save<C: ConnectionTrait>(
     conn: &C,
     creditor_id: i32,
@@ -53,21 +62,21 @@ pub async fn save<C: ConnectionTrait>(
 ) -> Result<(), DbErr> {
     let as_i32 = |v: u32| i32::try_from(v).unwrap_or(i32::MAX);
     let frequencies: Vec<&str> = policy
-        .allowed_frequencies
+        .allowed_frequencies()
         .iter()
         .map(|f| f.as_str())
         .collect();
     let row = plan_policy::ActiveModel {
         creditor_id: Set(creditor_id),
         allowed_frequencies: Set(frequencies.join(",")),
-        max_installments: Set(as_i32(policy.max_installments)),
-        max_duration_days: Set(as_i32(policy.max_duration_days)),
-        min_installment_minor: Set(policy.min_installment.to_minor().unwrap_or(0)),
-        max_deferral_days: Set(as_i32(policy.max_deferral_days)),
-        grace_days: Set(as_i32(policy.grace_days)),
-        missed_to_break: Set(as_i32(policy.missed_to_break)),
-        allow_move_date: Set(policy.allow_move_date),
-        allow_skip: Set(policy.allow_skip),
+        max_installments: Set(as_i32(policy.max_installments())),
+        max_duration_days: Set(as_i32(policy.max_duration_days())),
+        min_installment_minor: Set(policy.min_installment().to_minor().unwrap_or(0)),
+        max_deferral_days: Set(as_i32(policy.max_deferral_days())),
+        grace_days: Set(as_i32(policy.grace_days())),
+        missed_to_break: Set(as_i32(policy.missed_to_break())),
+        allow_move_date: Set(policy.allow_move_date()),
+        allow_skip: Set(policy.allow_skip()),
         updated_at: Set(now),
     };
     use plan_policy::Column as C;

@@ -80,17 +80,32 @@ async fn audit_action<C: ConnectionTrait>(
 
 pub const MAX_TEXT_CHARS: usize = 2000;
 
-fn clean_text(text: &str, empty: &'static str) -> Result<String, WorkspaceError> {
+pub const MAX_HOLD_REASON_CHARS: usize = 500;
+
+fn clean_text(text: &str, empty: &'static str) -> Result<String, &'static str> {
     let text = text.trim();
     if text.is_empty() {
-        return Err(WorkspaceError::Invalid(empty));
+        return Err(empty);
     }
     if text.chars().count() > MAX_TEXT_CHARS {
-        return Err(WorkspaceError::Invalid(
-            "Keep it to 2,000 characters or fewer",
-        ));
+        return Err("Keep it to 2,000 characters or fewer");
     }
     Ok(text.to_string())
+}
+
+/// A note as it is kept (trimmed), or the message to show next to the field. The note form's
+/// `validator` rule calls this too, so the page and the service never disagree.
+pub fn note_text(text: &str) -> Result<String, &'static str> {
+    clean_text(text, "Write the note")
+}
+
+/// A hold's reason as it is kept (trimmed), or the message to show next to the field.
+pub fn hold_reason(text: &str) -> Result<String, &'static str> {
+    let reason = clean_text(text, "Say why the account is on hold")?;
+    if reason.chars().count() > MAX_HOLD_REASON_CHARS {
+        return Err("Keep the reason to 500 characters or fewer");
+    }
+    Ok(reason)
 }
 
 pub async fn add_note(
@@ -99,7 +114,7 @@ pub async fn add_note(
     body: &str,
     now: DateTime<Utc>,
 ) -> Result<(), WorkspaceError> {
-    let body = clean_text(body, "Write the note")?;
+    let body = note_text(body).map_err(WorkspaceError::Invalid)?;
     owned_account(db, who.creditor_id, who.account_id).await?;
     account_note::ActiveModel {
         account_id: Set(who.account_id),
@@ -133,12 +148,7 @@ pub async fn start_hold(
     reason: &str,
     now: DateTime<Utc>,
 ) -> Result<(), WorkspaceError> {
-    let reason = clean_text(reason, "Say why the account is on hold")?;
-    if reason.chars().count() > 500 {
-        return Err(WorkspaceError::Invalid(
-            "Keep the reason to 500 characters or fewer",
-        ));
-    }
+    let reason = hold_reason(reason).map_err(WorkspaceError::Invalid)?;
     owned_account(db, who.creditor_id, who.account_id).await?;
     if current_hold(db, who.account_id).await?.is_some() {
         return Err(WorkspaceError::Invalid("This account is already on hold"));

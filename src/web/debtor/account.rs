@@ -116,11 +116,11 @@ pub async fn balance_page(
 #[get("/account/{id}")]
 pub async fn one_account(
     who: SignedInDebtor,
-    path: web::Path<String>,
+    path: web::Path<i32>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
-    let id: i32 = path.parse().map_err(|_| AppError::NotFound)?;
+    let id = path.into_inner();
     let statement = statements::for_account(db.get_ref(), id, Scope::Debtor(who.0.debtor_id))
         .await
         .map_err(AppError::internal)?

@@ -18,10 +18,6 @@ use crate::web::csrf::CsrfToken;
 use crate::web::errors::{AppError, PageResult};
 use crate::web::pages::{self, Chrome, FieldError};
 
-fn account_id(raw: &str) -> Result<i32, AppError> {
-    raw.parse().map_err(|_| AppError::NotFound)
-}
-
 fn plan_page(account_id: i32) -> String {
     format!("/account/{account_id}/plan")
 }
@@ -63,12 +59,12 @@ fn terms_page(csrf: &str, terms: AutopayTerms, provider: &PaymentProvider) -> Te
 #[get("/account/{id}/plan/autopay")]
 pub async fn show_terms(
     who: SignedInDebtor,
-    path: web::Path<String>,
+    path: web::Path<i32>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
     provider: web::Data<PaymentProvider>,
 ) -> PageResult {
-    let terms = load_terms(&db, &who, account_id(&path)?).await?;
+    let terms = load_terms(&db, &who, *path).await?;
     if terms.is_on {
         return Ok(pages::see_other(&plan_page(terms.account_id)));
     }
@@ -80,14 +76,14 @@ pub async fn show_terms(
 #[post("/account/{id}/plan/autopay")]
 pub async fn set_up(
     who: SignedInDebtor,
-    path: web::Path<String>,
+    path: web::Path<i32>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
     provider: web::Data<PaymentProvider>,
     settings: web::Data<Settings>,
     session: Session,
 ) -> PageResult {
-    let id = account_id(&path)?;
+    let id = *path;
     let now = Utc::now();
     if is_confirmed(&session, STEP_UP, now) {
         return start_setup(&who, id, &csrf.0, &db, &provider, &settings).await;
@@ -139,7 +135,7 @@ pub struct CodeForm {
 #[allow(clippy::too_many_arguments)] // one extractor per dependency, as actix handlers go
 pub async fn confirm(
     who: SignedInDebtor,
-    path: web::Path<String>,
+    path: web::Path<i32>,
     form: web::Form<CodeForm>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
@@ -147,7 +143,7 @@ pub async fn confirm(
     settings: web::Data<Settings>,
     session: Session,
 ) -> PageResult {
-    let id = account_id(&path)?;
+    let id = *path;
     load_terms(&db, &who, id).await?;
     let problem = match confirm_code(&session, STEP_UP, &form.code, Utc::now())? {
         CodeCheck::Confirmed => {
@@ -198,10 +194,10 @@ async fn start_setup(
 #[post("/account/{id}/plan/autopay/off")]
 pub async fn turn_off(
     who: SignedInDebtor,
-    path: web::Path<String>,
+    path: web::Path<i32>,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
-    let id = account_id(&path)?;
+    let id = *path;
     // Scoped to the person: someone else's account turns nothing off and reads as not found.
     if !setup::turn_off(&db, who.0.debtor_id, id, Utc::now())
         .await
@@ -224,13 +220,13 @@ async fn test_mandate(
     db: &DatabaseConnection,
     provider: &PaymentProvider,
     who: &SignedInDebtor,
-    path: &(String, String),
+    path: (i32, i32),
 ) -> Result<(i32, i32), AppError> {
     if !provider.is_offline() {
         return Err(AppError::NotFound);
     }
-    let id = account_id(&path.0)?;
-    let mandate_id = account_id(&path.1)?;
+    let id = path.0;
+    let mandate_id = path.1;
     setup::pending_test_setup(db, who.0.debtor_id, id, mandate_id)
         .await
         .map_err(AppError::internal)?
@@ -242,12 +238,12 @@ async fn test_mandate(
 #[get("/account/{id}/plan/autopay/test/{mandate}")]
 pub async fn test_setup(
     who: SignedInDebtor,
-    path: web::Path<(String, String)>,
+    path: web::Path<(i32, i32)>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
     provider: web::Data<PaymentProvider>,
 ) -> PageResult {
-    let (account_id, mandate_id) = test_mandate(&db, &provider, &who, &path).await?;
+    let (account_id, mandate_id) = test_mandate(&db, &provider, &who, *path).await?;
     Ok(pages::ok(&TestSetupPage {
         chrome: Chrome::debtor(&csrf.0),
         account_id,
@@ -264,12 +260,12 @@ pub struct TestSetupForm {
 #[post("/account/{id}/plan/autopay/test/{mandate}")]
 pub async fn test_setup_outcome(
     who: SignedInDebtor,
-    path: web::Path<(String, String)>,
+    path: web::Path<(i32, i32)>,
     form: web::Form<TestSetupForm>,
     db: web::Data<DatabaseConnection>,
     provider: web::Data<PaymentProvider>,
 ) -> PageResult {
-    let (account_id, mandate_id) = test_mandate(&db, &provider, &who, &path).await?;
+    let (account_id, mandate_id) = test_mandate(&db, &provider, &who, *path).await?;
     let outcome = match form.outcome.as_str() {
         "save" => TestSetupOutcome::SaveCard,
         "save_declining" => TestSetupOutcome::SaveDecliningCard,

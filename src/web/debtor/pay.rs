@@ -5,7 +5,7 @@ use askama::Template;
 use chrono::Utc;
 use sea_orm::DatabaseConnection;
 
-use super::plan_forms::{Problems, read_amount};
+use super::plan_forms::read_amount;
 use super::plan_views::sentence_case;
 use crate::config::Settings;
 use crate::domain::payments::PaymentStatus;
@@ -19,14 +19,14 @@ use crate::services::payments::{
 use crate::web::auth::SignedInDebtor;
 use crate::web::csrf::CsrfToken;
 use crate::web::errors::{AppError, PageResult};
+use crate::web::forms::Problems;
 use crate::web::pages::{self, Chrome, FieldError};
 
 async fn load_options(
     db: &DatabaseConnection,
     who: &SignedInDebtor,
-    id: &str,
+    id: i32,
 ) -> Result<PaymentOptions, AppError> {
-    let id: i32 = id.parse().map_err(|_| AppError::NotFound)?;
     payments::options::options(db, who.0.debtor_id, id, Utc::now().date_naive())
         .await
         .map_err(AppError::internal)?
@@ -90,12 +90,12 @@ fn pay_page(
 #[get("/account/{id}/pay")]
 pub async fn choose(
     who: SignedInDebtor,
-    path: web::Path<String>,
+    path: web::Path<i32>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
     provider: web::Data<PaymentProvider>,
 ) -> PageResult {
-    let options = load_options(&db, &who, &path).await?;
+    let options = load_options(&db, &who, *path).await?;
     payments::options::note_offer_seen(&db, &options, Utc::now().date_naive())
         .await
         .map_err(AppError::internal)?;
@@ -115,14 +115,14 @@ pub async fn choose(
 #[post("/account/{id}/pay")]
 pub async fn start(
     who: SignedInDebtor,
-    path: web::Path<String>,
+    path: web::Path<i32>,
     form: web::Form<PayForm>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
     provider: web::Data<PaymentProvider>,
     settings: web::Data<Settings>,
 ) -> PageResult {
-    let options = load_options(&db, &who, &path).await?;
+    let options = load_options(&db, &who, *path).await?;
     let form = form.into_inner();
     let mut problems = Problems::default();
     let choice = match form.choice.as_str() {
@@ -194,12 +194,12 @@ struct TestCheckoutPage {
 #[get("/pay/test-checkout/{attempt}")]
 pub async fn test_checkout(
     who: SignedInDebtor,
-    path: web::Path<String>,
+    path: web::Path<i32>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
     provider: web::Data<PaymentProvider>,
 ) -> PageResult {
-    let attempt = test_attempt(&db, &provider, &who, &path).await?;
+    let attempt = test_attempt(&db, &provider, &who, *path).await?;
     if !attempt.status.is_pending() {
         return Ok(pages::see_other(&attempt_page(&attempt)));
     }
@@ -213,12 +213,11 @@ async fn test_attempt(
     db: &DatabaseConnection,
     provider: &PaymentProvider,
     who: &SignedInDebtor,
-    id: &str,
+    id: i32,
 ) -> Result<AttemptView, AppError> {
     if !provider.is_offline() {
         return Err(AppError::NotFound);
     }
-    let id: i32 = id.parse().map_err(|_| AppError::NotFound)?;
     payments::checkout::open_test_attempt(db, who.0.debtor_id, id)
         .await
         .map_err(AppError::internal)?
@@ -238,12 +237,12 @@ pub struct TestOutcomeForm {
 #[post("/pay/test-checkout/{attempt}")]
 pub async fn test_outcome(
     who: SignedInDebtor,
-    path: web::Path<String>,
+    path: web::Path<i32>,
     form: web::Form<TestOutcomeForm>,
     db: web::Data<DatabaseConnection>,
     provider: web::Data<PaymentProvider>,
 ) -> PageResult {
-    let attempt = test_attempt(&db, &provider, &who, &path).await?;
+    let attempt = test_attempt(&db, &provider, &who, *path).await?;
     let minor = attempt.amount.to_minor().map_err(AppError::internal)?;
     let reference = attempt.provider_ref.clone().unwrap_or_default();
     let event = match form.outcome.as_str() {
@@ -346,12 +345,12 @@ impl PaymentOutcome {
 #[get("/account/{id}/payments/{attempt}")]
 pub async fn result(
     who: SignedInDebtor,
-    path: web::Path<(String, String)>,
+    path: web::Path<(i32, i32)>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
     provider: web::Data<PaymentProvider>,
 ) -> PageResult {
-    let (account_id, attempt_id) = parse_pair(&path)?;
+    let (account_id, attempt_id) = path.into_inner();
     let attempt = payments::views::attempt_for_debtor(
         &db,
         &provider,
@@ -371,12 +370,6 @@ pub async fn result(
     }))
 }
 
-fn parse_pair(path: &(String, String)) -> Result<(i32, i32), AppError> {
-    let account = path.0.parse().map_err(|_| AppError::NotFound)?;
-    let attempt = path.1.parse().map_err(|_| AppError::NotFound)?;
-    Ok((account, attempt))
-}
-
 #[derive(Template)]
 #[template(path = "debtor/pay/history.html")]
 struct HistoryPage {
@@ -388,13 +381,13 @@ struct HistoryPage {
 #[get("/account/{id}/payments")]
 pub async fn history(
     who: SignedInDebtor,
-    path: web::Path<String>,
+    path: web::Path<i32>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
-    let account_id: i32 = path.parse().map_err(|_| AppError::NotFound)?;
+    let account_id = path.into_inner();
     // Scoped by the person: someone else's account shows nothing, as if it did not exist.
-    let options = load_options(&db, &who, &path).await?;
+    let options = load_options(&db, &who, account_id).await?;
     let rows = payments::views::history(db.get_ref(), who.0.debtor_id, options.account.account_id)
         .await
         .map_err(AppError::internal)?;
@@ -419,13 +412,13 @@ struct ReceiptPage {
 #[get("/account/{id}/payments/{attempt}/receipt")]
 pub async fn receipt(
     who: SignedInDebtor,
-    path: web::Path<(String, String)>,
+    path: web::Path<(i32, i32)>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
     provider: web::Data<PaymentProvider>,
 ) -> PageResult {
-    let (account_id, attempt_id) = parse_pair(&path)?;
-    let options = load_options(&db, &who, &path.0).await?;
+    let (account_id, attempt_id) = path.into_inner();
+    let options = load_options(&db, &who, account_id).await?;
     let attempt = payments::views::attempt_for_debtor(
         &db,
         &provider,

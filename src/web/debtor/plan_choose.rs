@@ -8,8 +8,7 @@ use chrono::Utc;
 use sea_orm::DatabaseConnection;
 
 use super::plan_forms::{
-    DeferralForm, InstallmentForm, Problems, read_amount, read_date, read_deferral, read_frequency,
-    read_installments,
+    DeferralForm, InstallmentForm, read_amount, read_deferral, read_frequency, read_installments,
 };
 use super::plan_views::{ScheduleSummary, sentence_case};
 use crate::crypto::sha256_hex;
@@ -21,14 +20,14 @@ use crate::services::plans::choose::{
 use crate::web::auth::{SignedInDebtor, session_marker};
 use crate::web::csrf::CsrfToken;
 use crate::web::errors::{AppError, PageResult};
+use crate::web::forms::{Problems, read_date};
 use crate::web::pages::{self, Chrome, FieldError};
 
 pub(super) async fn load_account(
     db: &DatabaseConnection,
     who: &SignedInDebtor,
-    id: &str,
+    id: i32,
 ) -> Result<AccountForPlan, AppError> {
-    let id: i32 = id.parse().map_err(|_| AppError::NotFound)?;
     choose::account_for_plan(db, who.0.debtor_id, id)
         .await
         .map_err(AppError::internal)?
@@ -39,7 +38,7 @@ pub(super) async fn load_account(
 async fn load_account_without_plan(
     db: &DatabaseConnection,
     who: &SignedInDebtor,
-    id: &str,
+    id: i32,
 ) -> Result<Result<AccountForPlan, HttpResponse>, AppError> {
     let account = load_account(db, who, id).await?;
     Ok(match account.open_plan() {
@@ -92,11 +91,11 @@ struct OptionsPage {
 #[get("/account/{id}/options")]
 pub async fn options(
     who: SignedInDebtor,
-    path: web::Path<String>,
+    path: web::Path<i32>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
-    let account = load_account(&db, &who, &path).await?;
+    let account = load_account(&db, &who, *path).await?;
     let allowance = policy::allowance(&account.policy, account.balance, Utc::now().date_naive());
     Ok(pages::ok(&OptionsPage {
         chrome: Chrome::debtor(&csrf.0),
@@ -108,7 +107,7 @@ pub async fn options(
         can_set_up_plan: account.balance.is_positive() && allowance.allows_a_plan(),
         most_payments: allowance.most_payments,
         smallest_payment: allowance.smallest_payment.to_string(),
-        max_deferral_days: account.policy.max_deferral_days,
+        max_deferral_days: account.policy.max_deferral_days(),
     }))
 }
 
@@ -152,11 +151,11 @@ fn installments_page(
 #[get("/account/{id}/plan/installments")]
 pub async fn installments_form(
     who: SignedInDebtor,
-    path: web::Path<String>,
+    path: web::Path<i32>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
-    let account = match load_account_without_plan(&db, &who, &path).await? {
+    let account = match load_account_without_plan(&db, &who, *path).await? {
         Ok(account) => account,
         Err(redirect) => return Ok(redirect),
     };
@@ -245,12 +244,12 @@ fn check_page(
 #[post("/account/{id}/plan/installments")]
 pub async fn installments_check(
     who: SignedInDebtor,
-    path: web::Path<String>,
+    path: web::Path<i32>,
     form: web::Form<InstallmentForm>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
-    let account = load_account(&db, &who, &path).await?;
+    let account = load_account(&db, &who, *path).await?;
     let form = form.into_inner();
     Ok(match read_choice(&account, &form) {
         Ok((_, preview)) => pages::ok(&check_page(&csrf.0, &account, form, &preview, None)),
@@ -261,13 +260,13 @@ pub async fn installments_check(
 #[post("/account/{id}/plan/installments/agree")]
 pub async fn installments_agree(
     who: SignedInDebtor,
-    path: web::Path<String>,
+    path: web::Path<i32>,
     form: web::Form<InstallmentForm>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
     session: Session,
 ) -> PageResult {
-    let account = load_account(&db, &who, &path).await?;
+    let account = load_account(&db, &who, *path).await?;
     let form = form.into_inner();
     let (choice, preview) = match read_choice(&account, &form) {
         Ok(ok) => ok,
@@ -318,13 +317,13 @@ pub(super) fn already_has_plan(account: &AccountForPlan) -> HttpResponse {
 #[post("/account/{id}/plan/installments/propose")]
 pub async fn installments_propose(
     who: SignedInDebtor,
-    path: web::Path<String>,
+    path: web::Path<i32>,
     form: web::Form<InstallmentForm>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
     session: Session,
 ) -> PageResult {
-    let account = load_account(&db, &who, &path).await?;
+    let account = load_account(&db, &who, *path).await?;
     let form = form.into_inner();
     let (choice, _) = match read_choice(&account, &form) {
         Ok(ok) => ok,
@@ -406,11 +405,11 @@ fn propose_page(
 #[get("/account/{id}/plan/propose")]
 pub async fn propose_form(
     who: SignedInDebtor,
-    path: web::Path<String>,
+    path: web::Path<i32>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
-    let account = match load_account_without_plan(&db, &who, &path).await? {
+    let account = match load_account_without_plan(&db, &who, *path).await? {
         Ok(account) => account,
         Err(redirect) => return Ok(redirect),
     };
@@ -429,22 +428,21 @@ pub async fn propose_form(
 #[post("/account/{id}/plan/propose")]
 pub async fn propose_submit(
     who: SignedInDebtor,
-    path: web::Path<String>,
+    path: web::Path<i32>,
     form: web::Form<InstallmentForm>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
     session: Session,
 ) -> PageResult {
-    let account = load_account(&db, &who, &path).await?;
+    let account = load_account(&db, &who, *path).await?;
     let form = form.into_inner();
     let mut problems = Problems::default();
     let amount = read_amount(&form.amount, &account, "amount", &mut problems);
     let frequency = read_frequency(&form.frequency, &mut problems);
     let first_due = read_date(
-        &form.first_day,
-        &form.first_month,
-        &form.first_year,
+        (&form.first_day, &form.first_month, &form.first_year),
         "first-day",
+        "Enter a date",
         &mut problems,
     );
     if form.note.chars().count() > 2000 {
@@ -508,7 +506,7 @@ fn later_page(
         account_id: account.account_id,
         creditor: account.creditor_name.clone(),
         balance: account.balance.to_string(),
-        max_days: account.policy.max_deferral_days,
+        max_days: account.policy.max_deferral_days(),
         reasons: DEFER_REASONS
             .iter()
             .map(|(code, label)| ReasonOption { code, label })
@@ -526,11 +524,11 @@ fn later_page(
 #[get("/account/{id}/plan/later")]
 pub async fn later_form(
     who: SignedInDebtor,
-    path: web::Path<String>,
+    path: web::Path<i32>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
-    let account = match load_account_without_plan(&db, &who, &path).await? {
+    let account = match load_account_without_plan(&db, &who, *path).await? {
         Ok(account) => account,
         Err(redirect) => return Ok(redirect),
     };
@@ -571,12 +569,12 @@ fn later_checked(
 #[post("/account/{id}/plan/later")]
 pub async fn later_check(
     who: SignedInDebtor,
-    path: web::Path<String>,
+    path: web::Path<i32>,
     form: web::Form<DeferralForm>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
-    let account = load_account(&db, &who, &path).await?;
+    let account = load_account(&db, &who, *path).await?;
     Ok(match later_checked(&csrf.0, &account, form.into_inner()) {
         Ok((page, _)) => pages::ok(&page),
         Err(page) => pages::invalid(page.as_ref()),
@@ -586,13 +584,13 @@ pub async fn later_check(
 #[post("/account/{id}/plan/later/agree")]
 pub async fn later_agree(
     who: SignedInDebtor,
-    path: web::Path<String>,
+    path: web::Path<i32>,
     form: web::Form<DeferralForm>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
     session: Session,
 ) -> PageResult {
-    let account = load_account(&db, &who, &path).await?;
+    let account = load_account(&db, &who, *path).await?;
     let form = form.into_inner();
     let terms = form.terms.clone();
     let (page, choice) = match later_checked(&csrf.0, &account, form) {

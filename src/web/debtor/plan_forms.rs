@@ -1,14 +1,11 @@
 //! Turning the plan forms' typed values into the choices the plan services take, with a
 //! message for each field that needs fixing.
-use chrono::NaiveDate;
-
 use crate::domain::Money;
 use crate::domain::schedule::{Frequency, PlanSize};
 use crate::services::plans::choose::{
     AccountForPlan, DEFER_REASONS, DeferralChoice, InstallmentChoice,
 };
-use crate::web::forms::{parse_count, parse_date};
-use crate::web::pages::FieldError;
+use crate::web::forms::{Problems, parse_count, read_date};
 
 /// The installment builder's fields, as typed (kept to show the form again).
 #[derive(serde::Deserialize, Default, Clone)]
@@ -40,44 +37,12 @@ impl InstallmentForm {
     }
 }
 
-/// Field errors collected while reading a form.
-#[derive(Default)]
-pub struct Problems(pub Vec<FieldError>);
-
-impl Problems {
-    pub fn add(&mut self, field: &'static str, message: impl Into<String>) {
-        self.0.push(FieldError {
-            field,
-            message: message.into(),
-        });
-    }
-
-    pub fn on(&self, field: &str) -> Option<String> {
-        self.0
-            .iter()
-            .find(|e| e.field == field)
-            .map(|e| e.message.clone())
-    }
-}
-
 pub fn read_frequency(code: &str, problems: &mut Problems) -> Option<Frequency> {
     let found = Frequency::parse(code);
     if found.is_none() {
         problems.add("frequency", "Choose how often you want to pay");
     }
     found
-}
-
-pub fn read_date(
-    form_day: &str,
-    month: &str,
-    year: &str,
-    field: &'static str,
-    problems: &mut Problems,
-) -> Option<NaiveDate> {
-    parse_date(form_day, month, year)
-        .map_err(|message| problems.add(field, message))
-        .ok()
 }
 
 pub fn read_installments(
@@ -98,10 +63,9 @@ pub fn read_installments(
         None
     };
     let first_due = read_date(
-        &form.first_day,
-        &form.first_month,
-        &form.first_year,
+        (&form.first_day, &form.first_month, &form.first_year),
         "first-day",
+        "Enter a date",
         problems,
     );
     Some(InstallmentChoice {
@@ -148,10 +112,9 @@ impl DeferralForm {
 
 pub fn read_deferral(form: &DeferralForm, problems: &mut Problems) -> Option<DeferralChoice> {
     let until = read_date(
-        &form.until_day,
-        &form.until_month,
-        &form.until_year,
+        (&form.until_day, &form.until_month, &form.until_year),
         "until-day",
+        "Enter a date",
         problems,
     )?;
     // The reason is optional; an unknown value is treated as none rather than an error.

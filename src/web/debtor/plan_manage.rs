@@ -7,7 +7,6 @@ use chrono::Utc;
 use sea_orm::DatabaseConnection;
 
 use super::plan_choose::{already_has_plan, load_account, plan_page};
-use super::plan_forms::{Problems, read_date};
 use super::plan_views::PlanPageView;
 use crate::crypto::sha256_hex;
 use crate::domain::plans::{PlanKind, PlanStatus};
@@ -17,6 +16,7 @@ use crate::services::plans::choose::{self, AccountForPlan, Agreement, PaymentCha
 use crate::web::auth::{SignedInDebtor, session_marker};
 use crate::web::csrf::CsrfToken;
 use crate::web::errors::{AppError, PageResult};
+use crate::web::forms::{Problems, read_date};
 use crate::web::pages::{self, Chrome, FieldError};
 
 #[derive(serde::Deserialize, Default)]
@@ -47,20 +47,20 @@ fn can_change(account: &AccountForPlan) -> bool {
     account.open_plan().is_some_and(|p| {
         p.status == PlanStatus::Active
             && p.kind == PlanKind::Installments
-            && ((account.policy.allow_move_date && !p.date_moved)
-                || (account.policy.allow_skip && !p.installment_skipped))
+            && ((account.policy.allow_move_date() && !p.date_moved)
+                || (account.policy.allow_skip() && !p.installment_skipped))
     })
 }
 
 #[get("/account/{id}/plan")]
 pub async fn show(
     who: SignedInDebtor,
-    path: web::Path<String>,
+    path: web::Path<i32>,
     query: web::Query<PlanQuery>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
-    let account = load_account(&db, &who, &path).await?;
+    let account = load_account(&db, &who, *path).await?;
     let Some(plan) = account.latest_plan.as_ref() else {
         return Ok(pages::see_other(&format!(
             "/account/{}/options",
@@ -99,12 +99,12 @@ pub struct AcceptForm {
 #[post("/account/{id}/plan/accept")]
 pub async fn accept_offer(
     who: SignedInDebtor,
-    path: web::Path<String>,
+    path: web::Path<i32>,
     form: web::Form<AcceptForm>,
     db: web::Data<DatabaseConnection>,
     session: Session,
 ) -> PageResult {
-    let account = load_account(&db, &who, &path).await?;
+    let account = load_account(&db, &who, *path).await?;
     let agreement = Agreement {
         debtor_id: who.0.debtor_id,
         account_id: account.account_id,
@@ -133,11 +133,11 @@ struct CancelPage {
 #[get("/account/{id}/plan/cancel")]
 pub async fn cancel_confirm(
     who: SignedInDebtor,
-    path: web::Path<String>,
+    path: web::Path<i32>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
-    let account = load_account(&db, &who, &path).await?;
+    let account = load_account(&db, &who, *path).await?;
     let Some(plan) = account.open_plan() else {
         return Ok(pages::see_other(&plan_page(&account)));
     };
@@ -152,10 +152,10 @@ pub async fn cancel_confirm(
 #[post("/account/{id}/plan/cancel")]
 pub async fn cancel(
     who: SignedInDebtor,
-    path: web::Path<String>,
+    path: web::Path<i32>,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
-    let account = load_account(&db, &who, &path).await?;
+    let account = load_account(&db, &who, *path).await?;
     match choose::cancel(&db, who.0.debtor_id, account.account_id, Utc::now()).await {
         Ok(()) | Err(PlanError::NotAllowed(_)) => Ok(pages::see_other(&plan_page(&account))),
         Err(other) => Err(AppError::internal(other)),
@@ -207,8 +207,8 @@ fn change_page(
     Some(ChangePage {
         chrome: Chrome::debtor(csrf),
         account_id: account.account_id,
-        can_move: account.policy.allow_move_date && !plan.date_moved,
-        can_skip: account.policy.allow_skip && !plan.installment_skipped,
+        can_move: account.policy.allow_move_date() && !plan.date_moved,
+        can_skip: account.policy.allow_skip() && !plan.installment_skipped,
         upcoming: plan
             .installments
             .iter()
@@ -227,11 +227,11 @@ fn change_page(
 #[get("/account/{id}/plan/change")]
 pub async fn change_form(
     who: SignedInDebtor,
-    path: web::Path<String>,
+    path: web::Path<i32>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
-    let account = load_account(&db, &who, &path).await?;
+    let account = load_account(&db, &who, *path).await?;
     match change_page(
         &csrf.0,
         &account,
@@ -246,12 +246,12 @@ pub async fn change_form(
 #[post("/account/{id}/plan/change")]
 pub async fn change_submit(
     who: SignedInDebtor,
-    path: web::Path<String>,
+    path: web::Path<i32>,
     form: web::Form<ChangeForm>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
-    let account = load_account(&db, &who, &path).await?;
+    let account = load_account(&db, &who, *path).await?;
     let form = form.into_inner();
     let mut problems = Problems::default();
     let seq = form.payment.parse::<u32>().ok();
@@ -261,10 +261,9 @@ pub async fn change_submit(
     let change = match (form.action.as_str(), seq) {
         ("skip", Some(seq)) => Some(PaymentChange::Skip { seq }),
         ("move", Some(seq)) => read_date(
-            &form.new_day,
-            &form.new_month,
-            &form.new_year,
+            (&form.new_day, &form.new_month, &form.new_year),
             "new-day",
+            "Enter a date",
             &mut problems,
         )
         .map(|date| PaymentChange::MoveTo { seq, date }),

@@ -40,7 +40,7 @@ fn page_link(query: &str, page: u64) -> String {
     )
 }
 
-#[get("/staff/accounts")]
+#[get("/accounts")]
 pub async fn list(
     who: SignedInStaff,
     params: web::Query<ListQuery>,
@@ -133,14 +133,14 @@ pub async fn render_workspace(
     })
 }
 
-#[get("/staff/accounts/{id}")]
+#[get("/accounts/{id}")]
 pub async fn show(
     who: SignedInStaff,
-    path: web::Path<String>,
+    path: web::Path<i32>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
     let creditor_id = who.creditor_id()?;
-    let id: i32 = path.parse().map_err(|_| AppError::NotFound)?;
+    let id = path.into_inner();
     render_workspace(&db, &csrf.0, creditor_id, id, None).await
 }

@@ -8,10 +8,9 @@ use sea_orm::DatabaseConnection;
 use crate::domain::audit::ActorKind;
 use crate::services::admin::audit_log::{self, AuditFilter, AuditRow};
 use crate::services::admin::creditor_list::{self, CreditorSummary};
-use crate::web::auth::SignedInStaff;
 use crate::web::csrf::CsrfToken;
-use crate::web::debtor::plan_forms::Problems;
 use crate::web::errors::{AppError, PageResult};
+use crate::web::forms::Problems;
 use crate::web::pages::{self, Chrome, FieldError};
 
 const MAX_ACTION_FILTER_CHARS: usize = 100;
@@ -142,14 +141,12 @@ struct AuditPageView {
     problems: Problems,
 }
 
-#[get("/admin/audit")]
+#[get("/audit")]
 pub async fn list(
-    who: SignedInStaff,
     query: web::Query<AuditQuery>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
-    who.require_admin()?;
     let query = query.into_inner();
     let mut problems = Problems::default();
     let filter = read_filter(&query, &mut problems);
@@ -182,13 +179,8 @@ pub async fn list(
     Ok(pages::ok(&view))
 }
 
-#[get("/admin/audit.csv")]
-pub async fn csv(
-    who: SignedInStaff,
-    query: web::Query<AuditQuery>,
-    db: web::Data<DatabaseConnection>,
-) -> PageResult {
-    who.require_admin()?;
+#[get("/audit.csv")]
+pub async fn csv(query: web::Query<AuditQuery>, db: web::Data<DatabaseConnection>) -> PageResult {
     let mut problems = Problems::default();
     let filter = read_filter(&query, &mut problems);
     if !problems.0.is_empty() {

@@ -6,27 +6,118 @@ use askama::Template;
 use chrono::Utc;
 use sea_orm::DatabaseConnection;
 
+use validator::{Validate, ValidationError};
+
 use crate::domain::Currency;
+use crate::domain::creditor::{self, CreditorDetails, CreditorDraft};
 use crate::domain::inputs::EmailAddress;
-use crate::services::admin::creditors::{self, CreditorDetails, CreditorRecord, CreditorSaveError};
+use crate::services::admin::creditors::{self, CreditorRecord, CreditorSaveError};
 use crate::web::auth::SignedInStaff;
 use crate::web::csrf::CsrfToken;
-use crate::web::debtor::plan_forms::Problems;
 use crate::web::errors::{AppError, PageResult};
+use crate::web::forms::{FormField, Problems, field, refusal};
 use crate::web::pages::{self, Chrome, FieldError};
 
-const MAX_NAME_CHARS: usize = 100;
-const MAX_PHONE_CHARS: usize = 40;
-
-#[derive(serde::Deserialize, Default, Clone)]
+/// The creditor form as typed. `validator` checks each field, using the domain's own parsers
+/// and limits; `CreditorDetails::new` then makes the details the service saves.
+#[derive(serde::Deserialize, Default, Clone, Validate)]
 #[serde(default)]
 pub struct CreditorForm {
+    #[validate(custom(function = "name"))]
     name: String,
+    #[validate(custom(function = "display_name"))]
     display_name: String,
+    #[validate(custom(function = "currency"))]
     currency: String,
+    #[validate(custom(function = "time_zone"))]
     time_zone: String,
+    #[validate(custom(function = "contact_email"))]
     contact_email: String,
+    #[validate(custom(function = "contact_phone"))]
     contact_phone: String,
+}
+
+const FIELDS: [FormField; 6] = [
+    field("name"),
+    field("display_name"),
+    field("currency"),
+    field("time_zone"),
+    field("contact_email"),
+    field("contact_phone"),
+];
+
+fn text(value: &str, max_chars: usize, what: &str) -> Result<(), ValidationError> {
+    match creditor::text_problem(value, max_chars, what) {
+        Some(message) => Err(refusal(message)),
+        None => Ok(()),
+    }
+}
+
+fn name(value: &str) -> Result<(), ValidationError> {
+    text(value, creditor::MAX_NAME_CHARS, "name")
+}
+
+fn display_name(value: &str) -> Result<(), ValidationError> {
+    text(value, creditor::MAX_NAME_CHARS, "name shown to people")
+}
+
+fn contact_phone(value: &str) -> Result<(), ValidationError> {
+    text(value, creditor::MAX_PHONE_CHARS, "contact phone number")
+}
+
+fn currency(value: &str) -> Result<(), ValidationError> {
+    if value.trim().is_empty() {
+        return Err(refusal("Enter the currency, for example GBP"));
+    }
+    Currency::parse(value)
+        .map(|_| ())
+        .map_err(|_| refusal("Enter a currency code we support, for example GBP, EUR or USD"))
+}
+
+fn time_zone(value: &str) -> Result<(), ValidationError> {
+    if value.trim().is_empty() {
+        return Err(refusal("Enter the time zone, for example Europe/London"));
+    }
+    chrono_tz::Tz::from_str(value.trim())
+        .map(|_| ())
+        .map_err(|_| {
+            refusal("Enter a time zone name from the IANA list, for example Europe/London")
+        })
+}
+
+fn contact_email(value: &str) -> Result<(), ValidationError> {
+    EmailAddress::parse(value)
+        .map(|_| ())
+        .map_err(|e| refusal(e.message()))
+}
+
+impl CreditorForm {
+    /// Reads the form into checked details, or every problem keyed by its field.
+    fn read(&self) -> Result<CreditorDetails, Problems> {
+        let mut problems = Problems::from_validation(self.validate(), &FIELDS);
+        let parsed = (
+            Currency::parse(&self.currency),
+            chrono_tz::Tz::from_str(self.time_zone.trim()),
+            EmailAddress::parse(&self.contact_email),
+        );
+        let (Ok(currency), Ok(time_zone), Ok(contact_email), true) =
+            (parsed.0, parsed.1, parsed.2, problems.is_empty())
+        else {
+            return Err(problems);
+        };
+        CreditorDetails::new(CreditorDraft {
+            name: self.name.clone(),
+            display_name: self.display_name.clone(),
+            currency,
+            time_zone,
+            contact_email,
+            contact_phone: self.contact_phone.clone(),
+        })
+        .map_err(|invalid| {
+            problems.add_invalid(invalid);
+            problems
+        })
+    }
 }
 
 impl CreditorForm {
@@ -96,86 +187,6 @@ pub struct TextField {
     pub value: String,
 }
 
-fn text(
-    value: &str,
-    field: &'static str,
-    max: usize,
-    what: &str,
-    problems: &mut Problems,
-) -> String {
-    let value = value.trim();
-    if value.is_empty() {
-        problems.add(field, format!("Enter the {what}"));
-    } else if value.chars().count() > max {
-        problems.add(
-            field,
-            format!("The {what} must be {max} characters or fewer"),
-        );
-    }
-    value.to_string()
-}
-
-fn read_details(form: &CreditorForm, problems: &mut Problems) -> Option<CreditorDetails> {
-    let name = text(&form.name, "name", MAX_NAME_CHARS, "name", problems);
-    let display_name = text(
-        &form.display_name,
-        "display_name",
-        MAX_NAME_CHARS,
-        "name shown to people",
-        problems,
-    );
-    let currency = if form.currency.trim().is_empty() {
-        problems.add("currency", "Enter the currency, for example GBP");
-        None
-    } else {
-        Currency::parse(&form.currency)
-            .map_err(|_| {
-                problems.add(
-                    "currency",
-                    "Enter a currency code we support, for example GBP, EUR or USD",
-                )
-            })
-            .ok()
-    };
-    let time_zone = if form.time_zone.trim().is_empty() {
-        problems.add(
-            "time_zone",
-            "Enter the time zone, for example Europe/London",
-        );
-        None
-    } else {
-        chrono_tz::Tz::from_str(form.time_zone.trim())
-            .map_err(|_| {
-                problems.add(
-                    "time_zone",
-                    "Enter a time zone name from the IANA list, for example Europe/London",
-                )
-            })
-            .ok()
-    };
-    let contact_email = EmailAddress::parse(&form.contact_email)
-        .map_err(|e| problems.add("contact_email", e.message()))
-        .ok();
-    let contact_phone = text(
-        &form.contact_phone,
-        "contact_phone",
-        MAX_PHONE_CHARS,
-        "contact phone number",
-        problems,
-    );
-    if !problems.0.is_empty() {
-        return None;
-    }
-    Some(CreditorDetails {
-        name,
-        display_name,
-        currency: currency?,
-        time_zone: time_zone?,
-        contact_email: contact_email?,
-        contact_phone,
-    })
-}
-
 #[derive(Template)]
 #[template(path = "admin/creditor_form.html")]
 struct CreditorFormPage {
@@ -203,7 +214,7 @@ impl CreditorFormPage {
     }
 
     fn with_problems(mut self, problems: Problems) -> Self {
-        self.errors = problems.0.clone();
+        self.errors = problems.summary();
         self.problems = problems;
         self
     }
@@ -222,9 +233,8 @@ impl CreditorFormPage {
     }
 }
 
-#[get("/admin/creditors/new")]
-pub async fn new_form(who: SignedInStaff, csrf: CsrfToken) -> PageResult {
-    who.require_admin()?;
+#[get("/creditors/new")]
+pub async fn new_form(csrf: CsrfToken) -> PageResult {
     Ok(pages::ok(&CreditorFormPage::new(
         &csrf.0,
         None,
@@ -233,25 +243,25 @@ pub async fn new_form(who: SignedInStaff, csrf: CsrfToken) -> PageResult {
     )))
 }
 
-#[post("/admin/creditors/new")]
+#[post("/creditors/new")]
 pub async fn create(
     who: SignedInStaff,
     form: web::Form<CreditorForm>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
-    who.require_admin()?;
     let form = form.into_inner();
-    let mut problems = Problems::default();
     let page = || CreditorFormPage::new(&csrf.0, None, "Add a creditor".to_string(), &form);
-    let Some(details) = read_details(&form, &mut problems) else {
-        return Ok(pages::invalid(&page().with_problems(problems)));
+    let details = match form.read() {
+        Ok(details) => details,
+        Err(problems) => return Ok(pages::invalid(&page().with_problems(problems))),
     };
     match creditors::create(&db, who.0.staff_id, &details, Utc::now()).await {
         Ok(id) => Ok(pages::see_other(&format!(
             "/admin/creditors/{id}/edit?saved=1"
         ))),
         Err(CreditorSaveError::NameTaken) => {
+            let mut problems = Problems::default();
             problems.add("name", "Another creditor already has this name");
             Ok(pages::invalid(&page().with_problems(problems)))
         }
@@ -259,8 +269,7 @@ pub async fn create(
     }
 }
 
-async fn existing(db: &DatabaseConnection, id: &str) -> Result<CreditorRecord, AppError> {
-    let id: i32 = id.parse().map_err(|_| AppError::NotFound)?;
+async fn existing(db: &DatabaseConnection, id: i32) -> Result<CreditorRecord, AppError> {
     creditors::record(db, id)
         .await
         .map_err(AppError::internal)?
@@ -273,16 +282,14 @@ pub struct SavedQuery {
     saved: String,
 }
 
-#[get("/admin/creditors/{id}/edit")]
+#[get("/creditors/{id}/edit")]
 pub async fn edit_form(
-    who: SignedInStaff,
-    path: web::Path<String>,
+    path: web::Path<i32>,
     query: web::Query<SavedQuery>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
-    who.require_admin()?;
-    let creditor = existing(&db, &path).await?;
+    let creditor = existing(&db, *path).await?;
     let mut page = CreditorFormPage::new(
         &csrf.0,
         Some(creditor.id),
@@ -293,22 +300,21 @@ pub async fn edit_form(
     Ok(pages::ok(&page))
 }
 
-#[post("/admin/creditors/{id}/edit")]
+#[post("/creditors/{id}/edit")]
 pub async fn update(
     who: SignedInStaff,
-    path: web::Path<String>,
+    path: web::Path<i32>,
     form: web::Form<CreditorForm>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
-    who.require_admin()?;
-    let creditor = existing(&db, &path).await?;
+    let creditor = existing(&db, *path).await?;
     let form = form.into_inner();
-    let mut problems = Problems::default();
     let title = format!("Change {}", creditor.display_name);
     let page = || CreditorFormPage::new(&csrf.0, Some(creditor.id), title.clone(), &form);
-    let Some(details) = read_details(&form, &mut problems) else {
-        return Ok(pages::invalid(&page().with_problems(problems)));
+    let details = match form.read() {
+        Ok(details) => details,
+        Err(problems) => return Ok(pages::invalid(&page().with_problems(problems))),
     };
     match creditors::update(&db, who.0.staff_id, creditor.id, &details, Utc::now()).await {
         Ok(()) => Ok(pages::see_other(&format!(
@@ -316,10 +322,52 @@ pub async fn update(
             creditor.id
         ))),
         Err(CreditorSaveError::NameTaken) => {
+            let mut problems = Problems::default();
             problems.add("name", "Another creditor already has this name");
             Ok(pages::invalid(&page().with_problems(problems)))
         }
         Err(CreditorSaveError::NotFound) => Err(AppError::NotFound),
         Err(e) => Err(AppError::internal(e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn good() -> CreditorForm {
+        CreditorForm {
+            name: "contoso".into(),
+            display_name: "Contoso Water".into(),
+            currency: "EUR".into(),
+            time_zone: "Europe/Dublin".into(),
+            contact_email: "help@contoso.example".into(),
+            contact_phone: "01 000 0000".into(),
+        }
+    }
+
+    #[test]
+    fn a_good_form_makes_checked_details() {
+        let details = good().read().ok();
+        assert_eq!(details.as_ref().map(|d| d.currency()), Some(Currency::EUR));
+        assert_eq!(
+            details.map(|d| d.time_zone()),
+            Some(chrono_tz::Europe::Dublin)
+        );
+    }
+
+    #[test]
+    fn each_field_is_checked_with_the_domains_parsers() {
+        let form = CreditorForm {
+            name: " ".into(),
+            currency: "XYZ".into(),
+            time_zone: "Mars/Olympus_Mons".into(),
+            contact_email: "not-an-email".into(),
+            ..good()
+        };
+        let problems = form.read().err().unwrap_or_default();
+        let fields: Vec<&str> = problems.0.iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["name", "currency", "time_zone", "contact_email"]);
+        assert_eq!(problems.on("name").as_deref(), Some("Enter the name"));
     }
 }

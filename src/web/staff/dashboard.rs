@@ -62,7 +62,7 @@ impl DashboardPage {
     }
 }
 
-#[get("/staff/dashboard")]
+#[get("/dashboard")]
 pub async fn show(
     who: SignedInStaff,
     csrf: CsrfToken,

@@ -1,38 +1,46 @@
-//! The discount rule form: its fields as typed, and reading them into a `DiscountRule` with a
-//! message for each field that needs fixing.
+//! The discount rule form: its fields as typed, `validator`'s rules for each field, and
+//! reading them into `DiscountTerms` (whose constructor checks the rules between fields) with
+//! a message for each field that needs fixing.
 use std::str::FromStr;
 
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
+use validator::{Validate, ValidationError};
 
 use crate::domain::discount::{
-    DiscountAmount, DiscountDeadline, DiscountRule, percent_to_basis_points,
+    DiscountAmount, DiscountDeadline, DiscountDraft, DiscountTerms, percent_to_basis_points,
 };
-use crate::domain::{Currency, Money, MoneyError};
+use crate::domain::{Currency, Money};
 use crate::services::admin::creditor_list::CreditorSummary;
 use crate::services::admin::discount_rules::StoredRule;
-use crate::web::debtor::plan_forms::{Problems, read_date};
+use crate::web::forms::{
+    FormField, Problems, date_is_blank, field, parse_count_in, read_date, read_money, refusal,
+};
 
-/// The longest "days from when the person first sees the offer".
-const MAX_DAYS: u32 = 365;
-
-#[derive(serde::Deserialize, Default, Clone, Debug)]
+#[derive(serde::Deserialize, Default, Clone, Debug, Validate)]
 #[serde(default)]
 pub struct DiscountForm {
+    #[validate(custom(function = "name_fits"))]
     pub name: String,
     /// A creditor's id, or "all".
     pub creditor: String,
     /// "percent" or "fixed".
+    #[validate(custom(function = "amount_kind"))]
     pub kind: String,
+    /// Needed only for a percentage; checked when typed.
+    #[validate(custom(function = "percent_if_typed"))]
     pub percent: String,
     pub fixed: String,
     /// Only needed for a rule for all creditors.
     pub currency: String,
     /// "date" or "days".
+    #[validate(custom(function = "deadline_kind"))]
     pub deadline_kind: String,
     pub deadline_day: String,
     pub deadline_month: String,
     pub deadline_year: String,
+    /// Needed only for "days"; checked when typed.
+    #[validate(custom(function = "days_if_typed"))]
     pub days: String,
     pub min_balance: String,
     pub max_discount: String,
@@ -43,6 +51,89 @@ pub struct DiscountForm {
     pub to_month: String,
     pub to_year: String,
     pub enabled: String,
+}
+
+/// The fields in the order the page shows them; dates link to their day box.
+const FIELDS: [FormField; 13] = [
+    field("name"),
+    field("creditor"),
+    field("kind"),
+    field("percent"),
+    field("fixed"),
+    field("currency"),
+    field("deadline_kind"),
+    FormField {
+        name: "deadline_day",
+        id: "deadline-day",
+    },
+    field("days"),
+    field("min_balance"),
+    field("max_discount"),
+    FormField {
+        name: "from_day",
+        id: "from-day",
+    },
+    FormField {
+        name: "to_day",
+        id: "to-day",
+    },
+];
+
+fn name_fits(name: &str) -> Result<(), ValidationError> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(refusal("Enter a name for this discount"));
+    }
+    if name.chars().count() > DiscountTerms::MAX_NAME_CHARS {
+        return Err(refusal("Enter a name of 120 characters or fewer"));
+    }
+    Ok(())
+}
+
+fn amount_kind(kind: &str) -> Result<(), ValidationError> {
+    match kind {
+        "percent" | "fixed" => Ok(()),
+        _ => Err(refusal("Choose a percentage or a fixed amount")),
+    }
+}
+
+fn deadline_kind(kind: &str) -> Result<(), ValidationError> {
+    match kind {
+        "date" | "days" => Ok(()),
+        _ => Err(refusal("Choose when the offer ends")),
+    }
+}
+
+fn percent_if_typed(typed: &str) -> Result<(), ValidationError> {
+    if typed.trim().is_empty() {
+        return Ok(());
+    }
+    parse_percent(typed).map(|_| ()).map_err(refusal)
+}
+
+fn days_if_typed(typed: &str) -> Result<(), ValidationError> {
+    if typed.trim().is_empty() {
+        return Ok(());
+    }
+    parse_count_in(typed, &DiscountTerms::DAYS_FROM_OFFER)
+        .map(|_| ())
+        .map_err(|_| refusal(DAYS_MESSAGE))
+}
+
+const DAYS_MESSAGE: &str = "Enter a whole number of days from 1 to 365";
+
+/// A percentage as typed ("12.5", "10%") in basis points.
+fn parse_percent(typed: &str) -> Result<u32, &'static str> {
+    let typed = typed.trim().trim_end_matches('%').trim();
+    if typed.is_empty() {
+        return Err("Enter the percentage to take off, like 10");
+    }
+    let percent = Decimal::from_str(typed)
+        .map_err(|_| "Enter the percentage as a number, like 10 or 12.5")?;
+    if percent.normalize().scale() > 2 {
+        return Err("Enter a percentage with no more than 2 decimal places, like 12.5");
+    }
+    percent_to_basis_points(percent).ok_or("Enter a percentage more than 0 and no more than 100")
 }
 
 fn date_parts(date: NaiveDate) -> (String, String, String) {
@@ -145,153 +236,123 @@ impl DiscountForm {
     }
 }
 
-/// A rule read from the form, and the currency its amounts are in (if it has any).
-pub struct ReadRule {
-    pub rule: DiscountRule,
-    pub currency: Option<Currency>,
-}
-
-/// Reads the form. `previous_deadline` is the rule's stored last day when editing: an
-/// expired rule can still be changed (say, switched off) without moving its date.
+/// Reads the form: `validator`'s field rules, then the creditor, currency, amounts and dates,
+/// then `DiscountTerms::new` for the rules between fields. `kept_deadline` is the rule's
+/// stored last day when editing. Problems come back in the page's order.
 pub fn read_rule(
     form: &DiscountForm,
     creditors: &[CreditorSummary],
     today: NaiveDate,
-    previous_deadline: Option<NaiveDate>,
-    problems: &mut Problems,
-) -> Option<ReadRule> {
-    let name = form.name.trim().to_string();
-    if name.is_empty() {
-        problems.add("name", "Enter a name for this discount");
-    } else if name.chars().count() > 120 {
-        problems.add("name", "Enter a name of 120 characters or fewer");
-    }
+    kept_deadline: Option<NaiveDate>,
+) -> Result<DiscountTerms, Problems> {
+    let mut problems = Problems::from_validation(form.validate(), &FIELDS);
+    let draft = read_draft(form, creditors, &mut problems);
+    let result = match draft {
+        Some(draft) if problems.is_empty() => DiscountTerms::new(draft, today, kept_deadline)
+            .map_err(|invalid| {
+                problems.add_invalid(invalid);
+                problems
+            }),
+        _ => Err(problems),
+    };
+    result.map_err(|mut problems| {
+        problems.sort_by_fields(&FIELDS);
+        problems
+    })
+}
 
+/// The draft, when every part of it could be read; what could not is added to `problems`.
+fn read_draft(
+    form: &DiscountForm,
+    creditors: &[CreditorSummary],
+    problems: &mut Problems,
+) -> Option<DiscountDraft> {
     let creditor = read_creditor(&form.creditor, creditors, problems);
     let currency = read_currency(form, creditor.as_ref(), problems);
-
+    let amounts_in = |typed: &str, field, zero_allowed, problems: &mut Problems| {
+        if typed.trim().is_empty() || problems.on(field).is_some() {
+            return Some(None);
+        }
+        let (currency, whose) = needs_currency(currency.as_ref(), creditor.as_ref(), problems)?;
+        read_money(typed, currency, &whose, zero_allowed, field, problems).map(Some)
+    };
     let amount = match form.kind.as_str() {
-        "percent" => read_percent(&form.percent, problems).map(DiscountAmount::Percent),
-        "fixed" => {
-            let currency = needs_currency(currency.as_ref(), creditor.as_ref(), problems);
-            currency
-                .and_then(|(c, whose)| read_fixed(&form.fixed, c, &whose, problems))
-                .map(DiscountAmount::Fixed)
-        }
-        _ => {
-            problems.add("kind", "Choose a percentage or a fixed amount");
-            None
-        }
-    };
-
-    let deadline = match form.deadline_kind.as_str() {
-        "date" => read_date(
-            &form.deadline_day,
-            &form.deadline_month,
-            &form.deadline_year,
-            "deadline-day",
-            problems,
-        )
-        .and_then(|date| {
-            if date < today && Some(date) != previous_deadline {
-                problems.add("deadline-day", "The last day must be today or later");
-                None
-            } else {
-                Some(DiscountDeadline::On(date))
-            }
-        }),
-        "days" => match form.days.trim().parse::<u32>() {
-            Ok(days) if (1..=MAX_DAYS).contains(&days) => {
-                Some(DiscountDeadline::DaysFromOffer(days))
-            }
-            _ => {
-                problems.add(
-                    "days",
-                    format!("Enter a whole number of days from 1 to {MAX_DAYS}"),
-                );
-                None
-            }
-        },
-        _ => {
-            problems.add("deadline_kind", "Choose when the offer ends");
-            None
-        }
-    };
-
-    let min_balance = if form.min_balance.trim().is_empty() {
-        Some(0)
-    } else {
-        needs_currency(currency.as_ref(), creditor.as_ref(), problems).and_then(|(c, whose)| {
-            read_money(&form.min_balance, c, &whose, "min_balance", true, problems)
-        })
-    };
-    let max_discount = if form.max_discount.trim().is_empty() {
-        Some(None)
-    } else {
-        needs_currency(currency.as_ref(), creditor.as_ref(), problems)
-            .and_then(|(c, whose)| {
-                read_money(
-                    &form.max_discount,
-                    c,
-                    &whose,
-                    "max_discount",
-                    false,
-                    problems,
-                )
+        "percent" => parse_percent(&form.percent)
+            .map_err(|message| {
+                if problems.on("percent").is_none() {
+                    problems.add("percent", message);
+                }
             })
-            .map(Some)
+            .ok()
+            .map(DiscountAmount::Percent),
+        "fixed" if form.fixed.trim().is_empty() => {
+            problems.add("fixed", "Enter the amount to take off, like 10.00");
+            None
+        }
+        "fixed" => amounts_in(&form.fixed, "fixed", false, problems)
+            .flatten()
+            .map(DiscountAmount::Fixed),
+        _ => None,
     };
-
+    let deadline = read_deadline(form, problems);
+    let min_balance = amounts_in(&form.min_balance, "min_balance", true, problems)
+        .map(|min| min.filter(|m| !m.is_zero()));
+    let max_discount = amounts_in(&form.max_discount, "max_discount", false, problems);
     let active_from = read_date(
-        &form.from_day,
-        &form.from_month,
-        &form.from_year,
+        (&form.from_day, &form.from_month, &form.from_year),
         "from-day",
+        "Enter the date the discount starts",
         problems,
     );
-    let to_is_blank = [&form.to_day, &form.to_month, &form.to_year]
-        .iter()
-        .all(|part| part.trim().is_empty());
-    let active_to = if to_is_blank {
+    let to = (
+        form.to_day.as_str(),
+        form.to_month.as_str(),
+        form.to_year.as_str(),
+    );
+    let active_to = if date_is_blank(to) {
         Some(None)
     } else {
-        read_date(
-            &form.to_day,
-            &form.to_month,
-            &form.to_year,
-            "to-day",
+        read_date(to, "to-day", "Enter a date", problems).map(Some)
+    };
+    Some(DiscountDraft {
+        name: form.name.clone(),
+        creditor_id: creditor?.id(),
+        currency: currency.map(|(c, _)| c),
+        amount: amount?,
+        deadline: deadline?,
+        min_balance: min_balance?,
+        max_discount: max_discount?,
+        active_from: active_from?,
+        active_to: active_to?,
+        enabled: form.is_enabled(),
+    })
+}
+
+fn read_deadline(form: &DiscountForm, problems: &mut Problems) -> Option<DiscountDeadline> {
+    match form.deadline_kind.as_str() {
+        "date" => read_date(
+            (
+                &form.deadline_day,
+                &form.deadline_month,
+                &form.deadline_year,
+            ),
+            "deadline-day",
+            "Enter a date",
             problems,
         )
-        .map(Some)
-    };
-    if let (Some(from), Some(Some(to))) = (active_from, active_to)
-        && to < from
-    {
-        problems.add(
-            "to-day",
-            "The end date must be the same as or after the start date",
-        );
+        .map(DiscountDeadline::On),
+        "days" if form.days.trim().is_empty() => {
+            problems.add("days", DAYS_MESSAGE);
+            None
+        }
+        "days" => form
+            .days
+            .trim()
+            .parse()
+            .ok()
+            .map(DiscountDeadline::DaysFromOffer),
+        _ => None,
     }
-
-    if !problems.0.is_empty() {
-        return None;
-    }
-    let creditor = creditor?;
-    Some(ReadRule {
-        rule: DiscountRule {
-            id: 0,
-            name,
-            creditor_id: creditor.id(),
-            amount: amount?,
-            deadline: deadline?,
-            min_balance_minor: min_balance?,
-            max_discount_minor: max_discount?,
-            active_from: active_from?,
-            active_to: active_to?,
-            enabled: form.is_enabled(),
-        },
-        currency: currency.map(|(c, _)| c),
-    })
 }
 
 /// Which creditors a rule is for.
@@ -398,99 +459,6 @@ fn needs_currency(
     currency.cloned()
 }
 
-fn read_percent(typed: &str, problems: &mut Problems) -> Option<u32> {
-    let typed = typed.trim().trim_end_matches('%').trim();
-    if typed.is_empty() {
-        problems.add("percent", "Enter the percentage to take off, like 10");
-        return None;
-    }
-    let Ok(percent) = Decimal::from_str(typed) else {
-        problems.add(
-            "percent",
-            "Enter the percentage as a number, like 10 or 12.5",
-        );
-        return None;
-    };
-    if percent.normalize().scale() > 2 {
-        problems.add(
-            "percent",
-            "Enter a percentage with no more than 2 decimal places, like 12.5",
-        );
-        return None;
-    }
-    let found = percent_to_basis_points(percent);
-    if found.is_none() {
-        problems.add(
-            "percent",
-            "Enter a percentage more than 0 and no more than 100",
-        );
-    }
-    found
-}
-
-fn read_fixed(
-    typed: &str,
-    currency: Currency,
-    whose: &str,
-    problems: &mut Problems,
-) -> Option<Money> {
-    let found = read_money(typed, currency, whose, "fixed", false, problems)?;
-    Some(Money::from_minor(found, currency))
-}
-
-/// Reads an amount in minor units; zero is allowed only where it means "none".
-fn read_money(
-    typed: &str,
-    currency: Currency,
-    whose: &str,
-    field: &'static str,
-    zero_allowed: bool,
-    problems: &mut Problems,
-) -> Option<i64> {
-    match Money::parse(typed, currency) {
-        Ok(money) if money.is_zero() && !zero_allowed => {
-            problems.add(field, "Enter an amount more than zero");
-            None
-        }
-        Ok(money) => match money.to_minor() {
-            Ok(minor) => Some(minor),
-            Err(e) => {
-                problems.add(field, e.to_string());
-                None
-            }
-        },
-        Err(MoneyError::Negative) => {
-            problems.add(
-                field,
-                "Enter an amount of zero or more, without a minus sign",
-            );
-            None
-        }
-        Err(e) => {
-            let message = match other_currency_typed(typed, currency) {
-                Some(other) => format!(
-                    "Enter the amount in {}, the currency of {whose}, not {}",
-                    currency.code(),
-                    other.code()
-                ),
-                None => e.to_string(),
-            };
-            problems.add(field, message);
-            None
-        }
-    }
-}
-
-/// The currency someone typed instead of the expected one, as in "€10" for a creditor in
-/// pounds.
-fn other_currency_typed(typed: &str, expected: Currency) -> Option<Currency> {
-    let upper = typed.to_uppercase();
-    Currency::all()
-        .filter(|c| *c != expected)
-        .filter(|c| c.symbol().is_some_and(|s| typed.contains(s)) || upper.contains(c.code()))
-        .find(|c| Money::parse(typed, *c).is_ok())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -521,28 +489,78 @@ mod tests {
         }
     }
 
-    fn read(form: &DiscountForm) -> (Option<ReadRule>, Problems) {
-        let mut problems = Problems::default();
-        let rule = read_rule(form, &northwind(), today(), None, &mut problems);
-        (rule, problems)
+    fn read(form: &DiscountForm) -> Result<DiscountTerms, Problems> {
+        read_rule(form, &northwind(), today(), None)
+    }
+
+    fn problems(form: &DiscountForm) -> Problems {
+        read(form).err().unwrap_or_default()
     }
 
     #[test]
     fn a_good_form_becomes_a_rule_and_back() {
-        let (rule, problems) = read(&good());
-        assert!(problems.0.is_empty());
-        let Some(rule) = rule else {
+        let Ok(terms) = read(&good()) else {
             panic!("a good form makes a rule");
         };
-        assert_eq!(rule.rule.amount, DiscountAmount::Percent(1250));
-        assert_eq!(rule.rule.creditor_id, Some(1));
-        assert_eq!(rule.currency, Some(Currency::GBP));
+        let draft = terms.draft();
+        assert_eq!(draft.amount, DiscountAmount::Percent(1250));
+        assert_eq!(draft.creditor_id, Some(1));
+        assert_eq!(draft.currency, Some(Currency::GBP));
         let again = DiscountForm::from_rule(&StoredRule {
-            rule: rule.rule,
-            currency: rule.currency,
+            rule: crate::domain::discount::DiscountRule {
+                id: 1,
+                name: draft.name.clone(),
+                creditor_id: draft.creditor_id,
+                amount: draft.amount.clone(),
+                deadline: draft.deadline,
+                min_balance_minor: 0,
+                max_discount_minor: None,
+                active_from: draft.active_from,
+                active_to: draft.active_to,
+                enabled: draft.enabled,
+            },
+            currency: draft.currency,
         });
         assert_eq!(again.percent, "12.5");
         assert_eq!(again.deadline_day, "31");
+    }
+
+    #[test]
+    fn validator_checks_each_field_in_the_pages_order() {
+        let form = DiscountForm {
+            name: " ".into(),
+            kind: "other".into(),
+            days: "0".into(),
+            ..good()
+        };
+        let shown: Vec<(&str, String)> = problems(&form)
+            .0
+            .into_iter()
+            .map(|e| (e.field, e.message))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                ("name", "Enter a name for this discount".to_string()),
+                ("kind", "Choose a percentage or a fixed amount".to_string()),
+                ("days", DAYS_MESSAGE.to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_last_day_in_the_past_is_refused_by_the_rule_itself() {
+        let form = DiscountForm {
+            deadline_day: "22".into(),
+            deadline_month: "11".into(),
+            ..good()
+        };
+        assert_eq!(
+            problems(&form).on("deadline-day").as_deref(),
+            Some("The last day must be today or later")
+        );
+        let kept = NaiveDate::from_ymd_opt(2026, 11, 22);
+        assert!(read_rule(&form, &northwind(), today(), kept).is_ok());
     }
 
     #[test]
@@ -552,10 +570,8 @@ mod tests {
             fixed: "€10".into(),
             ..good()
         };
-        let (rule, problems) = read(&form);
-        assert!(rule.is_none());
         assert_eq!(
-            problems.on("fixed").as_deref(),
+            problems(&form).on("fixed").as_deref(),
             Some("Enter the amount in GBP, the currency of Northwind Utilities, not EUR")
         );
     }
@@ -575,8 +591,11 @@ mod tests {
                 percent: typed.into(),
                 ..good()
             };
-            let (_, problems) = read(&form);
-            assert_eq!(problems.on("percent").is_some(), field_has_error, "{typed}");
+            assert_eq!(
+                problems(&form).on("percent").is_some(),
+                field_has_error,
+                "{typed}"
+            );
         }
     }
 
@@ -587,14 +606,12 @@ mod tests {
             min_balance: "50".into(),
             ..good()
         };
-        let (_, problems) = read(&form);
-        assert!(problems.on("currency").is_some());
+        assert!(problems(&form).on("currency").is_some());
         let form = DiscountForm {
             creditor: "all".into(),
             ..good()
         };
-        let (rule, problems) = read(&form);
-        assert!(problems.0.is_empty());
-        assert_eq!(rule.map(|r| r.rule.creditor_id), Some(None));
+        let terms = read(&form);
+        assert_eq!(terms.map(|t| t.draft().creditor_id).ok(), Some(None));
     }
 }

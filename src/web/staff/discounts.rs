@@ -14,8 +14,8 @@ use crate::services::admin::creditor_list::{self, CreditorSummary};
 use crate::services::admin::discount_rules::{self, PreviewLookup, StoredRule};
 use crate::web::auth::SignedInStaff;
 use crate::web::csrf::CsrfToken;
-use crate::web::debtor::plan_forms::Problems;
 use crate::web::errors::{AppError, PageResult};
+use crate::web::forms::Problems;
 use crate::web::pages::{self, Chrome, FieldError};
 
 /// One rule as the list shows it.
@@ -97,14 +97,12 @@ pub struct SavedQuery {
     saved: String,
 }
 
-#[get("/admin/discounts")]
+#[get("/discounts")]
 pub async fn list(
-    who: SignedInStaff,
     query: web::Query<SavedQuery>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
-    who.require_admin()?;
     let creditors = all_creditors(&db).await?;
     let rules = discount_rules::list(db.get_ref())
         .await
@@ -157,13 +155,8 @@ fn form_page(
 
 const NEW_ACTION: &str = "/admin/discounts/new";
 
-#[get("/admin/discounts/new")]
-pub async fn new_form(
-    who: SignedInStaff,
-    csrf: CsrfToken,
-    db: web::Data<DatabaseConnection>,
-) -> PageResult {
-    who.require_admin()?;
+#[get("/discounts/new")]
+pub async fn new_form(csrf: CsrfToken, db: web::Data<DatabaseConnection>) -> PageResult {
     let creditors = all_creditors(&db).await?;
     Ok(pages::ok(&form_page(
         &csrf.0,
@@ -175,51 +168,49 @@ pub async fn new_form(
     )))
 }
 
-#[post("/admin/discounts/new")]
+#[post("/discounts/new")]
 pub async fn create(
     who: SignedInStaff,
     form: web::Form<DiscountForm>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
-    who.require_admin()?;
     let creditors = all_creditors(&db).await?;
     let form = form.into_inner();
     let now = Utc::now();
-    let mut problems = Problems::default();
-    let Some(read) = read_rule(&form, &creditors, now.date_naive(), None, &mut problems) else {
-        return Ok(pages::invalid(&form_page(
-            &csrf.0,
-            "Add a discount".into(),
-            NEW_ACTION.into(),
-            creditors,
-            form,
-            problems,
-        )));
+    let terms = match read_rule(&form, &creditors, now.date_naive(), None) {
+        Ok(terms) => terms,
+        Err(problems) => {
+            return Ok(pages::invalid(&form_page(
+                &csrf.0,
+                "Add a discount".into(),
+                NEW_ACTION.into(),
+                creditors,
+                form,
+                problems,
+            )));
+        }
     };
-    discount_rules::create(&db, who.0.staff_id, &read.rule, read.currency, now)
+    discount_rules::create(&db, who.0.staff_id, &terms, now)
         .await
         .map_err(AppError::internal)?;
     Ok(pages::see_other("/admin/discounts?saved=1"))
 }
 
-async fn rule_of(db: &DatabaseConnection, id: &str) -> Result<StoredRule, AppError> {
-    let id: i32 = id.parse().map_err(|_| AppError::NotFound)?;
+async fn rule_of(db: &DatabaseConnection, id: i32) -> Result<StoredRule, AppError> {
     discount_rules::find(db, id)
         .await
         .map_err(AppError::internal)?
         .ok_or(AppError::NotFound)
 }
 
-#[get("/admin/discounts/{id}")]
+#[get("/discounts/{id}")]
 pub async fn edit_form(
-    who: SignedInStaff,
-    path: web::Path<String>,
+    path: web::Path<i32>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
-    who.require_admin()?;
-    let stored = rule_of(&db, &path).await?;
+    let stored = rule_of(&db, *path).await?;
     let creditors = all_creditors(&db).await?;
     Ok(pages::ok(&form_page(
         &csrf.0,
@@ -231,16 +222,15 @@ pub async fn edit_form(
     )))
 }
 
-#[post("/admin/discounts/{id}")]
+#[post("/discounts/{id}")]
 pub async fn update(
     who: SignedInStaff,
-    path: web::Path<String>,
+    path: web::Path<i32>,
     form: web::Form<DiscountForm>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
-    who.require_admin()?;
-    let stored = rule_of(&db, &path).await?;
+    let stored = rule_of(&db, *path).await?;
     let creditors = all_creditors(&db).await?;
     let form = form.into_inner();
     let now = Utc::now();
@@ -248,33 +238,22 @@ pub async fn update(
         DiscountDeadline::On(date) => Some(date),
         DiscountDeadline::DaysFromOffer(_) => None,
     };
-    let mut problems = Problems::default();
-    let Some(read) = read_rule(
-        &form,
-        &creditors,
-        now.date_naive(),
-        previous_deadline,
-        &mut problems,
-    ) else {
-        return Ok(pages::invalid(&form_page(
-            &csrf.0,
-            format!("Change the discount {}", stored.rule.name),
-            format!("/admin/discounts/{}", stored.rule.id),
-            creditors,
-            form,
-            problems,
-        )));
+    let terms = match read_rule(&form, &creditors, now.date_naive(), previous_deadline) {
+        Ok(terms) => terms,
+        Err(problems) => {
+            return Ok(pages::invalid(&form_page(
+                &csrf.0,
+                format!("Change the discount {}", stored.rule.name),
+                format!("/admin/discounts/{}", stored.rule.id),
+                creditors,
+                form,
+                problems,
+            )));
+        }
     };
-    let found = discount_rules::update(
-        &db,
-        who.0.staff_id,
-        stored.rule.id,
-        &read.rule,
-        read.currency,
-        now,
-    )
-    .await
-    .map_err(AppError::internal)?;
+    let found = discount_rules::update(&db, who.0.staff_id, stored.rule.id, &terms, now)
+        .await
+        .map_err(AppError::internal)?;
     if !found {
         return Err(AppError::NotFound);
     }
@@ -319,14 +298,12 @@ impl PreviewPage {
     }
 }
 
-#[get("/admin/discounts/preview")]
+#[get("/discounts/preview")]
 pub async fn preview(
-    who: SignedInStaff,
     query: web::Query<PreviewQuery>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
-    who.require_admin()?;
     let creditors = all_creditors(&db).await?;
     let today = Utc::now().date_naive();
     let reference: String = query.reference.trim().chars().take(32).collect();

@@ -60,7 +60,7 @@ async fn upload_page(
     })
 }
 
-#[get("/staff/import")]
+#[get("/import")]
 pub async fn upload_form(
     who: SignedInStaff,
     csrf: CsrfToken,
@@ -157,16 +157,16 @@ fn refused_message(code: &str) -> Option<&'static str> {
     }
 }
 
-#[get("/staff/import/{id}")]
+#[get("/import/{id}")]
 pub async fn show(
     who: SignedInStaff,
-    path: web::Path<String>,
+    path: web::Path<i32>,
     query: web::Query<ShowQuery>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
     let creditor_id = who.creditor_id()?;
-    let id: i32 = path.parse().map_err(|_| AppError::NotFound)?;
+    let id = path.into_inner();
     let import = imports::find(db.get_ref(), creditor_id, id)
         .await
         .map_err(AppError::internal)?
@@ -193,15 +193,15 @@ pub struct StartForm {
     only_valid: String,
 }
 
-#[post("/staff/import/{id}/start")]
+#[post("/import/{id}/start")]
 pub async fn start(
     who: SignedInStaff,
-    path: web::Path<String>,
+    path: web::Path<i32>,
     form: web::Form<StartForm>,
     db: web::Data<DatabaseConnection>,
 ) -> Result<HttpResponse, AppError> {
     let who = importer(&who)?;
-    let id: i32 = path.parse().map_err(|_| AppError::NotFound)?;
+    let id = path.into_inner();
     let only_valid = form.only_valid == "yes";
     let outcome = imports::start(db.get_ref(), who, id, only_valid, Utc::now())
         .await

@@ -1,4 +1,8 @@
 //! Pages for creditor staff and admins.
+//!
+//! Route paths in these files are relative to the scope `web::routes` registers them in:
+//! `/admin` (admins only) or `/staff` (signed-in staff), each guarded once by middleware in
+//! `web::auth`. Sign-in and set-password pages are outside both and give their full path.
 pub mod account_actions;
 pub mod accounts;
 pub mod audit_log;

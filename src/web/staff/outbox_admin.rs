@@ -30,14 +30,12 @@ pub struct NoticeQuery {
     done: String,
 }
 
-#[get("/admin/outbox")]
+#[get("/outbox")]
 pub async fn list(
-    who: SignedInStaff,
     query: web::Query<NoticeQuery>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
-    who.require_admin()?;
     let failed = outbox::failed(&db).await.map_err(AppError::internal)?;
     let notice = match query.done.as_str() {
         "retried" => {
@@ -61,14 +59,13 @@ pub async fn list(
     }))
 }
 
-#[post("/admin/outbox/{id}/retry")]
+#[post("/outbox/{id}/retry")]
 pub async fn retry(
     who: SignedInStaff,
-    path: web::Path<String>,
+    path: web::Path<i32>,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
-    who.require_admin()?;
-    let id: i32 = path.parse().map_err(|_| AppError::NotFound)?;
+    let id = path.into_inner();
     let retried = outbox::retry(&db, who.0.staff_id, id, Utc::now())
         .await
         .map_err(AppError::internal)?;

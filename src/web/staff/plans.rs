@@ -7,6 +7,7 @@ use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::DatabaseConnection;
+use validator::{Validate, ValidationError};
 
 use crate::domain::plans::{PlanKind, PlanStatus};
 use crate::domain::policy::Allowance;
@@ -21,6 +22,7 @@ use crate::web::auth::SignedInStaff;
 use crate::web::csrf::CsrfToken;
 use crate::web::debtor::plan_views::sentence_case;
 use crate::web::errors::{AppError, PageResult};
+use crate::web::forms::{FormField, Problems, date_or_error, field, refusal, refusal_on};
 use crate::web::pages::{self, Chrome, FieldError, long_date};
 
 /// The amount filters are typed in major units ("100.00"). The review service has no way to
@@ -106,11 +108,6 @@ fn field_error(field: &'static str, message: impl Into<String>) -> FieldError {
         field,
         message: message.into(),
     }
-}
-
-/// A plan id from the address; anything else is a page that does not exist.
-fn plan_id(path: &str) -> Result<i32, AppError> {
-    path.parse().map_err(|_| AppError::NotFound)
 }
 
 // ---- The list, its filters and the CSV ----
@@ -334,7 +331,7 @@ async fn filtered_plans(
     Ok(Ok(found))
 }
 
-#[get("/staff/plans")]
+#[get("/plans")]
 pub async fn list(
     who: SignedInStaff,
     query: web::Query<FilterQuery>,
@@ -355,7 +352,7 @@ pub async fn list(
     }
 }
 
-#[get("/staff/plans.csv")]
+#[get("/plans.csv")]
 pub async fn csv(
     who: SignedInStaff,
     query: web::Query<FilterQuery>,
@@ -433,7 +430,7 @@ struct ReviewPage {
     proposals: Vec<ProposalCard>,
 }
 
-#[get("/staff/plans/review")]
+#[get("/plans/review")]
 pub async fn review(
     who: SignedInStaff,
     csrf: CsrfToken,
@@ -457,14 +454,52 @@ pub struct DeclineForm {
     reason: String,
 }
 
-#[derive(serde::Deserialize, Default, Clone)]
+/// The counter-offer as typed. Whether the date is soon enough and the schedule possible is
+/// the service's rule; `validator` checks only that each answer is there and readable.
+#[derive(serde::Deserialize, Default, Clone, Validate)]
 #[serde(default)]
+#[validate(schema(function = "first_payment_date", skip_on_field_errors = false))]
 pub struct CounterForm {
+    #[validate(custom(function = "counter_frequency"))]
     frequency: String,
+    #[validate(custom(function = "counter_payments"))]
     payments: String,
     first_day: String,
     first_month: String,
     first_year: String,
+}
+
+const COUNTER_FIELDS: [FormField; 3] = [
+    field("frequency"),
+    field("payments"),
+    FormField {
+        name: "first_day",
+        id: "first-day",
+    },
+];
+
+fn counter_frequency(code: &str) -> Result<(), ValidationError> {
+    Frequency::parse(code)
+        .map(|_| ())
+        .ok_or_else(|| refusal("Choose how often the person would pay"))
+}
+
+fn counter_payments(text: &str) -> Result<(), ValidationError> {
+    read_payment_count(text).map(|_| ()).map_err(refusal)
+}
+
+fn first_payment_date(form: &CounterForm) -> Result<(), ValidationError> {
+    first_due(form)
+        .map(|_| ())
+        .map_err(|error| refusal_on("first-day", error.message))
+}
+
+fn first_due(form: &CounterForm) -> Result<NaiveDate, FieldError> {
+    date_or_error(
+        (&form.first_day, &form.first_month, &form.first_year),
+        "first-day",
+        "Enter the date of the first payment, with a day, month and year",
+    )
 }
 
 struct FrequencyOption {
@@ -610,15 +645,15 @@ async fn load_plan(
         .ok_or(AppError::NotFound)
 }
 
-#[get("/staff/plans/{id}")]
+#[get("/plans/{id}")]
 pub async fn show(
     who: SignedInStaff,
-    path: web::Path<String>,
+    path: web::Path<i32>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
     let creditor_id = who.creditor_id()?;
-    let summary = load_plan(db.get_ref(), creditor_id, plan_id(&path)?).await?;
+    let summary = load_plan(db.get_ref(), creditor_id, *path).await?;
     Ok(pages::ok(&PlanPage::new(&csrf.0, summary)))
 }
 
@@ -649,14 +684,13 @@ struct Typed {
 /// Input that could not be read (`Err`) never reaches the service.
 async fn decide_then_show(
     who: SignedInStaff,
-    path: &str,
+    id: i32,
     csrf: &str,
     db: &DatabaseConnection,
     decision: Result<Decision, Vec<FieldError>>,
     typed: Typed,
 ) -> PageResult {
     let creditor_id = who.creditor_id()?;
-    let id = plan_id(path)?;
     let errors = match decision {
         Ok(decision) => {
             let outcome =
@@ -676,17 +710,17 @@ async fn decide_then_show(
     Ok(pages::invalid(&page))
 }
 
-#[post("/staff/plans/{id}/approve")]
+#[post("/plans/{id}/approve")]
 pub async fn approve(
     who: SignedInStaff,
-    path: web::Path<String>,
+    path: web::Path<i32>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
     let decision = Ok(Decision::Approve);
     decide_then_show(
         who,
-        &path,
+        *path,
         &csrf.0,
         db.get_ref(),
         decision,
@@ -695,10 +729,10 @@ pub async fn approve(
     .await
 }
 
-#[post("/staff/plans/{id}/decline")]
+#[post("/plans/{id}/decline")]
 pub async fn decline(
     who: SignedInStaff,
-    path: web::Path<String>,
+    path: web::Path<i32>,
     form: web::Form<DeclineForm>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
@@ -712,13 +746,13 @@ pub async fn decline(
         reason,
         ..Typed::default()
     };
-    decide_then_show(who, &path, &csrf.0, db.get_ref(), decision, typed).await
+    decide_then_show(who, *path, &csrf.0, db.get_ref(), decision, typed).await
 }
 
-#[post("/staff/plans/{id}/counter")]
+#[post("/plans/{id}/counter")]
 pub async fn counter_offer(
     who: SignedInStaff,
-    path: web::Path<String>,
+    path: web::Path<i32>,
     form: web::Form<CounterForm>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
@@ -729,27 +763,25 @@ pub async fn counter_offer(
         counter: form,
         ..Typed::default()
     };
-    decide_then_show(who, &path, &csrf.0, db.get_ref(), decision, typed).await
+    decide_then_show(who, *path, &csrf.0, db.get_ref(), decision, typed).await
 }
 
 /// Reads the counter-offer form. Whether the date is soon enough and the schedule is
 /// possible is the service's rule; here only that each answer is there and readable.
 fn read_counter(form: &CounterForm) -> Result<InstallmentChoice, Vec<FieldError>> {
-    let frequency = Frequency::parse(&form.frequency)
-        .ok_or_else(|| field_error("frequency", "Choose how often the person would pay"));
-    let payments = read_payment_count(&form.payments).map_err(|m| field_error("payments", m));
-    let first_due = read_date(&form.first_day, &form.first_month, &form.first_year)
-        .map_err(|m| field_error("first-day", m));
-    match (frequency, payments, first_due) {
-        (Ok(frequency), Ok(count), Ok(first_due)) => Ok(InstallmentChoice {
+    let problems = Problems::from_validation(form.validate(), &COUNTER_FIELDS);
+    let read = (
+        Frequency::parse(&form.frequency),
+        read_payment_count(&form.payments),
+        first_due(form),
+    );
+    match (problems.is_empty(), read) {
+        (true, (Some(frequency), Ok(count), Ok(first_due))) => Ok(InstallmentChoice {
             frequency,
             size: PlanSize::NumberOfPayments(count),
             first_due,
         }),
-        (frequency, payments, first_due) => Err([frequency.err(), payments.err(), first_due.err()]
-            .into_iter()
-            .flatten()
-            .collect()),
+        _ => Err(problems.0),
     }
 }
 
@@ -764,21 +796,55 @@ fn read_payment_count(text: &str) -> Result<u32, &'static str> {
     }
 }
 
-/// A date typed as day, month and year boxes, all numbers.
-fn read_date(day: &str, month: &str, year: &str) -> Result<NaiveDate, &'static str> {
-    let (day, month, year) = (day.trim(), month.trim(), year.trim());
-    if day.is_empty() || month.is_empty() || year.is_empty() {
-        return Err("Enter the date of the first payment, with a day, month and year");
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_counter_offer_lists_every_field_to_fix_in_the_pages_order() {
+        let form = CounterForm {
+            frequency: String::new(),
+            payments: "six".into(),
+            first_day: "31".into(),
+            first_month: "2".into(),
+            first_year: "2027".into(),
+        };
+        let Err(errors) = read_counter(&form) else {
+            panic!("nothing in this form can be read");
+        };
+        let shown: Vec<(&str, &str)> = errors
+            .iter()
+            .map(|e| (e.field, e.message.as_str()))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                ("frequency", "Choose how often the person would pay"),
+                (
+                    "payments",
+                    "Enter the number of payments as a whole number, like 6"
+                ),
+                ("first-day", "Enter a real date, like 27 3 2027"),
+            ]
+        );
     }
-    let number = |text: &str, digits: usize| {
-        (text.len() <= digits && text.bytes().all(|b| b.is_ascii_digit()))
-            .then(|| text.parse::<u32>().ok())
-            .flatten()
-    };
-    let (Some(day), Some(month), Some(year)) = (number(day, 2), number(month, 2), number(year, 4))
-    else {
-        return Err("Enter the date as numbers, like 27 3 2027");
-    };
-    let year = i32::try_from(year).map_err(|_| "Enter a real date, like 27 3 2027")?;
-    NaiveDate::from_ymd_opt(year, month, day).ok_or("Enter a real date, like 27 3 2027")
+
+    #[test]
+    fn a_readable_counter_offer_becomes_a_choice() {
+        let form = CounterForm {
+            frequency: "monthly".into(),
+            payments: "6".into(),
+            first_day: "1".into(),
+            first_month: "3".into(),
+            first_year: "2027".into(),
+        };
+        let choice = read_counter(&form).ok();
+        assert_eq!(
+            choice.map(|c| (c.frequency, c.first_due)),
+            Some((
+                Frequency::Monthly,
+                NaiveDate::from_ymd_opt(2027, 3, 1).unwrap_or_default()
+            ))
+        );
+    }
 }

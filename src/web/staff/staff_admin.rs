@@ -5,14 +5,17 @@ use chrono::Utc;
 use sea_orm::DatabaseConnection;
 
 use crate::config::Settings;
+use validator::{Validate, ValidationError};
+
 use crate::domain::inputs::EmailAddress;
+use crate::domain::invitation::{InvitationDraft, InviteRole, StaffInvitation};
 use crate::domain::staff::StaffRole;
 use crate::services::admin::creditor_list::{self, CreditorSummary};
-use crate::services::admin::staff_users::{self, Invitation, StaffAdminError, StaffListing};
+use crate::services::admin::staff_users::{self, StaffAdminError, StaffListing};
 use crate::web::auth::SignedInStaff;
 use crate::web::csrf::CsrfToken;
-use crate::web::debtor::plan_forms::Problems;
 use crate::web::errors::{AppError, PageResult};
+use crate::web::forms::{FormField, Problems, field, refusal};
 use crate::web::pages::{self, Chrome, FieldError};
 
 #[derive(Template)]
@@ -71,24 +74,71 @@ async fn staff_page(
     })
 }
 
-#[get("/admin/staff")]
+#[get("/staff")]
 pub async fn list(
     who: SignedInStaff,
     query: web::Query<NoticeQuery>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
-    who.require_admin()?;
     let page = staff_page(&db, &who, &csrf.0, notice_for(&query.done), Vec::new()).await?;
     Ok(pages::ok(&page))
 }
 
-#[derive(serde::Deserialize, Default, Clone)]
+/// The invite form as typed. `validator` checks the email and the role with the domain's own
+/// parsers; `StaffInvitation::new` then checks that creditor staff have a creditor.
+#[derive(serde::Deserialize, Default, Clone, Validate)]
 #[serde(default)]
 pub struct InviteForm {
+    #[validate(custom(function = "email_address"))]
     email: String,
+    #[validate(custom(function = "role"))]
     role: String,
     creditor_id: String,
+}
+
+const INVITE_FIELDS: [FormField; 3] = [field("email"), field("role"), field("creditor_id")];
+
+fn email_address(typed: &str) -> Result<(), ValidationError> {
+    EmailAddress::parse(typed)
+        .map(|_| ())
+        .map_err(|e| refusal(e.message()))
+}
+
+fn role(typed: &str) -> Result<(), ValidationError> {
+    InviteRole::parse(typed)
+        .map(|_| ())
+        .ok_or_else(|| refusal("Choose what this person may do"))
+}
+
+impl InviteForm {
+    /// Reads the form into an invitation, or every problem keyed by its field.
+    fn read(&self) -> Result<StaffInvitation, Problems> {
+        let mut problems = Problems::from_validation(self.validate(), &INVITE_FIELDS);
+        let draft = match (
+            EmailAddress::parse(&self.email),
+            InviteRole::parse(&self.role),
+        ) {
+            (Ok(email), Some(role)) => InvitationDraft {
+                email,
+                role,
+                creditor_id: self.creditor_id.trim().parse().ok(),
+            },
+            _ => {
+                // The creditor is checked too, so one round trip shows every problem.
+                if InviteRole::parse(&self.role) == Some(InviteRole::CreditorStaff)
+                    && self.creditor_id.trim().parse::<i32>().is_err()
+                {
+                    problems.add("creditor_id", "Choose the creditor this person works for");
+                }
+                return Err(problems);
+            }
+        };
+        StaffInvitation::new(draft).map_err(|invalid| {
+            problems.add_invalid(invalid);
+            problems
+        })
+    }
 }
 
 #[derive(Template)]
@@ -118,23 +168,18 @@ async fn invite_page(
         chrome: Chrome::staff(csrf, true),
         form,
         creditors,
-        errors: problems.0.clone(),
+        errors: problems.summary(),
         problems,
     })
 }
 
-#[get("/admin/staff/new")]
-pub async fn invite_form(
-    who: SignedInStaff,
-    csrf: CsrfToken,
-    db: web::Data<DatabaseConnection>,
-) -> PageResult {
-    who.require_admin()?;
+#[get("/staff/new")]
+pub async fn invite_form(csrf: CsrfToken, db: web::Data<DatabaseConnection>) -> PageResult {
     let page = invite_page(&db, &csrf.0, InviteForm::default(), Problems::default()).await?;
     Ok(pages::ok(&page))
 }
 
-#[post("/admin/staff/new")]
+#[post("/staff/new")]
 pub async fn invite(
     who: SignedInStaff,
     form: web::Form<InviteForm>,
@@ -142,33 +187,19 @@ pub async fn invite(
     db: web::Data<DatabaseConnection>,
     settings: web::Data<Settings>,
 ) -> PageResult {
-    who.require_admin()?;
     let form = form.into_inner();
+    let invitation = match form.read() {
+        Ok(invitation) => invitation,
+        Err(problems) => {
+            let page = invite_page(&db, &csrf.0, form, problems).await?;
+            return Ok(pages::invalid(&page));
+        }
+    };
     let mut problems = Problems::default();
-    let email = EmailAddress::parse(&form.email)
-        .map_err(|e| problems.add("email", e.message()))
-        .ok();
-    let role = StaffRole::parse(form.role.trim());
-    if role.is_none() {
-        problems.add("role", "Choose what this person may do");
-    }
-    let creditor_id = form.creditor_id.trim().parse::<i32>().ok();
-    if role == Some(StaffRole::Creditor) && creditor_id.is_none() {
-        problems.add("creditor_id", "Choose the creditor this person works for");
-    }
-    let (Some(email), Some(role), true) = (email, role, problems.0.is_empty()) else {
-        let page = invite_page(&db, &csrf.0, form, problems).await?;
-        return Ok(pages::invalid(&page));
-    };
-    let invitation = Invitation {
-        email: &email,
-        role,
-        creditor_id,
-    };
     match staff_users::invite(
         &db,
         who.0.staff_id,
-        invitation,
+        &invitation,
         &settings.base_url,
         Utc::now(),
     )
@@ -183,17 +214,13 @@ pub async fn invite(
             let page = invite_page(&db, &csrf.0, form, problems).await?;
             Ok(pages::invalid(&page))
         }
-        Err(StaffAdminError::UnknownCreditor | StaffAdminError::CreditorRequired) => {
+        Err(StaffAdminError::UnknownCreditor) => {
             problems.add("creditor_id", "Choose the creditor this person works for");
             let page = invite_page(&db, &csrf.0, form, problems).await?;
             Ok(pages::invalid(&page))
         }
         Err(e) => Err(AppError::internal(e)),
     }
-}
-
-fn staff_id(path: &str) -> Result<i32, AppError> {
-    path.parse().map_err(|_| AppError::NotFound)
 }
 
 fn outcome(result: Result<(), StaffAdminError>, done: &str) -> PageResult {
@@ -204,15 +231,14 @@ fn outcome(result: Result<(), StaffAdminError>, done: &str) -> PageResult {
     }
 }
 
-#[post("/admin/staff/{id}/disable")]
+#[post("/staff/{id}/disable")]
 pub async fn disable(
     who: SignedInStaff,
-    path: web::Path<String>,
+    path: web::Path<i32>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
-    who.require_admin()?;
-    let id = staff_id(&path)?;
+    let id = path.into_inner();
     match staff_users::disable(&db, who.0.staff_id, id, Utc::now()).await {
         Err(StaffAdminError::CannotDisableSelf) => {
             let errors = vec![FieldError {
@@ -227,31 +253,70 @@ pub async fn disable(
     }
 }
 
-#[post("/admin/staff/{id}/enable")]
+#[post("/staff/{id}/enable")]
 pub async fn enable(
     who: SignedInStaff,
-    path: web::Path<String>,
+    path: web::Path<i32>,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
-    who.require_admin()?;
-    let id = staff_id(&path)?;
+    let id = path.into_inner();
     outcome(
         staff_users::enable(&db, who.0.staff_id, id, Utc::now()).await,
         "enabled",
     )
 }
 
-#[post("/admin/staff/{id}/reset")]
+#[post("/staff/{id}/reset")]
 pub async fn reset(
     who: SignedInStaff,
-    path: web::Path<String>,
+    path: web::Path<i32>,
     db: web::Data<DatabaseConnection>,
     settings: web::Data<Settings>,
 ) -> PageResult {
-    who.require_admin()?;
-    let id = staff_id(&path)?;
+    let id = path.into_inner();
     outcome(
         staff_users::reset(&db, who.0.staff_id, id, &settings.base_url, Utc::now()).await,
         "reset",
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::invitation::Invitee;
+
+    fn form(email: &str, role: &str, creditor_id: &str) -> InviteForm {
+        InviteForm {
+            email: email.into(),
+            role: role.into(),
+            creditor_id: creditor_id.into(),
+        }
+    }
+
+    #[test]
+    fn an_invitation_for_creditor_staff_names_the_creditor() {
+        let invitation = form("sam@northwind.example", "creditor", "3").read();
+        assert_eq!(
+            invitation.map(|i| i.invitee()).ok(),
+            Some(Invitee::CreditorStaff { creditor_id: 3 })
+        );
+    }
+
+    #[test]
+    fn every_problem_is_shown_at_once() {
+        let problems = form("nope", "creditor", "")
+            .read()
+            .err()
+            .unwrap_or_default();
+        let fields: Vec<&str> = problems.0.iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["email", "creditor_id"]);
+        let problems = form("sam@northwind.example", "", "")
+            .read()
+            .err()
+            .unwrap_or_default();
+        assert_eq!(
+            problems.on("role").as_deref(),
+            Some("Choose what this person may do")
+        );
+    }
 }

@@ -156,6 +156,7 @@ fn run(listener: TcpListener, settings: &Settings, shared: Shared) -> anyhow::Re
             .app_data(settings.clone())
             .app_data(csrf_settings.clone())
             .app_data(post_limiter.clone())
+            .configure(routes::assets::routes(settings.static_dir.clone()))
             .configure(routes::routes)
             .wrap(from_fn(routes::csrf::guard))
             .wrap(from_fn(routes::flood::limit_posts))
@@ -164,7 +165,7 @@ fn run(listener: TcpListener, settings: &Settings, shared: Shared) -> anyhow::Re
                 cookie_key.clone(),
                 secure,
             ))
-            .wrap(from_fn(routes::security::catch_panics))
+            .wrap(from_fn(routes::panics::catch_panics))
             .wrap(TracingLogger::<RedactedRootSpan>::new())
             .wrap(routes::security::headers())
     })

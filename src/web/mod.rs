@@ -1,4 +1,5 @@
 //! HTTP: handlers by audience, plus the extractors and middleware they share.
+pub mod assets;
 pub mod auth;
 pub mod csrf;
 pub mod debtor;
@@ -7,7 +8,9 @@ pub mod flood;
 pub mod forms;
 pub mod health;
 pub mod multipart;
+pub mod notices;
 pub mod pages;
+pub mod panics;
 pub mod security;
 pub mod session_store;
 pub mod staff;
@@ -23,7 +26,8 @@ pub const FORM_LIMIT_BYTES: usize = 16 * 1024;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(health::healthz)
         .service(health::readyz)
-        .service(health::stylesheet)
+        .service(notices::privacy)
+        .service(notices::accessibility)
         .service(debtor::sign_in::show)
         .service(debtor::sign_in::submit)
         .service(debtor::sign_in::sign_out)
@@ -115,7 +119,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .service(staff::import::show)
         .service(staff::import::start)
-        .service(staff::import::progress_script)
         .service(staff::discounts::list)
         .service(staff::discounts::new_form)
         .service(staff::discounts::create)

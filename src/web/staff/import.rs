@@ -219,15 +219,6 @@ pub async fn start(
     Ok(pages::see_other(&location))
 }
 
-/// Makes the progress page update faster when JavaScript is on; the page works without it.
-#[get("/static/import-progress.js")]
-pub async fn progress_script() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/javascript; charset=utf-8")
-        .insert_header(("Cache-Control", "public, max-age=3600"))
-        .body(include_str!("../../../static/import-progress.js"))
-}
-
 /// For the template: plain words for each stage.
 impl ShowPage {
     fn is_checked(&self) -> bool {

@@ -146,7 +146,10 @@ fn run(listener: TcpListener, settings: &Settings, shared: Shared) -> anyhow::Re
     let hasher = web::Data::new(shared.hasher);
     let provider = web::Data::new(shared.provider);
     let sessions = shared.sessions;
-    let csrf_settings = web::Data::new(CsrfSettings { secure });
+    let csrf_settings = web::Data::new(CsrfSettings {
+        secure,
+        exempt_paths: routes::CSRF_EXEMPT_PATHS,
+    });
     let post_limiter = web::Data::new(PostLimiter::new(POSTS_PER_MINUTE_PER_ADDRESS));
     let server = HttpServer::new(move || {
         App::new()

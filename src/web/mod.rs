@@ -7,7 +7,6 @@ pub mod errors;
 pub mod flood;
 pub mod forms;
 pub mod health;
-pub mod multipart;
 pub mod notices;
 pub mod pages;
 pub mod panics;
@@ -22,6 +21,9 @@ use errors::AppError;
 
 /// Form bodies are small; anything bigger is refused before it is read.
 pub const FORM_LIMIT_BYTES: usize = 16 * 1024;
+
+/// POSTs from other systems, which carry a signature instead of a form token.
+pub const CSRF_EXEMPT_PATHS: &[&str] = &[webhooks::STRIPE_EVENTS_PATH];
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(health::healthz)
@@ -57,7 +59,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(debtor::pay::receipt)
         .service(debtor::pay::result)
         .service(
-            web::resource("/webhooks/stripe")
+            web::resource(webhooks::STRIPE_EVENTS_PATH)
                 .app_data(web::PayloadConfig::new(webhooks::WEBHOOK_LIMIT_BYTES))
                 .route(web::post().to(webhooks::stripe_events)),
         )
@@ -113,8 +115,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(staff::audit_log::csv)
         .service(staff::import::upload_form)
         .service(
-            web::resource(staff::import::UPLOAD_PATH)
-                .app_data(web::PayloadConfig::new(staff::import::UPLOAD_LIMIT_BYTES))
+            web::resource("/staff/import")
+                .app_data(staff::import::upload_limits())
                 .route(web::post().to(staff::import::upload)),
         )
         .service(staff::import::show)

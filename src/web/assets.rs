@@ -8,7 +8,7 @@ use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse, fn_service};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::{Next, from_fn};
-use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+use actix_web::{HttpRequest, HttpResponse, ResponseError, guard, web};
 
 use super::errors::AppError;
 
@@ -28,12 +28,21 @@ pub fn routes(dir: PathBuf) -> impl FnOnce(&mut web::ServiceConfig) {
         .service(
             web::resource("/favicon.ico")
                 .wrap(from_fn(cache_publicly))
-                .route(web::get().to(move |req: HttpRequest| {
-                    let favicon = favicon.clone();
-                    async move { serve_file(&favicon, &req).await }
-                })),
+                // GET and HEAD, as for the files under /static.
+                .route(
+                    web::route()
+                        .guard(get_or_head())
+                        .to(move |req: HttpRequest| {
+                            let favicon = favicon.clone();
+                            async move { serve_file(&favicon, &req).await }
+                        }),
+                ),
         );
     }
+}
+
+fn get_or_head() -> guard::AnyGuard {
+    guard::Any(guard::Get()).or(guard::Head())
 }
 
 fn files(dir: &Path) -> Files {

@@ -42,6 +42,10 @@ async fn the_stylesheet_script_and_icons_are_served_with_a_cache_header() {
             "{path} is empty"
         );
     }
+    for path in ["/static/site.css", "/favicon.ico"] {
+        let response = app.client.head(app.url(path)).send().await.unwrap();
+        assert_eq!(response.status().as_u16(), 200, "HEAD {path}");
+    }
     let css = app.get_html("/static/site.css").await;
     assert!(
         css.contains(".skip-link"),

@@ -19,7 +19,7 @@ pub const CACHE_CONTROL: &str = "public, max-age=3600";
 /// Mounts `/static/*` and `/favicon.ico` (browsers ask for it whatever the page links).
 pub fn routes(dir: PathBuf) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg| {
-        let favicon = dir.join("favicon.ico");
+        let icon = web::Data::new(FaviconFile(dir.join("favicon.ico")));
         cfg.service(
             web::scope("/static")
                 .wrap(from_fn(cache_publicly))
@@ -27,16 +27,10 @@ pub fn routes(dir: PathBuf) -> impl FnOnce(&mut web::ServiceConfig) {
         )
         .service(
             web::resource("/favicon.ico")
+                .app_data(icon)
                 .wrap(from_fn(cache_publicly))
                 // GET and HEAD, as for the files under /static.
-                .route(
-                    web::route()
-                        .guard(get_or_head())
-                        .to(move |req: HttpRequest| {
-                            let favicon = favicon.clone();
-                            async move { serve_file(&favicon, &req).await }
-                        }),
-                ),
+                .route(web::route().guard(get_or_head()).to(favicon)),
         );
     }
 }
@@ -55,11 +49,14 @@ fn files(dir: &Path) -> Files {
         }))
 }
 
-async fn serve_file(path: &Path, req: &HttpRequest) -> HttpResponse {
-    match NamedFile::open(path) {
-        Ok(file) => file.into_response(req),
+/// Where the icon is on disk.
+struct FaviconFile(PathBuf);
+
+async fn favicon(icon: web::Data<FaviconFile>, req: HttpRequest) -> HttpResponse {
+    match NamedFile::open(&icon.0) {
+        Ok(file) => file.into_response(&req),
         Err(err) => {
-            tracing::error!(error = %err, path = %path.display(), "a static file is missing");
+            tracing::error!(error = %err, path = %icon.0.display(), "the favicon is missing");
             AppError::NotFound.error_response()
         }
     }

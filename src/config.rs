@@ -1,6 +1,6 @@
 //! Typed settings from the environment (and CLI flags). A missing or malformed setting stops
 //! start-up with one line naming it; secrets are wrapped so they never reach a log by accident.
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use secrecy::{ExposeSecret, SecretString};
 
@@ -42,6 +42,8 @@ pub struct Settings {
     pub stripe_api_base: Option<String>,
     /// Run the outbox worker and other scheduled work inside `serve`.
     pub run_jobs: bool,
+    /// The folder the stylesheet, script and icons are served from.
+    pub static_dir: PathBuf,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://goodterms.db?mode=rwc";
@@ -80,6 +82,7 @@ impl Settings {
             stripe_webhook_secret: optional_env("STRIPE_WEBHOOK_SECRET").map(Into::into),
             stripe_api_base: stripe_api_base()?,
             run_jobs: true,
+            static_dir: static_dir()?,
         })
     }
 
@@ -90,6 +93,25 @@ impl Settings {
     /// Cookies get the Secure flag when the site is served over https.
     pub fn secure_cookies(&self) -> bool {
         self.base_url.starts_with("https://")
+    }
+}
+
+/// `GOODTERMS_STATIC_DIR`, else `static` in the working directory, else the `static` folder
+/// of the source tree the binary was built from (so `cargo run` works from any folder). A
+/// folder without the stylesheet stops start-up rather than serving unstyled pages.
+fn static_dir() -> Result<PathBuf, SettingError> {
+    let dir = match optional_env("GOODTERMS_STATIC_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None if Path::new("static").is_dir() => PathBuf::from("static"),
+        None => PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/static")),
+    };
+    if dir.join("site.css").is_file() {
+        Ok(dir)
+    } else {
+        Err(SettingError::new(
+            "GOODTERMS_STATIC_DIR",
+            format!("{} has no site.css", dir.display()),
+        ))
     }
 }
 

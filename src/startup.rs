@@ -146,7 +146,10 @@ fn run(listener: TcpListener, settings: &Settings, shared: Shared) -> anyhow::Re
     let hasher = web::Data::new(shared.hasher);
     let provider = web::Data::new(shared.provider);
     let sessions = shared.sessions;
-    let csrf_settings = web::Data::new(CsrfSettings { secure });
+    let csrf_settings = web::Data::new(CsrfSettings {
+        secure,
+        exempt_paths: routes::CSRF_EXEMPT_PATHS,
+    });
     let post_limiter = web::Data::new(PostLimiter::new(POSTS_PER_MINUTE_PER_ADDRESS));
     let server = HttpServer::new(move || {
         App::new()
@@ -156,6 +159,7 @@ fn run(listener: TcpListener, settings: &Settings, shared: Shared) -> anyhow::Re
             .app_data(settings.clone())
             .app_data(csrf_settings.clone())
             .app_data(post_limiter.clone())
+            .configure(routes::assets::routes(settings.static_dir.clone()))
             .configure(routes::routes)
             .wrap(from_fn(routes::csrf::guard))
             .wrap(from_fn(routes::flood::limit_posts))
@@ -164,7 +168,7 @@ fn run(listener: TcpListener, settings: &Settings, shared: Shared) -> anyhow::Re
                 cookie_key.clone(),
                 secure,
             ))
-            .wrap(from_fn(routes::security::catch_panics))
+            .wrap(from_fn(routes::panics::catch_panics))
             .wrap(TracingLogger::<RedactedRootSpan>::new())
             .wrap(routes::security::headers())
     })

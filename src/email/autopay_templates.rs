@@ -1,54 +1,54 @@
 //! Emails about automatic payments. Subjects and first lines are neutral like every other
 //! email; amounts and dates appear only in the body.
-use askama::Template;
-
-use super::EmailContent;
 use super::templates::PaymentLine;
+use super::{Email, EmailContent};
 
-#[derive(Template)]
-#[template(path = "emails/autopay_set_up.txt")]
-struct SetUpText<'a> {
+/// Automatic payments are on: every payment they will take.
+struct SetUp<'a> {
     creditor: &'a str,
     lines: &'a [PaymentLine],
 }
 
-#[derive(Template)]
-#[template(path = "emails/autopay_set_up.html")]
-struct SetUpHtml<'a> {
-    creditor: &'a str,
-    lines: &'a [PaymentLine],
+email_bodies!(
+    SetUp<'a>,
+    text = "emails/autopay_set_up.txt",
+    html = "emails/autopay_set_up.html"
+);
+
+impl Email for SetUp<'_> {
+    const TEMPLATE: &'static str = "autopay_set_up";
+
+    fn subject(&self) -> &'static str {
+        "Automatic payments are set up"
+    }
 }
 
 pub fn set_up(creditor: &str, lines: &[PaymentLine]) -> Result<EmailContent, askama::Error> {
-    Ok(EmailContent {
-        template: "autopay_set_up",
-        subject: "Automatic payments are set up".to_string(),
-        text: SetUpText { creditor, lines }.render()?,
-        html: SetUpHtml { creditor, lines }.render()?,
-    })
+    SetUp { creditor, lines }.content()
 }
 
-#[derive(Template)]
-#[template(path = "emails/autopay_reminder.txt")]
-struct ReminderText<'a> {
+/// A payment will be taken in a few days.
+struct Reminder<'a> {
     creditor: &'a str,
     payment: &'a PaymentLine,
 }
 
-#[derive(Template)]
-#[template(path = "emails/autopay_reminder.html")]
-struct ReminderHtml<'a> {
-    creditor: &'a str,
-    payment: &'a PaymentLine,
+email_bodies!(
+    Reminder<'a>,
+    text = "emails/autopay_reminder.txt",
+    html = "emails/autopay_reminder.html"
+);
+
+impl Email for Reminder<'_> {
+    const TEMPLATE: &'static str = "autopay_reminder";
+
+    fn subject(&self) -> &'static str {
+        "A payment is coming up"
+    }
 }
 
 pub fn reminder(creditor: &str, payment: &PaymentLine) -> Result<EmailContent, askama::Error> {
-    Ok(EmailContent {
-        template: "autopay_reminder",
-        subject: "A payment is coming up".to_string(),
-        text: ReminderText { creditor, payment }.render()?,
-        html: ReminderHtml { creditor, payment }.render()?,
-    })
+    Reminder { creditor, payment }.content()
 }
 
 /// Why an automatic payment stopped for one installment.
@@ -60,22 +60,26 @@ pub enum StopReason {
     BankNeedsYou,
 }
 
-#[derive(Template)]
-#[template(path = "emails/autopay_pay_by_hand.txt")]
-struct PayByHandText<'a> {
+/// An automatic payment stopped: the person can pay it themselves.
+struct PayByHand<'a> {
     creditor: &'a str,
     payment: &'a PaymentLine,
     bank_needs_you: bool,
     pay_link: &'a str,
 }
 
-#[derive(Template)]
-#[template(path = "emails/autopay_pay_by_hand.html")]
-struct PayByHandHtml<'a> {
-    creditor: &'a str,
-    payment: &'a PaymentLine,
-    bank_needs_you: bool,
-    pay_link: &'a str,
+email_bodies!(
+    PayByHand<'a>,
+    text = "emails/autopay_pay_by_hand.txt",
+    html = "emails/autopay_pay_by_hand.html"
+);
+
+impl Email for PayByHand<'_> {
+    const TEMPLATE: &'static str = "autopay_pay_by_hand";
+
+    fn subject(&self) -> &'static str {
+        "An update about your account"
+    }
 }
 
 pub fn pay_by_hand(
@@ -84,23 +88,11 @@ pub fn pay_by_hand(
     reason: StopReason,
     pay_link: &str,
 ) -> Result<EmailContent, askama::Error> {
-    let bank_needs_you = reason == StopReason::BankNeedsYou;
-    Ok(EmailContent {
-        template: "autopay_pay_by_hand",
-        subject: "An update about your account".to_string(),
-        text: PayByHandText {
-            creditor,
-            payment,
-            bank_needs_you,
-            pay_link,
-        }
-        .render()?,
-        html: PayByHandHtml {
-            creditor,
-            payment,
-            bank_needs_you,
-            pay_link,
-        }
-        .render()?,
-    })
+    PayByHand {
+        creditor,
+        payment,
+        bank_needs_you: reason == StopReason::BankNeedsYou,
+        pay_link,
+    }
+    .content()
 }

@@ -1,43 +1,36 @@
 //! Emails to staff: the set-password link for an invitation or a reset.
-use askama::Template;
+use super::{Email, EmailContent};
 
-use super::EmailContent;
-
-#[derive(Template)]
-#[template(path = "emails/staff_set_password.txt")]
-struct SetPasswordText<'a> {
+struct SetPassword<'a> {
     link: &'a str,
     days: i64,
+    /// A new account (an invitation), or a reset of an existing one.
     invited: bool,
 }
 
-#[derive(Template)]
-#[template(path = "emails/staff_set_password.html")]
-struct SetPasswordHtml<'a> {
-    link: &'a str,
-    days: i64,
-    invited: bool,
+email_bodies!(
+    SetPassword<'a>,
+    text = "emails/staff_set_password.txt",
+    html = "emails/staff_set_password.html"
+);
+
+impl Email for SetPassword<'_> {
+    const TEMPLATE: &'static str = "staff_set_password";
+
+    fn subject(&self) -> &'static str {
+        if self.invited {
+            "You are invited to Good Terms"
+        } else {
+            "Choose a new password for Good Terms"
+        }
+    }
 }
 
 pub fn set_password(link: &str, days: i64, invited: bool) -> Result<EmailContent, askama::Error> {
-    Ok(EmailContent {
-        template: "staff_set_password",
-        subject: if invited {
-            "You are invited to Good Terms".to_string()
-        } else {
-            "Choose a new password for Good Terms".to_string()
-        },
-        text: SetPasswordText {
-            link,
-            days,
-            invited,
-        }
-        .render()?,
-        html: SetPasswordHtml {
-            link,
-            days,
-            invited,
-        }
-        .render()?,
-    })
+    SetPassword {
+        link,
+        days,
+        invited,
+    }
+    .content()
 }

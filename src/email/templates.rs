@@ -1,35 +1,36 @@
-//! One subject + text + HTML set per email. Subjects and first lines stay neutral: someone
-//! reading over a shoulder or a lock-screen preview learns nothing about a debt.
-use askama::Template;
+//! One struct per email, its subject beside it; its text and HTML bodies both render it.
+//! Subjects and first lines stay neutral: someone reading over a shoulder or a lock-screen
+//! preview learns nothing about a debt.
 use chrono::NaiveDate;
 
 use crate::domain::Money;
 use crate::domain::schedule::Schedule;
 use crate::domain::wording::full_date;
 
-use super::EmailContent;
+use super::{Email, EmailContent};
 
-#[derive(Template)]
-#[template(path = "emails/sign_in_link.txt")]
-struct SignInLinkText<'a> {
+/// The sign-in link someone asked for.
+struct SignInLink<'a> {
     link: &'a str,
     minutes: i64,
 }
 
-#[derive(Template)]
-#[template(path = "emails/sign_in_link.html")]
-struct SignInLinkHtml<'a> {
-    link: &'a str,
-    minutes: i64,
+email_bodies!(
+    SignInLink<'a>,
+    text = "emails/sign_in_link.txt",
+    html = "emails/sign_in_link.html"
+);
+
+impl Email for SignInLink<'_> {
+    const TEMPLATE: &'static str = "sign_in_link";
+
+    fn subject(&self) -> &'static str {
+        "Your sign-in link"
+    }
 }
 
 pub fn sign_in_link(link: &str, minutes: i64) -> Result<EmailContent, askama::Error> {
-    Ok(EmailContent {
-        template: "sign_in_link",
-        subject: "Your sign-in link".to_string(),
-        text: SignInLinkText { link, minutes }.render()?,
-        html: SignInLinkHtml { link, minutes }.render()?,
-    })
+    SignInLink { link, minutes }.content()
 }
 
 /// One payment in an email: date and amount, already in words and figures.
@@ -49,60 +50,58 @@ fn payment_lines(schedule: &Schedule) -> Vec<PaymentLine> {
         .collect()
 }
 
-#[derive(Template)]
-#[template(path = "emails/plan_confirmation.txt")]
-struct PlanConfirmationText<'a> {
+/// A plan within policy, set up at once: every payment and the total.
+struct PlanConfirmation<'a> {
     creditor: &'a str,
     total: String,
     lines: &'a [PaymentLine],
 }
 
-#[derive(Template)]
-#[template(path = "emails/plan_confirmation.html")]
-struct PlanConfirmationHtml<'a> {
-    creditor: &'a str,
-    total: String,
-    lines: &'a [PaymentLine],
+email_bodies!(
+    PlanConfirmation<'a>,
+    text = "emails/plan_confirmation.txt",
+    html = "emails/plan_confirmation.html"
+);
+
+impl Email for PlanConfirmation<'_> {
+    const TEMPLATE: &'static str = "plan_confirmation";
+
+    fn subject(&self) -> &'static str {
+        "Your payment plan is set up"
+    }
 }
 
 pub fn plan_confirmation(
     creditor: &str,
     schedule: &Schedule,
 ) -> Result<EmailContent, askama::Error> {
-    let lines = payment_lines(schedule);
-    let total = schedule.total().to_string();
-    Ok(EmailContent {
-        template: "plan_confirmation",
-        subject: "Your payment plan is set up".to_string(),
-        text: PlanConfirmationText {
-            creditor,
-            total: total.clone(),
-            lines: &lines,
-        }
-        .render()?,
-        html: PlanConfirmationHtml {
-            creditor,
-            total,
-            lines: &lines,
-        }
-        .render()?,
-    })
+    PlanConfirmation {
+        creditor,
+        total: schedule.total().to_string(),
+        lines: &payment_lines(schedule),
+    }
+    .content()
 }
 
-#[derive(Template)]
-#[template(path = "emails/deferral_confirmation.txt")]
-struct DeferralText<'a> {
+/// "Pay later" agreed: the whole balance by a date.
+struct DeferralConfirmation<'a> {
     creditor: &'a str,
     balance: String,
     until: String,
 }
 
-#[derive(Template)]
-#[template(path = "emails/deferral_confirmation.html")]
-struct DeferralHtml<'a> {
-    creditor: &'a str,
-    balance: String,
-    until: String,
+email_bodies!(
+    DeferralConfirmation<'a>,
+    text = "emails/deferral_confirmation.txt",
+    html = "emails/deferral_confirmation.html"
+);
+
+impl Email for DeferralConfirmation<'_> {
+    const TEMPLATE: &'static str = "deferral_confirmation";
+
+    fn subject(&self) -> &'static str {
+        "Your new payment date is set"
+    }
 }
 
 pub fn deferral_confirmation(
@@ -110,23 +109,12 @@ pub fn deferral_confirmation(
     balance: Money,
     until: NaiveDate,
 ) -> Result<EmailContent, askama::Error> {
-    let (balance, until) = (balance.to_string(), full_date(until));
-    Ok(EmailContent {
-        template: "deferral_confirmation",
-        subject: "Your new payment date is set".to_string(),
-        text: DeferralText {
-            creditor,
-            balance: balance.clone(),
-            until: until.clone(),
-        }
-        .render()?,
-        html: DeferralHtml {
-            creditor,
-            balance,
-            until,
-        }
-        .render()?,
-    })
+    DeferralConfirmation {
+        creditor,
+        balance: balance.to_string(),
+        until: full_date(until),
+    }
+    .content()
 }
 
 /// What the creditor decided about a proposal, for the email that tells the person.
@@ -137,24 +125,28 @@ pub enum DecisionNotice<'a> {
     Countered(&'a Schedule),
 }
 
-#[derive(Template)]
-#[template(path = "emails/plan_update.txt")]
-struct PlanUpdateText<'a> {
+/// News about a proposed plan: received, approved, declined (with the reason) or countered.
+struct PlanUpdate<'a> {
     creditor: &'a str,
+    /// Which news: "received", "approved", "declined" or "countered".
     kind: &'static str,
     reason: &'a str,
     total: String,
     lines: &'a [PaymentLine],
 }
 
-#[derive(Template)]
-#[template(path = "emails/plan_update.html")]
-struct PlanUpdateHtml<'a> {
-    creditor: &'a str,
-    kind: &'static str,
-    reason: &'a str,
-    total: String,
-    lines: &'a [PaymentLine],
+email_bodies!(
+    PlanUpdate<'a>,
+    text = "emails/plan_update.txt",
+    html = "emails/plan_update.html"
+);
+
+impl Email for PlanUpdate<'_> {
+    const TEMPLATE: &'static str = "plan_update";
+
+    fn subject(&self) -> &'static str {
+        "An update about your account"
+    }
 }
 
 pub fn plan_update(
@@ -167,37 +159,22 @@ pub fn plan_update(
         DecisionNotice::Declined(reason) => ("declined", reason, None),
         DecisionNotice::Countered(s) => ("countered", "", Some(s)),
     };
-    let lines = schedule.map(payment_lines).unwrap_or_default();
-    let total = schedule.map(|s| s.total().to_string()).unwrap_or_default();
-    Ok(EmailContent {
-        template: "plan_update",
-        subject: "An update about your account".to_string(),
-        text: PlanUpdateText {
-            creditor,
-            kind,
-            reason,
-            total: total.clone(),
-            lines: &lines,
-        }
-        .render()?,
-        html: PlanUpdateHtml {
-            creditor,
-            kind,
-            reason,
-            total,
-            lines: &lines,
-        }
-        .render()?,
-    })
+    PlanUpdate {
+        creditor,
+        kind,
+        reason,
+        total: schedule.map(|s| s.total().to_string()).unwrap_or_default(),
+        lines: &schedule.map(payment_lines).unwrap_or_default(),
+    }
+    .content()
 }
 
 pub fn proposal_received(creditor: &str) -> Result<EmailContent, askama::Error> {
     plan_update(creditor, DecisionNotice::Received)
 }
 
-#[derive(Template)]
-#[template(path = "emails/payment_receipt.txt")]
-struct ReceiptText<'a> {
+/// A payment went through: what it paid for and what is left.
+struct PaymentReceipt<'a> {
     creditor: &'a str,
     amount: String,
     discount: Option<String>,
@@ -207,16 +184,18 @@ struct ReceiptText<'a> {
     settled: bool,
 }
 
-#[derive(Template)]
-#[template(path = "emails/payment_receipt.html")]
-struct ReceiptHtml<'a> {
-    creditor: &'a str,
-    amount: String,
-    discount: Option<String>,
-    date: String,
-    paid_for: &'a [String],
-    left: String,
-    settled: bool,
+email_bodies!(
+    PaymentReceipt<'a>,
+    text = "emails/payment_receipt.txt",
+    html = "emails/payment_receipt.html"
+);
+
+impl Email for PaymentReceipt<'_> {
+    const TEMPLATE: &'static str = "payment_receipt";
+
+    fn subject(&self) -> &'static str {
+        "Your receipt"
+    }
 }
 
 pub fn payment_receipt(
@@ -227,58 +206,38 @@ pub fn payment_receipt(
     paid_for: &[String],
     left: Money,
 ) -> Result<EmailContent, askama::Error> {
-    let (amount, discount, date) = (
-        amount.to_string(),
-        discount.map(|d| d.to_string()),
-        full_date(date),
-    );
-    let settled = !left.is_positive();
-    let left = left.to_string();
-    Ok(EmailContent {
-        template: "payment_receipt",
-        subject: "Your receipt".to_string(),
-        text: ReceiptText {
-            creditor,
-            amount: amount.clone(),
-            discount: discount.clone(),
-            date: date.clone(),
-            paid_for,
-            left: left.clone(),
-            settled,
-        }
-        .render()?,
-        html: ReceiptHtml {
-            creditor,
-            amount,
-            discount,
-            date,
-            paid_for,
-            left,
-            settled,
-        }
-        .render()?,
-    })
+    PaymentReceipt {
+        creditor,
+        amount: amount.to_string(),
+        discount: discount.map(|d| d.to_string()),
+        date: full_date(date),
+        paid_for,
+        settled: !left.is_positive(),
+        left: left.to_string(),
+    }
+    .content()
 }
 
-#[derive(Template)]
-#[template(path = "emails/confirmation_code.txt")]
-struct CodeText<'a> {
+/// A one-time code, before a change that needs more than the light sign-in.
+struct ConfirmationCode<'a> {
     code: &'a str,
     minutes: i64,
 }
 
-#[derive(Template)]
-#[template(path = "emails/confirmation_code.html")]
-struct CodeHtml<'a> {
-    code: &'a str,
-    minutes: i64,
+email_bodies!(
+    ConfirmationCode<'a>,
+    text = "emails/confirmation_code.txt",
+    html = "emails/confirmation_code.html"
+);
+
+impl Email for ConfirmationCode<'_> {
+    const TEMPLATE: &'static str = "confirmation_code";
+
+    fn subject(&self) -> &'static str {
+        "Your confirmation code"
+    }
 }
 
 pub fn confirmation_code(code: &str, minutes: i64) -> Result<EmailContent, askama::Error> {
-    Ok(EmailContent {
-        template: "confirmation_code",
-        subject: "Your confirmation code".to_string(),
-        text: CodeText { code, minutes }.render()?,
-        html: CodeHtml { code, minutes }.render()?,
-    })
+    ConfirmationCode { code, minutes }.content()
 }

@@ -59,7 +59,7 @@ const DEMO_DEBTORS: &[DemoDebtor] = &[
                 date: (2026, 5, 2),
                 description: "Late payment fee",
                 reason: Some(
-                    "Added on 2 May 2026 because the bill was not paid by its due date of 30 April 2026. Your contract allows this fee once per bill.",
+                    "Added on 2 May 2026 because the bill was not paid by its due date of 30 April 2026. The contract for this account allows this fee once per bill.",
                 ),
             },
             DemoEntry {

@@ -1,6 +1,12 @@
 //! CSRF protection for every POST: a random token in an HttpOnly, SameSite=Strict cookie must
 //! match the `csrf_token` field of the form. Checked here, before any handler runs, so no
 //! form can forget it; a POST without it gets 403 and changes nothing.
+//!
+//! A file upload (multipart/form-data) is too big to buffer here, so its form carries the
+//! token in its URL (`?csrf_token=`) instead; the rule is by content type, not by route, so a
+//! new upload form is protected the same way without telling this module about it. Which
+//! paths are exempt (POSTs from other systems, signed their own way) is given by the routes,
+//! in [`CsrfSettings`].
 use std::collections::HashMap;
 
 use actix_web::body::{BoxBody, MessageBody};
@@ -15,9 +21,6 @@ use crate::crypto::{constant_time_eq, random_token};
 
 pub const COOKIE: &str = "gt_csrf";
 pub const FIELD: &str = "csrf_token";
-
-/// Paths that receive POSTs from other systems and authenticate them their own way.
-const EXEMPT: &[&str] = &["/webhooks/stripe"];
 
 /// The token for this request, for forms to embed.
 #[derive(Clone, Debug)]
@@ -39,7 +42,10 @@ impl FromRequest for CsrfToken {
 
 #[derive(Clone, Copy)]
 pub struct CsrfSettings {
+    /// Cookies only over https.
     pub secure: bool,
+    /// Paths whose POSTs come from other systems and prove who sent them their own way.
+    pub exempt_paths: &'static [&'static str],
 }
 
 pub async fn guard(
@@ -53,15 +59,19 @@ pub async fn guard(
     let token = from_cookie.clone().unwrap_or_else(random_token);
     req.extensions_mut().insert(CsrfToken(token.clone()));
 
-    if req.method() == actix_web::http::Method::POST && is_query_token_upload(&req) {
-        // A file upload: the body is large and multipart, so the token comes in the query
-        // string instead, checked against the cookie the same way; the body is left unread
-        // for the route, which has its own size limit.
+    let settings = req
+        .app_data::<actix_web::web::Data<CsrfSettings>>()
+        .map(|s| *s.get_ref());
+    let exempt = settings.is_some_and(|s| s.exempt_paths.contains(&req.path()));
+    let must_check = req.method() == actix_web::http::Method::POST && !exempt;
+    if must_check && is_upload(&req) {
+        // The token is in the query string, checked against the cookie the same way; the
+        // body is left unread for the route, which has its own size limit.
         if !submitted_matches(req.query_string().as_bytes(), from_cookie.as_deref()) {
             tracing::warn!("upload refused: missing or wrong CSRF token");
             return Ok(req.error_response(AppError::CsrfRejected));
         }
-    } else if req.method() == actix_web::http::Method::POST && !EXEMPT.contains(&req.path()) {
+    } else if must_check {
         let body = req.extract::<Bytes>().await?;
         if !submitted_matches(&body, from_cookie.as_deref()) {
             tracing::warn!("POST refused: missing or wrong CSRF token");
@@ -70,9 +80,7 @@ pub async fn guard(
         req.set_payload(Payload::from(body));
     }
 
-    let secure = req
-        .app_data::<actix_web::web::Data<CsrfSettings>>()
-        .is_some_and(|s| s.secure);
+    let secure = settings.is_some_and(|s| s.secure);
     let mut res = next.call(req).await?.map_into_boxed_body();
     if from_cookie.is_none() {
         res.response_mut().add_cookie(&cookie(token, secure))?;
@@ -80,21 +88,16 @@ pub async fn guard(
     Ok(res)
 }
 
-/// Upload routes (multipart/form-data) that carry the token as `?csrf_token=` in their URL.
-/// Only these paths, and only with a multipart body; everything else reads the form body.
-const QUERY_TOKEN_UPLOADS: &[&str] = &[crate::web::staff::import::UPLOAD_PATH];
-
-fn is_query_token_upload(req: &ServiceRequest) -> bool {
-    let multipart = req
-        .headers()
+/// A multipart/form-data body: a file upload.
+fn is_upload(req: &ServiceRequest) -> bool {
+    req.headers()
         .get(actix_web::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| {
             v.trim_start()
                 .to_ascii_lowercase()
                 .starts_with("multipart/form-data")
-        });
-    multipart && QUERY_TOKEN_UPLOADS.contains(&req.path())
+        })
 }
 
 fn is_well_formed(value: &str) -> bool {

@@ -20,12 +20,3 @@ pub async fn readyz(db: web::Data<DatabaseConnection>) -> HttpResponse {
             .body("database unavailable")
     }
 }
-
-/// The stylesheet is compiled into the binary: one file, no build step.
-#[get("/static/site.css")]
-pub async fn stylesheet() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/css; charset=utf-8")
-        .insert_header(("Cache-Control", "public, max-age=3600"))
-        .body(include_str!("../../static/site.css"))
-}

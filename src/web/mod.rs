@@ -1,4 +1,5 @@
 //! HTTP: handlers by audience, plus the extractors and middleware they share.
+pub mod assets;
 pub mod auth;
 pub mod csrf;
 pub mod debtor;
@@ -6,8 +7,9 @@ pub mod errors;
 pub mod flood;
 pub mod forms;
 pub mod health;
-pub mod multipart;
+pub mod notices;
 pub mod pages;
+pub mod panics;
 pub mod security;
 pub mod session_store;
 pub mod staff;
@@ -21,10 +23,14 @@ use errors::AppError;
 /// Form bodies are small; anything bigger is refused before it is read.
 pub const FORM_LIMIT_BYTES: usize = 16 * 1024;
 
+/// POSTs from other systems, which carry a signature instead of a form token.
+pub const CSRF_EXEMPT_PATHS: &[&str] = &[webhooks::STRIPE_EVENTS_PATH];
+
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(health::healthz)
         .service(health::readyz)
-        .service(health::stylesheet)
+        .service(notices::privacy)
+        .service(notices::accessibility)
         .service(debtor::sign_in::show)
         .service(debtor::sign_in::submit)
         .service(debtor::sign_in::sign_out)
@@ -54,7 +60,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(debtor::pay::receipt)
         .service(debtor::pay::result)
         .service(
-            web::resource("/webhooks/stripe")
+            web::resource(webhooks::STRIPE_EVENTS_PATH)
                 .app_data(web::PayloadConfig::new(webhooks::WEBHOOK_LIMIT_BYTES))
                 .route(web::post().to(webhooks::stripe_events)),
         )
@@ -77,7 +83,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(staff::set_password::open)
         .service(staff::set_password::submit)
         .service(staff::set_password::done)
-        .service(staff::import::progress_script)
         .service(
             web::scope("/admin")
                 .wrap(from_fn(auth::admins_only))
@@ -118,9 +123,8 @@ fn staff_routes(cfg: &mut web::ServiceConfig) {
         .service(staff::plans::counter_offer)
         .service(staff::import::upload_form)
         .service(
-            // `staff::import::UPLOAD_PATH` inside the `/staff` scope.
             web::resource("/import")
-                .app_data(web::PayloadConfig::new(staff::import::UPLOAD_LIMIT_BYTES))
+                .app_data(staff::import::upload_limits())
                 .route(web::post().to(staff::import::upload)),
         )
         .service(staff::import::show)

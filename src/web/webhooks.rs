@@ -13,6 +13,8 @@ use crate::services::autopay::setup;
 use crate::services::payments;
 use crate::web::errors::AppError;
 
+pub const STRIPE_EVENTS_PATH: &str = "/webhooks/stripe";
+
 /// Stripe's events are small; anything bigger is not from Stripe.
 pub const WEBHOOK_LIMIT_BYTES: usize = 1024 * 1024;
 

@@ -106,6 +106,7 @@ pub fn test_settings(database_url: String) -> Settings {
         stripe_webhook_secret: None,
         stripe_api_base: None,
         run_jobs: false,
+        static_dir: concat!(env!("CARGO_MANIFEST_DIR"), "/static").into(),
     }
 }
 

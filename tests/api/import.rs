@@ -135,6 +135,35 @@ async fn an_upload_without_the_token_is_refused() {
     assert_eq!(counts(&app).await, before);
 }
 
+/// The rule is by content type, not by route: a multipart POST anywhere needs the token in
+/// its URL, so a form sent as multipart cannot slip past the check.
+#[tokio::test]
+async fn a_multipart_post_to_any_form_needs_the_token_in_its_url() {
+    let app = staff_app().await;
+    let token = app.csrf_token().await;
+    let boundary = "----goodtermsNote";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{token}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nsneaky\r\n--{boundary}--\r\n"
+    );
+    let response = app
+        .client
+        .post(app.url("/staff/accounts/1/notes"))
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body)
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(response.status().as_u16(), 403);
+    let notes = goodterms::entities::account_note::Entity::find()
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(notes, 0);
+}
+
 #[tokio::test]
 async fn whole_file_problems_are_shown_on_the_form_and_nothing_is_saved() {
     let app = staff_app().await;
@@ -179,6 +208,62 @@ async fn whole_file_problems_are_shown_on_the_form_and_nothing_is_saved() {
         .await
         .unwrap();
     assert_eq!(imports, 0, "no report is saved for an unreadable file");
+}
+
+#[tokio::test]
+async fn a_file_over_32_mb_is_refused_with_a_clear_message_and_nothing_is_saved() {
+    let app = staff_app().await;
+    let before = counts(&app).await;
+    // A real file padded with empty lines to one byte over the limit.
+    let mut big = good_file().into_bytes();
+    big.resize(32 * 1024 * 1024 + 1, b'\n');
+    let response = upload(&app, "big.csv", &big).await;
+    assert_eq!(response.status().as_u16(), 413);
+    let html = response.text().await.unwrap();
+    assert!(
+        html.contains("The file is larger than 32 MB. Split it into smaller files"),
+        "{html}"
+    );
+    assert!(html.contains("There is a problem") && html.contains("<h1>Import accounts</h1>"));
+    assert_eq!(counts(&app).await, before);
+    let imports = goodterms::entities::import::Entity::find()
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(imports, 0, "nothing is kept of a file that is too large");
+
+    // The same file within the limit is read and checked.
+    big.truncate(32 * 1024 * 1024);
+    checked(&app, &big).await;
+}
+
+#[tokio::test]
+async fn an_upload_without_a_file_asks_for_one() {
+    let app = staff_app().await;
+    let token = app.csrf_token().await;
+    let boundary = "----goodtermsNoFile";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nhello\r\n--{boundary}--\r\n"
+    );
+    let response = app
+        .client
+        .post(app.url(&format!("/staff/import?csrf_token={token}")))
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body)
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(response.status().as_u16(), 400);
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("Choose a CSV file to upload")
+    );
 }
 
 #[tokio::test]

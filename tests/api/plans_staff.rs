@@ -28,7 +28,7 @@ const NOTE: &str = "I can pay 20 a month";
 
 /// The person proposes £20 a month, first payment in a week: far more payments and far
 /// longer than the demo creditor's policy allows, so it waits for review.
-async fn propose_twenty_a_month(app: &TestApp, reference: &str) -> i32 {
+pub async fn propose_twenty_a_month(app: &TestApp, reference: &str) -> i32 {
     let account = account::Entity::find()
         .filter(account::Column::Reference.eq(reference))
         .one(&app.db)

@@ -1,11 +1,14 @@
 //! Importing accounts from CSV: upload, a row-by-row report, then the import in the
 //! background with a progress page that refreshes itself (no JavaScript needed).
 //!
-//! The upload is multipart/form-data, which the CSRF middleware cannot read without buffering
-//! a large body; so this one route carries the token in its query string (`?csrf_token=`),
-//! and the middleware checks it there for multipart POSTs to [`UPLOAD_PATH`] only.
-use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+//! The upload is multipart/form-data, read by `actix-multipart` within [`UPLOAD_LIMIT_BYTES`];
+//! its form carries the CSRF token in its URL (`?csrf_token=`), as every upload does.
+use actix_multipart::MultipartError;
+use actix_multipart::form::bytes::Bytes as UploadedFile;
+use actix_multipart::form::{MultipartForm, MultipartFormConfig};
+use actix_web::error::PayloadError;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
 use chrono::Utc;
 use sea_orm::DatabaseConnection;
@@ -16,13 +19,13 @@ use crate::services::staff::imports::{self, ImportView, Importer, StartRefused};
 use crate::web::auth::SignedInStaff;
 use crate::web::csrf::CsrfToken;
 use crate::web::errors::{AppError, PageResult};
-use crate::web::multipart;
 use crate::web::pages::{self, Chrome, FieldError};
 
-pub const UPLOAD_PATH: &str = "/staff/import";
 /// The largest file accepted: 100,000 accounts with one to three items each come to about
-/// 24 MB.
+/// 24 MB. The upload page's hint says "up to 32 MB".
 pub const UPLOAD_LIMIT_BYTES: usize = 32 * 1024 * 1024;
+const TOO_LARGE: &str =
+    "The file is larger than 32 MB. Split it into smaller files and upload each one";
 const REFRESH_SECONDS: u32 = 2;
 
 #[derive(Template)]
@@ -72,61 +75,72 @@ pub async fn upload_form(
     ))
 }
 
-/// Registered in `web::routes` as a resource with its own body limit.
+/// The upload form: one file, read into memory because the check reads all of it.
+#[derive(MultipartForm)]
+pub struct UploadForm {
+    file: Option<UploadedFile>,
+}
+
+/// The upload's limits, set on its route in `web::routes`: the whole file may be held in
+/// memory, and nothing bigger is read.
+pub fn upload_limits() -> MultipartFormConfig {
+    MultipartFormConfig::default()
+        .total_limit(UPLOAD_LIMIT_BYTES)
+        .memory_limit(UPLOAD_LIMIT_BYTES)
+}
+
+/// Registered in `web::routes` as a resource with its own limits.
 pub async fn upload(
     who: SignedInStaff,
-    req: HttpRequest,
-    body: web::Bytes,
+    form: Result<MultipartForm<UploadForm>, actix_web::Error>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
     hasher: web::Data<KeyedHasher>,
 ) -> PageResult {
     let who = importer(&who)?;
-    let refuse = |message: &str| {
-        vec![FieldError {
-            field: "file",
-            message: message.to_string(),
-        }]
-    };
-    let content_type = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    let parts =
-        multipart::boundary(content_type).and_then(|boundary| multipart::parse(&body, &boundary));
-    let file = parts
-        .as_ref()
-        .and_then(|parts| parts.iter().find(|p| p.name == "file"));
-    let errors = match file {
-        None => refuse("Choose a CSV file to upload"),
-        Some(part) if part.data.is_empty() => refuse(
-            "The file is empty. Choose a CSV file with a header row and at least one account",
+    let (status, message) = match form {
+        Err(err) if is_too_large(&err) => (StatusCode::PAYLOAD_TOO_LARGE, TOO_LARGE.to_string()),
+        Err(_) | Ok(MultipartForm(UploadForm { file: None })) => (
+            StatusCode::BAD_REQUEST,
+            "Choose a CSV file to upload".to_string(),
         ),
-        Some(part) => {
-            let file_name = part
-                .file_name
-                .clone()
-                .unwrap_or_else(|| "upload.csv".into());
+        Ok(MultipartForm(UploadForm { file: Some(file) })) if file.data.is_empty() => (
+            StatusCode::BAD_REQUEST,
+            "The file is empty. Choose a CSV file with a header row and at least one account"
+                .to_string(),
+        ),
+        Ok(MultipartForm(UploadForm { file: Some(file) })) => {
+            let file_name = file.file_name.unwrap_or_else(|| "upload.csv".into());
             let outcome = imports::check_upload(
                 db.get_ref(),
                 hasher.get_ref(),
                 who,
                 &file_name,
-                // A view into the request body, not a copy of the upload.
-                body.slice_ref(part.data),
+                file.data,
                 Utc::now(),
             )
             .await
             .map_err(AppError::internal)?;
             match outcome {
                 Ok(id) => return Ok(pages::see_other(&format!("/staff/import/{id}"))),
-                Err(file_error) => refuse(&file_error.to_string()),
+                Err(file_error) => (StatusCode::BAD_REQUEST, file_error.to_string()),
             }
         }
     };
+    let errors = vec![FieldError {
+        field: "file",
+        message,
+    }];
     let page = upload_page(db.get_ref(), who.creditor_id, &csrf.0, errors).await?;
-    Ok(pages::invalid(&page))
+    Ok(pages::render_page(&page, status))
+}
+
+/// The body went past [`UPLOAD_LIMIT_BYTES`] and was not read further.
+fn is_too_large(err: &actix_web::Error) -> bool {
+    matches!(
+        err.as_error::<MultipartError>(),
+        Some(MultipartError::Payload(PayloadError::Overflow))
+    )
 }
 
 #[derive(Template)]
@@ -217,15 +231,6 @@ pub async fn start(
         Err(StartRefused::NothingToImport) => format!("/staff/import/{id}?refused=nothing"),
     };
     Ok(pages::see_other(&location))
-}
-
-/// Makes the progress page update faster when JavaScript is on; the page works without it.
-#[get("/static/import-progress.js")]
-pub async fn progress_script() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/javascript; charset=utf-8")
-        .insert_header(("Cache-Control", "public, max-age=3600"))
-        .body(include_str!("../../../static/import-progress.js"))
 }
 
 /// For the template: plain words for each stage.

@@ -5,7 +5,7 @@ use crate::domain::schedule::{Frequency, PlanSize};
 use crate::services::plans::choose::{
     AccountForPlan, DEFER_REASONS, DeferralChoice, InstallmentChoice,
 };
-use crate::web::forms::{Problems, parse_count, read_date};
+use crate::web::forms::{Problems, parse_count, read_date, read_money};
 
 /// The installment builder's fields, as typed (kept to show the form again).
 #[derive(serde::Deserialize, Default, Clone)]
@@ -75,23 +75,22 @@ pub fn read_installments(
     })
 }
 
+/// An amount the person typed, in their account's currency, more than zero.
 pub fn read_amount(
     typed: &str,
     account: &AccountForPlan,
     field: &'static str,
     problems: &mut Problems,
 ) -> Option<Money> {
-    match Money::parse(typed, account.balance.currency()) {
-        Ok(amount) if amount.is_zero() => {
-            problems.add(field, "Enter an amount more than zero");
-            None
-        }
-        Ok(amount) => Some(amount),
-        Err(e) => {
-            problems.add(field, e.to_string());
-            None
-        }
-    }
+    let currency = account.balance.currency();
+    read_money(
+        typed,
+        currency,
+        &account.creditor_name,
+        false,
+        field,
+        problems,
+    )
 }
 
 #[derive(serde::Deserialize, Default, Clone)]

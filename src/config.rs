@@ -35,11 +35,16 @@ pub struct Settings {
     /// Absolute links in email are built from this, never from the Host header.
     pub base_url: String,
     pub session_key: SecretString,
-    /// Stripe, when configured; otherwise the offline test provider takes payments.
+    /// Stripe, when configured. Without it, card payments are offered only when
+    /// `test_payments` is on, and then through the offline test checkout.
     pub stripe_secret_key: Option<SecretString>,
     pub stripe_webhook_secret: Option<SecretString>,
     /// Tests point this at a fake Stripe server on loopback.
     pub stripe_api_base: Option<String>,
+    /// The offline test checkout ("Succeed" / "Decline", no money moves): only when asked for,
+    /// by `GOODTERMS_TEST_PAYMENTS=1` or `serve --demo`, so a production instance started
+    /// without a Stripe key never books pretend card payments.
+    pub test_payments: bool,
     /// Run the outbox worker and other scheduled work inside `serve`.
     pub run_jobs: bool,
     /// The folder the stylesheet, script and icons are served from.
@@ -81,6 +86,7 @@ impl Settings {
             stripe_secret_key: optional_env("STRIPE_SECRET_KEY").map(Into::into),
             stripe_webhook_secret: optional_env("STRIPE_WEBHOOK_SECRET").map(Into::into),
             stripe_api_base: stripe_api_base()?,
+            test_payments: test_payments()?,
             run_jobs: true,
             static_dir: static_dir()?,
         })
@@ -112,6 +118,22 @@ fn static_dir() -> Result<PathBuf, SettingError> {
             "GOODTERMS_STATIC_DIR",
             format!("{} has no site.css", dir.display()),
         ))
+    }
+}
+
+/// `GOODTERMS_TEST_PAYMENTS`: `1` turns the offline test checkout on, `0` or unset leaves it
+/// off; anything else is a mistake worth stopping for.
+fn test_payments() -> Result<bool, SettingError> {
+    match optional_env("GOODTERMS_TEST_PAYMENTS")
+        .as_deref()
+        .map(str::trim)
+    {
+        None | Some("0") => Ok(false),
+        Some("1") => Ok(true),
+        Some(_) => Err(SettingError::new(
+            "GOODTERMS_TEST_PAYMENTS",
+            "must be 1 (test payments on) or 0",
+        )),
     }
 }
 

@@ -43,7 +43,9 @@ pub struct Application {
 
 impl Application {
     /// Connects and migrates the database, optionally loads demo data, binds the listener.
-    pub async fn build(settings: Settings, demo: bool) -> anyhow::Result<Self> {
+    /// `demo` also turns test payments on.
+    pub async fn build(mut settings: Settings, demo: bool) -> anyhow::Result<Self> {
+        settings.test_payments |= demo;
         let db = db::connect(settings.database_url.expose_secret())
             .await
             .context("could not open the database (DATABASE_URL)")?;
@@ -118,15 +120,35 @@ async fn session_store(
     })
 }
 
-/// Stripe when a secret key is configured; otherwise the offline test provider, so a fresh
-/// `cargo run` shows the whole payment journey without moving money.
+/// Stripe when a secret key is configured; the offline test provider only when test payments
+/// were asked for; otherwise no card payments. The start-up log says which, and why.
 fn payment_provider(settings: &Settings) -> PaymentProvider {
-    match &settings.stripe_secret_key {
-        Some(key) => PaymentProvider::Stripe(StripeProvider::new(
-            key.expose_secret(),
-            settings.stripe_api_base.as_deref(),
-        )),
-        None => PaymentProvider::Offline(OfflineProvider),
+    match (&settings.stripe_secret_key, settings.test_payments) {
+        (Some(key), test_payments) => {
+            if test_payments {
+                tracing::warn!(
+                    "card payments go to Stripe: STRIPE_SECRET_KEY is set, so test payments stay off"
+                );
+            } else {
+                tracing::info!("card payments go to Stripe");
+            }
+            PaymentProvider::Stripe(StripeProvider::new(
+                key.expose_secret(),
+                settings.stripe_api_base.as_deref(),
+            ))
+        }
+        (None, true) => {
+            tracing::warn!(
+                "test payments are on (--demo or GOODTERMS_TEST_PAYMENTS=1): card payments go to the offline test checkout and no money moves"
+            );
+            PaymentProvider::Offline(OfflineProvider)
+        }
+        (None, false) => {
+            tracing::warn!(
+                "card payments are not offered: STRIPE_SECRET_KEY is not set and test payments are off (GOODTERMS_TEST_PAYMENTS=1 or --demo turns on the offline test checkout)"
+            );
+            PaymentProvider::NotConfigured
+        }
     }
 }
 

@@ -71,7 +71,8 @@ pub struct Charge {
 /// What has been done for one installment so far.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Done {
-    pub reminded: bool,
+    /// The day the notice (reminder) went out, if it has.
+    pub reminded_on: Option<NaiveDate>,
     pub first: Option<Charge>,
     pub retry: Option<Charge>,
     /// The person has been told to pay this one by hand: automatic payments stop for it.
@@ -100,6 +101,13 @@ pub enum NextStep {
     GiveUp,
 }
 
+/// The day a charge may be taken: its due date, but never sooner than the promised days after
+/// its notice went out (or would go out, `noticed_on`). After downtime the notice is late, so the
+/// charge moves, and the notice names the new day.
+pub fn charge_on(due_on: NaiveDate, noticed_on: NaiveDate) -> NaiveDate {
+    due_on.max(noticed_on + Duration::days(REMINDER_DAYS_BEFORE))
+}
+
 /// `active_since` is the day the card was saved: earlier installments were never part of the
 /// automatic payments the person agreed to, so they are left for them to pay by hand.
 pub fn next_step(due: Due, active_since: NaiveDate, today: NaiveDate, done: Done) -> NextStep {
@@ -108,13 +116,12 @@ pub fn next_step(due: Due, active_since: NaiveDate, today: NaiveDate, done: Done
     }
     match (done.first, done.retry) {
         (None, _) if !due.unpaid => NextStep::Nothing,
-        (None, _) if today >= due.due_on => NextStep::Charge,
-        (None, _)
-            if !done.reminded && today >= due.due_on - Duration::days(REMINDER_DAYS_BEFORE) =>
-        {
-            NextStep::Remind
-        }
-        (None, _) => NextStep::Nothing,
+        // No charge without its notice, sent at least the promised days before.
+        (None, _) => match done.reminded_on {
+            None if today >= due.due_on - Duration::days(REMINDER_DAYS_BEFORE) => NextStep::Remind,
+            Some(noticed) if today >= charge_on(due.due_on, noticed) => NextStep::Charge,
+            _ => NextStep::Nothing,
+        },
         (Some(first), None) => after_first(first, due, today),
         (Some(_), Some(retry)) => match retry.state {
             ChargeState::NotSent => NextStep::Resend { retry: true },
@@ -197,11 +204,34 @@ mod tests {
         assert_eq!(next_step(DUE, day(1), day(6), none), NextStep::Nothing);
         assert_eq!(next_step(DUE, day(1), day(7), none), NextStep::Remind);
         let reminded = Done {
-            reminded: true,
+            reminded_on: Some(day(7)),
             ..none
         };
         assert_eq!(next_step(DUE, day(1), day(8), reminded), NextStep::Nothing);
         assert_eq!(next_step(DUE, day(1), day(10), reminded), NextStep::Charge);
+    }
+
+    #[test]
+    fn after_downtime_the_charge_waits_for_its_notice_and_moves() {
+        // Nothing ran until two days after the due date: the notice goes first, no charge.
+        assert_eq!(
+            next_step(DUE, day(1), day(12), Done::default()),
+            NextStep::Remind
+        );
+        assert_eq!(charge_on(DUE.due_on, day(12)), day(15));
+        let late = Done {
+            reminded_on: Some(day(12)),
+            ..Done::default()
+        };
+        assert_eq!(next_step(DUE, day(1), day(14), late), NextStep::Nothing);
+        assert_eq!(next_step(DUE, day(1), day(15), late), NextStep::Charge);
+        // A notice sent only one day before the due date moves the charge two days on.
+        let short = Done {
+            reminded_on: Some(day(9)),
+            ..Done::default()
+        };
+        assert_eq!(next_step(DUE, day(1), day(10), short), NextStep::Nothing);
+        assert_eq!(next_step(DUE, day(1), day(12), short), NextStep::Charge);
     }
 
     #[test]

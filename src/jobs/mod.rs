@@ -58,10 +58,12 @@ pub fn spawn(
         let mut tick = tokio::time::interval(RECONCILE_EVERY);
         loop {
             tick.tick().await;
-            if let Err(error) =
-                payments::reconcile::reconcile(&payments_db, &provider, Utc::now()).await
-            {
-                tracing::warn!(error = %error, "payment reconciliation failed");
+            match payments::reconcile::reconcile(&payments_db, &provider, Utc::now()).await {
+                Ok(report) if report.failed > 0 => {
+                    tracing::warn!(?report, "payment reconciliation skipped some payments");
+                }
+                Ok(_) => {}
+                Err(error) => tracing::warn!(error = %error, "payment reconciliation failed"),
             }
         }
     });

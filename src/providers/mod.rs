@@ -3,7 +3,9 @@
 //! same event-processing path as Stripe's webhooks.
 pub mod offline;
 pub mod stripe;
+pub mod stripe_amounts;
 
+use crate::domain::Money;
 use crate::domain::payments::ProviderName;
 
 /// What we ask a provider to collect. Saved as a payment attempt before the call, so the
@@ -65,6 +67,20 @@ pub enum CheckoutStatus {
     /// Completed, but the money has not arrived (yet): async payment methods.
     Unpaid,
     Expired,
+}
+
+/// Where a PaymentIntent (an automatic payment from a saved card) stands at the provider.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum IntentStatus {
+    /// Accepted, no final word yet.
+    Processing { intent_id: String },
+    Succeeded {
+        intent_id: String,
+        amount_minor: i64,
+        currency: String,
+    },
+    /// Declined, cancelled, or needing the person (nobody is there off-session).
+    Failed { intent_id: String, message: String },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -146,11 +162,14 @@ impl PaymentEvent {
     }
 }
 
-/// The provider in use: Stripe when a secret key is configured, otherwise the offline one.
+/// The provider in use: Stripe when a secret key is configured; the offline test provider only
+/// when test payments were asked for (`--demo`, `GOODTERMS_TEST_PAYMENTS=1`); otherwise none,
+/// and card payments are not offered.
 #[derive(Clone)]
 pub enum PaymentProvider {
     Stripe(stripe::StripeProvider),
     Offline(offline::OfflineProvider),
+    NotConfigured,
 }
 
 impl PaymentProvider {
@@ -161,6 +180,9 @@ impl PaymentProvider {
         match self {
             Self::Stripe(p) => p.start_checkout(request).await,
             Self::Offline(p) => Ok(p.start_checkout(request)),
+            Self::NotConfigured => Err(ProviderError::Rejected(
+                "card payments are not configured".to_string(),
+            )),
         }
     }
 
@@ -172,7 +194,19 @@ impl PaymentProvider {
     ) -> Result<Option<CheckoutStatus>, ProviderError> {
         match self {
             Self::Stripe(p) => p.checkout_status(provider_ref).await.map(Some),
-            Self::Offline(_) => Ok(None),
+            Self::Offline(_) | Self::NotConfigured => Ok(None),
+        }
+    }
+
+    /// Asks the provider where an automatic payment's PaymentIntent stands, for the
+    /// reconciliation job. Offline charges are decided at once, so there is nothing to ask.
+    pub async fn intent_status(
+        &self,
+        intent_id: &str,
+    ) -> Result<Option<IntentStatus>, ProviderError> {
+        match self {
+            Self::Stripe(p) => p.intent_status(intent_id).await.map(Some),
+            Self::Offline(_) | Self::NotConfigured => Ok(None),
         }
     }
 
@@ -180,11 +214,34 @@ impl PaymentProvider {
         matches!(self, Self::Offline(_))
     }
 
-    /// How attempts and saved cards record who handles them.
-    pub fn name(&self) -> ProviderName {
+    /// Whether the provider can charge `amount` exactly; the message says why not, in words
+    /// for the person paying.
+    pub fn check_amount(&self, amount: Money) -> Result<(), String> {
         match self {
-            Self::Stripe(_) => ProviderName::Stripe,
-            Self::Offline(_) => ProviderName::Offline,
+            Self::Stripe(_) => stripe_amounts::chargeable(amount).map_err(|e| e.plain_words()),
+            Self::Offline(_) | Self::NotConfigured => Ok(()),
         }
+    }
+
+    /// Whether people can pay by card here at all.
+    pub fn takes_card_payments(&self) -> bool {
+        !matches!(self, Self::NotConfigured)
+    }
+
+    /// How attempts and saved cards record who handles them; `None` when card payments are
+    /// not offered.
+    pub fn name(&self) -> Option<ProviderName> {
+        match self {
+            Self::Stripe(_) => Some(ProviderName::Stripe),
+            Self::Offline(_) => Some(ProviderName::Offline),
+            Self::NotConfigured => None,
+        }
+    }
+
+    /// Whether a payment or saved card recorded as `name` can be handled here. Charges on a
+    /// saved card must go through the provider that saved it, never whichever one this
+    /// instance happens to run.
+    pub fn handles(&self, name: ProviderName) -> bool {
+        self.name() == Some(name)
     }
 }

@@ -14,6 +14,12 @@ impl OfflineProvider {
         }
     }
 
+    /// Both buttons send events under this one id: the first press settles the attempt, and
+    /// the other button can never change it afterwards (the event id is recorded once).
+    fn outcome_event_id(attempt_id: i32) -> String {
+        format!("offline_outcome_{attempt_id}")
+    }
+
     /// The event the test page's "succeed" button sends.
     pub fn paid(
         attempt_id: i32,
@@ -22,7 +28,7 @@ impl OfflineProvider {
         currency: &str,
     ) -> PaymentEvent {
         PaymentEvent::CheckoutPaid {
-            event_id: format!("offline_paid_{attempt_id}"),
+            event_id: Self::outcome_event_id(attempt_id),
             attempt_id,
             session_id: provider_ref.to_string(),
             amount_minor,
@@ -33,7 +39,7 @@ impl OfflineProvider {
     /// The event the test page's "decline" button sends.
     pub fn declined(attempt_id: i32) -> PaymentEvent {
         PaymentEvent::CheckoutFailed {
-            event_id: format!("offline_declined_{attempt_id}"),
+            event_id: Self::outcome_event_id(attempt_id),
             attempt_id,
             message: "Your card was declined (test)".to_string(),
         }

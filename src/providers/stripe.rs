@@ -20,18 +20,20 @@ use stripe_checkout::checkout_session::{
 use stripe_core::payment_intent::{
     CreatePaymentIntent, CreatePaymentIntentAutomaticPaymentMethods,
     CreatePaymentIntentAutomaticPaymentMethodsAllowRedirects, CreatePaymentIntentOffSession,
+    ListPaymentIntent, RetrievePaymentIntent,
 };
 use stripe_core::setup_intent::RetrieveSetupIntent;
 use stripe_shared::{
     CheckoutSession, CheckoutSessionMode, CheckoutSessionPaymentStatus, CheckoutSessionStatus,
     PaymentIntent, PaymentIntentStatus,
 };
-use stripe_types::Currency;
+use stripe_types::{Currency, RangeQueryTs};
 use stripe_webhook::Webhook;
 
+use super::stripe_amounts::{self, StripeAmountError};
 use super::{
-    CheckoutRequest, CheckoutStarted, CheckoutStatus, PaymentEvent, ProviderError, SavedCard,
-    SetupRequest,
+    CheckoutRequest, CheckoutStarted, CheckoutStatus, IntentStatus, PaymentEvent, ProviderError,
+    SavedCard, SetupRequest,
 };
 
 /// How far a webhook's signed timestamp may be from our clock, either way (Stripe's default).
@@ -81,7 +83,7 @@ impl StripeProvider {
         req: &CheckoutRequest,
     ) -> Result<CheckoutStarted, ProviderError> {
         let strategy = idempotent(&req.idempotency_key)?;
-        let session = checkout_session_params(req)
+        let session = checkout_session_params(req)?
             .customize()
             .request_strategy(strategy)
             .send(self.client.as_ref())
@@ -102,7 +104,7 @@ impl StripeProvider {
             .send(self.client.as_ref())
             .await
             .map_err(provider_error)?;
-        Ok(session_status(&session))
+        session_status(&session)
     }
 
     /// Charges a saved payment method while the person is away. Returns the PaymentIntent id
@@ -122,7 +124,8 @@ impl StripeProvider {
             (ATTEMPT_ID_KEY.to_string(), attempt_id.to_string()),
             (OFF_SESSION_KEY.to_string(), "true".to_string()),
         ]);
-        let intent = CreatePaymentIntent::new(amount_minor, stripe_currency(currency))
+        let amount = stripe_amounts::minor_to_stripe(amount_minor, currency).map_err(refused)?;
+        let intent = CreatePaymentIntent::new(amount, stripe_currency(currency))
             .customer(customer)
             .payment_method(payment_method)
             // Nobody is there to follow a redirect, and without this Stripe demands a
@@ -137,6 +140,40 @@ impl StripeProvider {
             .await
             .map_err(provider_error)?;
         intent_outcome(intent)
+    }
+
+    /// Where an off-session PaymentIntent stands: for reconciliation when its webhook is late.
+    pub async fn intent_status(&self, intent_id: &str) -> Result<IntentStatus, ProviderError> {
+        let intent = RetrievePaymentIntent::new(intent_id)
+            .send(self.client.as_ref())
+            .await
+            .map_err(provider_error)?;
+        intent_state(&intent)
+    }
+
+    /// The PaymentIntent Stripe created for `attempt_id` on the customer's card since
+    /// `since_unix`, if any. Stripe forgets idempotency keys after 24 hours, so before an old
+    /// charge is sent again we ask whether the first request got through after all.
+    pub async fn intent_for_attempt(
+        &self,
+        attempt_id: i32,
+        customer: &str,
+        since_unix: i64,
+    ) -> Result<Option<IntentStatus>, ProviderError> {
+        let ours = attempt_id.to_string();
+        let intents = ListPaymentIntent::new()
+            .customer(customer)
+            .created(RangeQueryTs::gte(since_unix))
+            .limit(100)
+            .send(self.client.as_ref())
+            .await
+            .map_err(provider_error)?;
+        intents
+            .data
+            .iter()
+            .find(|intent| intent.metadata.get(ATTEMPT_ID_KEY) == Some(&ours))
+            .map(intent_state)
+            .transpose()
     }
 
     /// Creates a Checkout Session in setup mode: the person saves a card for automatic plan
@@ -231,13 +268,20 @@ fn our_currency(currency: &Currency) -> String {
     currency.to_string().to_ascii_uppercase()
 }
 
-fn checkout_session_params(req: &CheckoutRequest) -> CreateCheckoutSession {
+/// An amount Stripe cannot charge exactly is refused before Stripe hears of it.
+fn refused(error: StripeAmountError) -> ProviderError {
+    ProviderError::Rejected(error.to_string())
+}
+
+fn checkout_session_params(req: &CheckoutRequest) -> Result<CreateCheckoutSession, ProviderError> {
+    let unit_amount =
+        stripe_amounts::minor_to_stripe(req.amount_minor, &req.currency).map_err(refused)?;
     let attempt_metadata =
         HashMap::from([(ATTEMPT_ID_KEY.to_string(), req.attempt_id.to_string())]);
 
     let mut price_data =
         CreateCheckoutSessionLineItemsPriceData::new(stripe_currency(&req.currency));
-    price_data.unit_amount = Some(req.amount_minor);
+    price_data.unit_amount = Some(unit_amount);
     price_data.product_data = Some(ProductData::new(req.description.clone()));
     let mut line_item = CreateCheckoutSessionLineItems::new();
     line_item.price_data = Some(price_data);
@@ -261,20 +305,24 @@ fn checkout_session_params(req: &CheckoutRequest) -> CreateCheckoutSession {
     if let Some(email) = &req.customer_email {
         params = params.customer_email(email.clone());
     }
-    params
+    Ok(params)
 }
 
-fn session_status(session: &CheckoutSession) -> CheckoutStatus {
+fn session_status(session: &CheckoutSession) -> Result<CheckoutStatus, ProviderError> {
     use CheckoutSessionPaymentStatus as Payment;
-    match (&session.status, &session.payment_status) {
+    Ok(match (&session.status, &session.payment_status) {
         (Some(CheckoutSessionStatus::Complete), Payment::Paid | Payment::NoPaymentRequired) => {
+            let currency = session
+                .currency
+                .as_ref()
+                .map(our_currency)
+                .unwrap_or_default();
+            let amount_minor =
+                stripe_amounts::stripe_to_minor(session.amount_total.unwrap_or(0), &currency)
+                    .map_err(refused)?;
             CheckoutStatus::Paid {
-                amount_minor: session.amount_total.unwrap_or(0),
-                currency: session
-                    .currency
-                    .as_ref()
-                    .map(our_currency)
-                    .unwrap_or_default(),
+                amount_minor,
+                currency,
                 payment_intent: session
                     .payment_intent
                     .as_ref()
@@ -286,13 +334,41 @@ fn session_status(session: &CheckoutSession) -> CheckoutStatus {
         // Open, or a status this version does not know: nothing final has happened that we
         // could act on, so keep waiting.
         _ => CheckoutStatus::Open,
-    }
+    })
 }
 
 fn no_redirect_payment_methods() -> CreatePaymentIntentAutomaticPaymentMethods {
     let mut methods = CreatePaymentIntentAutomaticPaymentMethods::new(true);
     methods.allow_redirects = Some(CreatePaymentIntentAutomaticPaymentMethodsAllowRedirects::Never);
     methods
+}
+
+fn intent_state(intent: &PaymentIntent) -> Result<IntentStatus, ProviderError> {
+    let intent_id = intent.id.to_string();
+    Ok(match intent.status {
+        PaymentIntentStatus::Succeeded => {
+            let currency = our_currency(&intent.currency);
+            let amount_minor = stripe_amounts::stripe_to_minor(intent.amount_received, &currency)
+                .map_err(refused)?;
+            IntentStatus::Succeeded {
+                intent_id,
+                amount_minor,
+                currency,
+            }
+        }
+        PaymentIntentStatus::RequiresPaymentMethod
+        | PaymentIntentStatus::Canceled
+        | PaymentIntentStatus::RequiresAction
+        | PaymentIntentStatus::RequiresConfirmation => IntentStatus::Failed {
+            intent_id,
+            message: intent
+                .last_payment_error
+                .as_ref()
+                .and_then(|err| err.message.clone())
+                .unwrap_or_else(|| "The payment was declined".to_string()),
+        },
+        _ => IntentStatus::Processing { intent_id },
+    })
 }
 
 /// Off-session failures normally arrive as 402 errors, but a 200 can still carry an intent
@@ -453,7 +529,7 @@ fn map_event(event: &Value) -> Result<PaymentEvent, WebhookError> {
             PaymentEvent::IntentSucceeded {
                 attempt_id: attempt_id(object, &event_id)?,
                 intent_id: string_field(object, "id", &event_id)?,
-                amount_minor: int_field(object, "amount_received", &event_id)?,
+                amount_minor: amount_field(object, "amount_received", &event_id)?,
                 currency: currency_field(object, &event_id)?,
                 event_id,
             }
@@ -461,7 +537,7 @@ fn map_event(event: &Value) -> Result<PaymentEvent, WebhookError> {
         // `amount_refunded` is the charge's running total, not this refund's amount.
         "charge.refunded" => PaymentEvent::Refunded {
             attempt_id: attempt_id(object, &event_id)?,
-            amount_minor: int_field(object, "amount_refunded", &event_id)?,
+            amount_minor: amount_field(object, "amount_refunded", &event_id)?,
             currency: currency_field(object, &event_id)?,
             event_id,
         },
@@ -480,7 +556,7 @@ fn checkout_paid(session: &Value, event_id: String) -> Result<PaymentEvent, Webh
     Ok(PaymentEvent::CheckoutPaid {
         attempt_id: attempt_id(session, &event_id)?,
         session_id: string_field(session, "id", &event_id)?,
-        amount_minor: int_field(session, "amount_total", &event_id)?,
+        amount_minor: amount_field(session, "amount_total", &event_id)?,
         currency: currency_field(session, &event_id)?,
         event_id,
     })
@@ -545,6 +621,14 @@ fn int_field(object: &Value, name: &str, event_id: &str) -> Result<i64, WebhookE
     required(object, name, event_id)?.as_i64().ok_or_else(|| {
         WebhookError::Malformed(format!("event {event_id}: {name} is not an integer"))
     })
+}
+
+/// An amount in Stripe's units, read back into our minor units by the object's currency.
+fn amount_field(object: &Value, name: &str, event_id: &str) -> Result<i64, WebhookError> {
+    let stripe_amount = int_field(object, name, event_id)?;
+    let currency = currency_field(object, event_id)?;
+    stripe_amounts::stripe_to_minor(stripe_amount, &currency)
+        .map_err(|err| WebhookError::Malformed(format!("event {event_id}: {err}")))
 }
 
 fn string_field(object: &Value, name: &str, event_id: &str) -> Result<String, WebhookError> {

@@ -47,6 +47,12 @@ pub async fn stripe_events(
             tracing::warn!(event_id, "Stripe event without a matching payment attempt");
             return Ok(HttpResponse::Ok().finish());
         }
+        // Signed by Stripe, but not an event we can read: saying "invalid signature" would
+        // send whoever investigates after the wrong secret.
+        Err(error @ WebhookError::Malformed(_)) => {
+            tracing::warn!(error = %error, "Stripe webhook malformed");
+            return Ok(HttpResponse::BadRequest().body("malformed event"));
+        }
         Err(error) => {
             tracing::warn!(error = %error, "Stripe webhook refused");
             return Ok(HttpResponse::BadRequest().body("invalid signature"));

@@ -28,7 +28,7 @@ use crate::stripe_fake::{
 const FIRST_DUE_IN_DAYS: i64 = 5;
 
 /// Agrees a 5-payment monthly plan for Alex (£213.00 each); returns (account, first due date).
-async fn agree_plan(app: &TestApp) -> (i32, NaiveDate) {
+pub async fn agree_plan(app: &TestApp) -> (i32, NaiveDate) {
     let id = account_id(app, "NW-1001").await;
     let debtor = account::Entity::find_by_id(id)
         .one(&app.db)
@@ -60,14 +60,19 @@ async fn agree_plan(app: &TestApp) -> (i32, NaiveDate) {
 }
 
 /// Noon on a day: the scheduler's fixed clock.
-fn at(day: NaiveDate) -> DateTime<Utc> {
+pub fn at(day: NaiveDate) -> DateTime<Utc> {
     day.and_hms_opt(12, 0, 0).unwrap().and_utc()
 }
 
-async fn run(app: &TestApp, day: NaiveDate) -> Report {
+pub async fn run(app: &TestApp, day: NaiveDate) -> Report {
     charges::run(&app.db, &app.provider, "https://goodterms.example", at(day))
         .await
         .expect("autopay pass")
+}
+
+/// The pass 3 days before `due`, which sends the notice every charge must follow.
+pub async fn give_notice(app: &TestApp, due: NaiveDate) {
+    assert_eq!(run(app, due - Duration::days(3)).await.reminders, 1);
 }
 
 /// Opts in through the pages, choosing `outcome` on the offline test card page.
@@ -97,7 +102,7 @@ async fn start_card_checkout(app: &TestApp, id: i32) -> reqwest::Response {
 }
 
 /// Asks to set up autopay, confirms with the emailed code, and answers the test card page.
-async fn opt_in(app: &TestApp, id: i32, outcome: &str) {
+pub async fn opt_in(app: &TestApp, id: i32, outcome: &str) {
     let started = start_card_checkout(app, id).await;
     assert_eq!(started.status().as_u16(), 303);
     let test_page = started.headers()["location"].to_str().unwrap().to_string();
@@ -109,7 +114,7 @@ async fn opt_in(app: &TestApp, id: i32, outcome: &str) {
     assert_redirect(&saved, &format!("/account/{id}/plan?autopay=saved"));
 }
 
-async fn emails_with_subject(app: &TestApp, subject: &str) -> Vec<outbox_message::Model> {
+pub async fn emails_with_subject(app: &TestApp, subject: &str) -> Vec<outbox_message::Model> {
     outbox_message::Entity::find()
         .filter(outbox_message::Column::Subject.eq(subject))
         .order_by_asc(outbox_message::Column::Id)
@@ -118,7 +123,7 @@ async fn emails_with_subject(app: &TestApp, subject: &str) -> Vec<outbox_message
         .unwrap()
 }
 
-async fn autopay_attempts(app: &TestApp) -> Vec<payment_attempt::Model> {
+pub async fn autopay_attempts(app: &TestApp) -> Vec<payment_attempt::Model> {
     payment_attempt::Entity::find()
         .filter(payment_attempt::Column::Purpose.eq(PaymentPurpose::Autopay))
         .order_by_asc(payment_attempt::Column::Id)
@@ -127,7 +132,7 @@ async fn autopay_attempts(app: &TestApp) -> Vec<payment_attempt::Model> {
         .unwrap()
 }
 
-async fn first_installment_paid(app: &TestApp) -> i64 {
+pub async fn first_installment_paid(app: &TestApp) -> i64 {
     installment::Entity::find()
         .filter(installment::Column::Seq.eq(1))
         .one(&app.db)
@@ -137,7 +142,7 @@ async fn first_installment_paid(app: &TestApp) -> i64 {
         .paid_minor
 }
 
-async fn card_payments(app: &TestApp, account: i32) -> u64 {
+pub async fn card_payments(app: &TestApp, account: i32) -> u64 {
     ledger_entry::Entity::find()
         .filter(ledger_entry::Column::AccountId.eq(account))
         .filter(ledger_entry::Column::Description.eq("Card payment. Thank you"))
@@ -241,6 +246,7 @@ async fn the_due_date_charge_is_applied_exactly_once_over_two_runs() {
     app.sign_in_alex().await;
     let (id, first_due) = agree_plan(&app).await;
     opt_in(&app, id, "save").await;
+    give_notice(&app, first_due).await;
 
     let first = run(&app, first_due).await;
     assert_eq!((first.charges, first.succeeded), (1, 1));
@@ -265,6 +271,7 @@ async fn a_declined_card_is_retried_once_after_three_days_then_the_person_is_tol
     app.sign_in_alex().await;
     let (id, first_due) = agree_plan(&app).await;
     opt_in(&app, id, "save_declining").await;
+    give_notice(&app, first_due).await;
 
     let first = run(&app, first_due).await;
     assert_eq!((first.charges, first.failed, first.pay_by_hand), (1, 1, 0));
@@ -361,7 +368,7 @@ async fn another_persons_autopay_pages_are_not_found() {
     );
 }
 
-async fn stripe_app(fake: &FakeStripe) -> TestApp {
+pub async fn stripe_app(fake: &FakeStripe) -> TestApp {
     let base = fake.api_base();
     let app = spawn_app_with(|s| {
         s.stripe_secret_key = Some(SECRET_KEY.into());
@@ -377,7 +384,12 @@ async fn stripe_app(fake: &FakeStripe) -> TestApp {
 }
 
 /// A saved Stripe card, as a completed setup checkout leaves it.
-async fn stripe_mandate(app: &TestApp, account: i32) {
+pub async fn stripe_mandate(app: &TestApp, account: i32) {
+    saved_card_mandate(app, account, ProviderName::Stripe).await;
+}
+
+/// An active mandate whose card `provider` saved a day ago.
+pub async fn saved_card_mandate(app: &TestApp, account: i32, provider: ProviderName) {
     let model = account::Entity::find_by_id(account)
         .one(&app.db)
         .await
@@ -394,7 +406,7 @@ async fn stripe_mandate(app: &TestApp, account: i32) {
         account_id: Set(account),
         debtor_id: Set(model.debtor_id),
         plan_id: Set(plan.id),
-        provider: Set(ProviderName::Stripe),
+        provider: Set(provider),
         idempotency_key: Set("gt-setup-test".into()),
         setup_ref: Set(Some("cs_test_setup".into())),
         customer_ref: Set(Some("cus_test_1".into())),
@@ -410,7 +422,7 @@ async fn stripe_mandate(app: &TestApp, account: i32) {
     .unwrap();
 }
 
-async fn deliver(app: &TestApp, body: &str) -> u16 {
+pub async fn deliver(app: &TestApp, body: &str) -> u16 {
     let now = Utc::now().timestamp();
     app.client
         .post(app.url("/webhooks/stripe"))
@@ -434,6 +446,7 @@ async fn a_stripe_off_session_charge_sends_its_idempotency_key_and_is_applied_by
     let app = stripe_app(&fake).await;
     let (id, first_due) = agree_plan(&app).await;
     stripe_mandate(&app, id).await;
+    give_notice(&app, first_due).await;
 
     let report = run(&app, first_due).await;
     assert_eq!((report.charges, report.failed), (1, 0));
@@ -487,6 +500,7 @@ async fn a_stripe_charge_needing_authentication_fails_and_asks_the_person_to_pay
     let app = stripe_app(&fake).await;
     let (id, first_due) = agree_plan(&app).await;
     stripe_mandate(&app, id).await;
+    give_notice(&app, first_due).await;
 
     let report = run(&app, first_due).await;
     assert_eq!((report.failed, report.pay_by_hand), (1, 1));
@@ -613,6 +627,7 @@ async fn a_hold_pauses_charges_and_quiet_hours_delay_them_to_the_persons_daytime
     app.sign_in_alex().await;
     let (id, first_due) = agree_plan(&app).await;
     opt_in(&app, id, "save").await;
+    give_notice(&app, first_due).await;
     let account = goodterms::entities::account::Entity::find_by_id(id)
         .one(&app.db)
         .await

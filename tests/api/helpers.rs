@@ -105,6 +105,8 @@ pub fn test_settings(database_url: String) -> Settings {
         stripe_secret_key: None,
         stripe_webhook_secret: None,
         stripe_api_base: None,
+        // Tests pay through the offline test checkout unless they turn it off.
+        test_payments: true,
         run_jobs: false,
         static_dir: concat!(env!("CARGO_MANIFEST_DIR"), "/static").into(),
     }

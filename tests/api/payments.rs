@@ -183,7 +183,7 @@ async fn an_event_that_does_not_match_its_attempt_is_flagged_not_applied() {
         let event = PaymentEvent::CheckoutPaid {
             event_id: event_id.into(),
             attempt_id: attempt.id,
-            session_id: "cs_x".into(),
+            session_id: attempt.provider_ref.clone().unwrap(),
             amount_minor: amount,
             currency: currency.into(),
         };
@@ -522,16 +522,16 @@ async fn run_history(steps: Vec<Step>) -> (i64, i64, Vec<(i64, i64)>) {
                 else {
                     continue;
                 };
-                let amount_minor = payment_attempt::Entity::find_by_id(attempt_id)
+                let attempt = payment_attempt::Entity::find_by_id(attempt_id)
                     .one(&app.db)
                     .await
                     .unwrap()
-                    .unwrap()
-                    .amount_minor;
+                    .unwrap();
+                let amount_minor = attempt.amount_minor;
                 let event = PaymentEvent::CheckoutPaid {
                     event_id: format!("e{n}"),
                     attempt_id,
-                    session_id: "s".into(),
+                    session_id: attempt.provider_ref.unwrap_or_default(),
                     amount_minor,
                     currency: "GBP".into(),
                 };

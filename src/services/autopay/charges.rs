@@ -1,11 +1,15 @@
 //! The automatic payments pass: for each active mandate on an active plan, a reminder 3 days
 //! before each payment, the charge on the due date, one retry 3 days after a decline, and an
 //! email with a pay-by-hand link when that fails too. Every step is a row with a unique key
-//! (plan, installment, step) written before anything leaves the building, so running the pass
+//! (installment id, step) written before anything leaves the building, so running the pass
 //! twice, or on two instances, never reminds or charges twice.
+//!
+//! A charge goes through the provider that saved the card, never whichever one this instance
+//! happens to run; it is never more than the account's balance, and never sooner than the
+//! promised days after its notice.
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
@@ -26,10 +30,10 @@ use crate::email::autopay_templates::{self, StopReason};
 use crate::email::outbox;
 use crate::email::templates::PaymentLine;
 use crate::entities::{autopay_mandate, autopay_step, payment_attempt};
-use crate::providers::{PaymentEvent, PaymentProvider, ProviderError};
+use crate::providers::{IntentStatus, PaymentEvent, PaymentProvider, ProviderError};
 use crate::services::accounts::debtors::email_of;
 use crate::services::autopay::setup::{self, TEST_DECLINING_CARD};
-use crate::services::payments::{self};
+use crate::services::payments::{self, reconcile::intent_event};
 use crate::services::plans::choose::{self, AccountForPlan};
 use crate::services::plans::records::{InstallmentView, PlanView};
 use crate::services::staff::workspace;
@@ -45,7 +49,14 @@ pub struct Report {
     pub retries: usize,
     pub pay_by_hand: usize,
     pub ended: usize,
+    /// Active mandates skipped because the provider that saved their card is not configured
+    /// here (admins see the count on the email problems page).
+    pub provider_missing: usize,
 }
+
+/// Stripe forgets an idempotency key after 24 hours: a charge saved longer ago than this is
+/// looked up before it is sent again.
+const IDEMPOTENCY_KEY_LIFETIME_HOURS: i64 = 24;
 
 /// One pass. `base_url` makes the pay-by-hand link absolute (never taken from a request).
 pub async fn run(
@@ -62,6 +73,15 @@ pub async fn run(
         .await?;
     for mandate in mandates {
         report.mandates += 1;
+        if !provider.handles(mandate.provider) {
+            tracing::warn!(
+                mandate_id = mandate.id,
+                provider = mandate.provider.as_str(),
+                "autopay mandate skipped: its provider is not configured here"
+            );
+            report.provider_missing += 1;
+            continue;
+        }
         let pass = Pass {
             db,
             provider,
@@ -127,7 +147,7 @@ impl Pass<'_> {
         let steps = self.steps().await?;
         let since = m.activated_at.unwrap_or(m.created_at).date_naive();
         for item in &plan.installments {
-            let done = done_for(item.seq, &steps);
+            let done = done_for(item.id, &steps);
             let due = Due {
                 due_on: item.due_on,
                 unpaid: left_on(item)?.is_positive(),
@@ -177,16 +197,25 @@ impl Pass<'_> {
         steps: &[(autopay_step::Model, Option<PaymentStatus>)],
         report: &mut Report,
     ) -> Result<(), AutopayError> {
+        let Some(amount) = to_charge(item, account)? else {
+            return Ok(());
+        };
         let line = PaymentLine {
             date: full_date(item.due_on),
-            amount: left_on(item)?.to_string(),
+            amount: amount.to_string(),
         };
         match step {
             NextStep::Nothing => {}
             NextStep::Remind => {
-                let content = autopay_templates::reminder(&account.creditor_name, &line)?;
+                // Late (after downtime), the notice names the day the charge has moved to.
+                let on = autopay::charge_on(item.due_on, self.now.date_naive());
+                let notice = PaymentLine {
+                    date: full_date(on),
+                    ..line
+                };
+                let content = autopay_templates::reminder(&account.creditor_name, &notice)?;
                 if self
-                    .record_with_email(item.seq, StepKind::Reminder, content)
+                    .record_with_email(item.id, StepKind::Reminder, content)
                     .await?
                 {
                     report.reminders += 1;
@@ -198,7 +227,8 @@ impl Pass<'_> {
                 } else {
                     StepKind::Charge
                 };
-                let Some(attempt) = self.save_charge(account, plan, item, kind).await? else {
+                let Some(attempt) = self.save_charge(account, plan, item, amount, kind).await?
+                else {
                     return Ok(());
                 };
                 report.charges += 1;
@@ -215,21 +245,15 @@ impl Pass<'_> {
                 };
                 let attempt_id = steps
                     .iter()
-                    .find(|(s, _)| s.installment_seq == seq_i32(item.seq) && s.step == kind)
+                    .find(|(s, _)| s.installment_id == Some(item.id) && s.step == kind)
                     .and_then(|(s, _)| s.attempt_id);
                 if let Some(attempt) = self.created_attempt(attempt_id).await? {
-                    self.charge(&attempt, kind, account, &line, report).await?;
+                    self.resend(&attempt, kind, account, &line, report).await?;
                 }
             }
             NextStep::GiveUp => {
-                self.give_up(
-                    item.seq,
-                    account,
-                    &line,
-                    StopReason::DidNotGoThrough,
-                    report,
-                )
-                .await?;
+                self.give_up(item.id, account, &line, StopReason::DidNotGoThrough, report)
+                    .await?;
             }
         }
         Ok(())
@@ -239,12 +263,12 @@ impl Pass<'_> {
     /// taken (the unique key said no).
     async fn record_with_email(
         &self,
-        seq: u32,
+        installment_id: i32,
         kind: StepKind,
         content: crate::email::EmailContent,
     ) -> Result<bool, AutopayError> {
         let txn = begin_write(self.db).await?;
-        if !insert_step(&txn, self.mandate, seq, kind, None, self.now).await? {
+        if !insert_step(&txn, self.mandate, installment_id, kind, None, self.now).await? {
             return Ok(false);
         }
         if let Some(email) = email_of(&txn, self.mandate.debtor_id).await? {
@@ -261,9 +285,9 @@ impl Pass<'_> {
         account: &AccountForPlan,
         plan: &PlanView,
         item: &InstallmentView,
+        amount: Money,
         kind: StepKind,
     ) -> Result<Option<payment_attempt::Model>, AutopayError> {
-        let amount = left_on(item)?;
         let txn = begin_write(self.db).await?;
         let attempt = payment_attempt::ActiveModel {
             account_id: Set(account.account_id),
@@ -287,7 +311,7 @@ impl Pass<'_> {
         if !insert_step(
             &txn,
             self.mandate,
-            item.seq,
+            item.id,
             kind,
             Some(attempt.id),
             self.now,
@@ -313,6 +337,71 @@ impl Pass<'_> {
             .await
     }
 
+    /// Sends a saved charge again. Within a day its idempotency key makes that safe; later,
+    /// Stripe has forgotten the key, so it is asked first whether the first send got through.
+    async fn resend(
+        &self,
+        attempt: &payment_attempt::Model,
+        kind: StepKind,
+        account: &AccountForPlan,
+        line: &PaymentLine,
+        report: &mut Report,
+    ) -> Result<(), AutopayError> {
+        if self.now - attempt.created_at > Duration::hours(IDEMPOTENCY_KEY_LIFETIME_HOURS) {
+            match self.earlier_intent(attempt).await {
+                Ok(Some(found)) => return self.settle_found(attempt, found, report).await,
+                Ok(None) => {}
+                Err(error) => {
+                    // Unknown: sending now could charge twice, so the next pass asks again.
+                    tracing::warn!(attempt_id = attempt.id, error = %error, "could not check an old autopay charge");
+                    return Ok(());
+                }
+            }
+        }
+        self.charge(attempt, kind, account, line, report).await
+    }
+
+    /// The PaymentIntent the provider made for this attempt, if the first send got through.
+    async fn earlier_intent(
+        &self,
+        attempt: &payment_attempt::Model,
+    ) -> Result<Option<IntentStatus>, ProviderError> {
+        let (PaymentProvider::Stripe(stripe), Some(customer)) =
+            (self.provider, self.mandate.customer_ref.as_deref())
+        else {
+            // Offline charges are decided the moment they are sent: nothing to look up.
+            return Ok(None);
+        };
+        // A minute's slack for clocks that disagree.
+        let since = attempt.created_at.timestamp() - 60;
+        stripe.intent_for_attempt(attempt.id, customer, since).await
+    }
+
+    /// Records a charge the provider already had, as if its answer had just come back.
+    async fn settle_found(
+        &self,
+        attempt: &payment_attempt::Model,
+        found: IntentStatus,
+        report: &mut Report,
+    ) -> Result<(), AutopayError> {
+        let intent_id = match &found {
+            IntentStatus::Processing { intent_id }
+            | IntentStatus::Succeeded { intent_id, .. }
+            | IntentStatus::Failed { intent_id, .. } => intent_id.clone(),
+        };
+        self.record_sent(attempt, &intent_id).await?;
+        let succeeded = matches!(found, IntentStatus::Succeeded { .. });
+        if let Some(event) = intent_event(attempt.id, found, "lookup") {
+            payments::events::handle_event(self.db, &event, self.now).await?;
+            if succeeded {
+                report.succeeded += 1;
+            } else {
+                report.failed += 1;
+            }
+        }
+        Ok(())
+    }
+
     /// Asks the provider to take the money and records what it said.
     async fn charge(
         &self,
@@ -322,7 +411,7 @@ impl Pass<'_> {
         line: &PaymentLine,
         report: &mut Report,
     ) -> Result<(), AutopayError> {
-        let seq = self.seq_of(attempt.id).await?;
+        let installment_id = self.installment_of(attempt.id).await?;
         match self.send_charge(attempt).await {
             Ok(intent_id) => self.accepted(attempt, &intent_id, report).await,
             // Unknown outcome: the attempt stays created and the next pass sends it again
@@ -334,28 +423,40 @@ impl Pass<'_> {
             Err(ProviderError::ActionRequired) => {
                 report.failed += 1;
                 self.fail(attempt, NEEDS_YOU_MESSAGE).await?;
-                self.give_up(seq, account, line, StopReason::BankNeedsYou, report)
-                    .await
+                self.give_up(
+                    installment_id,
+                    account,
+                    line,
+                    StopReason::BankNeedsYou,
+                    report,
+                )
+                .await
             }
             Err(error) => {
                 tracing::info!(attempt_id = attempt.id, error = %error, "autopay charge declined");
                 report.failed += 1;
                 self.fail(attempt, DECLINED_MESSAGE).await?;
                 if kind == StepKind::Retry {
-                    self.give_up(seq, account, line, StopReason::DidNotGoThrough, report)
-                        .await?;
+                    self.give_up(
+                        installment_id,
+                        account,
+                        line,
+                        StopReason::DidNotGoThrough,
+                        report,
+                    )
+                    .await?;
                 }
                 Ok(())
             }
         }
     }
 
-    async fn seq_of(&self, attempt_id: i32) -> Result<u32, DbErr> {
+    async fn installment_of(&self, attempt_id: i32) -> Result<i32, DbErr> {
         let step = autopay_step::Entity::find()
             .filter(autopay_step::Column::AttemptId.eq(attempt_id))
             .one(self.db)
             .await?;
-        Ok(step.map_or(0, |s| u32::try_from(s.installment_seq).unwrap_or(0)))
+        Ok(step.and_then(|s| s.installment_id).unwrap_or(0))
     }
 
     async fn send_charge(&self, attempt: &payment_attempt::Model) -> Result<String, ProviderError> {
@@ -380,6 +481,10 @@ impl Pass<'_> {
                 ProviderError::Declined("Your card was declined (test)".to_string()),
             ),
             PaymentProvider::Offline(_) => Ok(format!("offline_pi_{}", attempt.id)),
+            // `run` skips mandates whose provider is not configured; this is a safety net.
+            PaymentProvider::NotConfigured => Err(ProviderError::Unavailable(
+                "no payment provider configured".to_string(),
+            )),
         }
     }
 
@@ -391,16 +496,7 @@ impl Pass<'_> {
         intent_id: &str,
         report: &mut Report,
     ) -> Result<(), AutopayError> {
-        autopay_step::Entity::update_many()
-            .col_expr(
-                autopay_step::Column::ProviderRef,
-                Expr::value(Some(intent_id.to_string())),
-            )
-            .filter(autopay_step::Column::AttemptId.eq(attempt.id))
-            .exec(self.db)
-            .await?;
-        // Left without a provider ref: reconciliation looks up checkout sessions, not intents.
-        move_attempt(self.db, attempt.id, PaymentStatus::Pending, None, self.now).await?;
+        self.record_sent(attempt, intent_id).await?;
         if self.provider.is_offline() {
             let event = PaymentEvent::IntentSucceeded {
                 event_id: format!("offline_autopay_{}", attempt.id),
@@ -415,20 +511,41 @@ impl Pass<'_> {
         Ok(())
     }
 
+    /// The provider has the charge: its PaymentIntent id goes on the attempt (where webhooks
+    /// are matched and reconciliation looks) and the attempt waits for the final word.
+    async fn record_sent(
+        &self,
+        attempt: &payment_attempt::Model,
+        intent_id: &str,
+    ) -> Result<(), DbErr> {
+        autopay_step::Entity::update_many()
+            .col_expr(
+                autopay_step::Column::ProviderRef,
+                Expr::value(Some(intent_id.to_string())),
+            )
+            .filter(autopay_step::Column::AttemptId.eq(attempt.id))
+            .exec(self.db)
+            .await?;
+        let sent = Moved {
+            to: PaymentStatus::Pending,
+            provider_ref: Some(intent_id),
+            message: None,
+        };
+        move_attempt(self.db, attempt.id, sent, self.now).await
+    }
+
     async fn fail(&self, attempt: &payment_attempt::Model, message: &str) -> Result<(), DbErr> {
-        move_attempt(
-            self.db,
-            attempt.id,
-            PaymentStatus::Failed,
-            Some(message),
-            self.now,
-        )
-        .await
+        let failed = Moved {
+            to: PaymentStatus::Failed,
+            provider_ref: None,
+            message: Some(message),
+        };
+        move_attempt(self.db, attempt.id, failed, self.now).await
     }
 
     async fn give_up(
         &self,
-        seq: u32,
+        installment_id: i32,
         account: &AccountForPlan,
         line: &PaymentLine,
         reason: StopReason,
@@ -437,7 +554,7 @@ impl Pass<'_> {
         let link = format!("{}/account/{}/pay", self.base_url, account.account_id);
         let content = autopay_templates::pay_by_hand(&account.creditor_name, line, reason, &link)?;
         if self
-            .record_with_email(seq, StepKind::GaveUp, content)
+            .record_with_email(installment_id, StepKind::GaveUp, content)
             .await?
         {
             report.pay_by_hand += 1;
@@ -454,16 +571,28 @@ fn left_on(item: &InstallmentView) -> Result<Money, MoneyError> {
     item.amount.checked_sub(&item.paid)
 }
 
-fn seq_i32(seq: u32) -> i32 {
-    i32::try_from(seq).unwrap_or(i32::MAX)
+/// What a charge for this installment may take: what is left on it, but never more than the
+/// account's balance (a payment made another way may already cover part of it). `None` when
+/// nothing is owed.
+fn to_charge(
+    item: &InstallmentView,
+    account: &AccountForPlan,
+) -> Result<Option<Money>, MoneyError> {
+    let left = left_on(item)?;
+    let owed = if account.balance.checked_sub(&left)?.is_negative() {
+        account.balance
+    } else {
+        left
+    };
+    Ok(owed.is_positive().then_some(owed))
 }
 
 /// What has been done for one installment, read from the step rows and their attempts.
-fn done_for(seq: u32, steps: &[(autopay_step::Model, Option<PaymentStatus>)]) -> Done {
+fn done_for(installment_id: i32, steps: &[(autopay_step::Model, Option<PaymentStatus>)]) -> Done {
     let find = |kind: StepKind| {
         steps
             .iter()
-            .find(|(s, _)| s.installment_seq == seq_i32(seq) && s.step == kind)
+            .find(|(s, _)| s.installment_id == Some(installment_id) && s.step == kind)
     };
     let charge = |kind: StepKind| {
         find(kind).map(|(s, status)| Charge {
@@ -472,18 +601,18 @@ fn done_for(seq: u32, steps: &[(autopay_step::Model, Option<PaymentStatus>)]) ->
         })
     };
     Done {
-        reminded: find(StepKind::Reminder).is_some(),
+        reminded_on: find(StepKind::Reminder).map(|(s, _)| s.created_at.date_naive()),
         first: charge(StepKind::Charge),
         retry: charge(StepKind::Retry),
         gave_up: find(StepKind::GaveUp).is_some(),
     }
 }
 
-/// Inserts a step; false when this plan's installment already has it.
+/// Inserts a step; false when this installment already has it.
 async fn insert_step<C: ConnectionTrait>(
     conn: &C,
     mandate: &autopay_mandate::Model,
-    seq: u32,
+    installment_id: i32,
     kind: StepKind,
     attempt_id: Option<i32>,
     now: DateTime<Utc>,
@@ -491,7 +620,7 @@ async fn insert_step<C: ConnectionTrait>(
     let row = autopay_step::ActiveModel {
         mandate_id: Set(mandate.id),
         plan_id: Set(mandate.plan_id),
-        installment_seq: Set(seq_i32(seq)),
+        installment_id: Set(Some(installment_id)),
         step: Set(kind),
         attempt_id: Set(attempt_id),
         created_at: Set(now),
@@ -507,18 +636,30 @@ async fn insert_step<C: ConnectionTrait>(
     }
 }
 
+/// Where an autopay attempt moves, with what the provider said.
+struct Moved<'a> {
+    to: PaymentStatus,
+    provider_ref: Option<&'a str>,
+    message: Option<&'a str>,
+}
+
 /// Moves an autopay attempt on from created only: a webhook that already decided it wins.
 async fn move_attempt(
     db: &DatabaseConnection,
     attempt_id: i32,
-    to: PaymentStatus,
-    message: Option<&str>,
+    moved: Moved<'_>,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     let mut update = payment_attempt::Entity::update_many()
-        .col_expr(payment_attempt::Column::Status, Expr::value(to))
+        .col_expr(payment_attempt::Column::Status, Expr::value(moved.to))
         .col_expr(payment_attempt::Column::UpdatedAt, Expr::value(now));
-    if let Some(message) = message {
+    if let Some(reference) = moved.provider_ref {
+        update = update.col_expr(
+            payment_attempt::Column::ProviderRef,
+            Expr::value(Some(reference)),
+        );
+    }
+    if let Some(message) = moved.message {
         update = update.col_expr(
             payment_attempt::Column::FailureMessage,
             Expr::value(Some(message)),

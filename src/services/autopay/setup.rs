@@ -97,6 +97,9 @@ pub async fn is_on<C: ConnectionTrait>(
         .is_some())
 }
 
+/// Said when this instance takes no card payments (no Stripe key, test payments off).
+const CARDS_NOT_AVAILABLE: &str = "Paying by card is not available here yet, so automatic payments cannot be set up. You can still pay another way: contact us and we will tell you how.";
+
 /// Where to send the person to save a card.
 #[derive(Debug)]
 pub enum SetupStart {
@@ -123,11 +126,14 @@ pub async fn start(
     if terms.is_on {
         return Ok(SetupStart::NotNeeded);
     }
+    let Some(provider_name) = provider.name() else {
+        return Ok(SetupStart::NotStarted(CARDS_NOT_AVAILABLE));
+    };
     let mandate = autopay_mandate::ActiveModel {
         account_id: Set(account_id),
         debtor_id: Set(debtor_id),
         plan_id: Set(terms.plan_id),
-        provider: Set(provider.name()),
+        provider: Set(provider_name),
         idempotency_key: Set(format!("gt-setup-{}", &random_token()[..32])),
         status: Set(MandateStatus::Pending),
         created_at: Set(now),
@@ -144,6 +150,7 @@ pub async fn start(
             )));
         }
         PaymentProvider::Stripe(stripe) => stripe,
+        PaymentProvider::NotConfigured => return Ok(SetupStart::NotStarted(CARDS_NOT_AVAILABLE)),
     };
     let request = SetupRequest {
         mandate_id: mandate.id,
@@ -412,4 +419,19 @@ pub(super) async fn end_with_plan(
         now,
     )
     .await
+}
+
+/// Active mandates that cannot be charged here, because the provider that saved their card is
+/// not the one this instance runs (or none runs): admins are shown the count.
+pub async fn unchargeable(
+    db: &DatabaseConnection,
+    provider: &PaymentProvider,
+) -> Result<u64, DbErr> {
+    use sea_orm::PaginatorTrait;
+    let mut query = autopay_mandate::Entity::find()
+        .filter(autopay_mandate::Column::Status.eq(MandateStatus::Active));
+    if let Some(name) = provider.name() {
+        query = query.filter(autopay_mandate::Column::Provider.ne(name));
+    }
+    query.count(db).await
 }

@@ -50,11 +50,16 @@ pub async fn start(
     base_url: &str,
     now: DateTime<Utc>,
 ) -> Result<StartOutcome, PaymentError> {
+    let provider_name = provider.name().ok_or(PaymentError::CardPaymentsOff)?;
     let options = options(db, payer.debtor_id, payer.account_id, now.date_naive())
         .await?
         .ok_or(PaymentError::NotFound)?;
     let (amount, offer) = amount_for(choice, &options)?;
-    let attempt = create_attempt(db, &options, choice, amount, offer, provider, now).await?;
+    // Refused here, by the amount the person typed, rather than after a trip to the provider.
+    provider
+        .check_amount(amount)
+        .map_err(PaymentError::Amount)?;
+    let attempt = create_attempt(db, &options, choice, amount, offer, provider_name, now).await?;
     let account = &options.account;
     let request = CheckoutRequest {
         attempt_id: attempt.id,
@@ -120,7 +125,7 @@ pub(super) async fn create_attempt(
     choice: PayChoice,
     amount: Money,
     offer: Option<Offer>,
-    provider: &PaymentProvider,
+    provider: ProviderName,
     now: DateTime<Utc>,
 ) -> Result<payment_attempt::Model, PaymentError> {
     let account = &options.account;
@@ -139,7 +144,7 @@ pub(super) async fn create_attempt(
         discount_minor: Set(offer.map_or(Ok(0), |o| o.discount.to_minor())?),
         discount_rule_id: Set(offer.map(|o| o.rule_id)),
         discount_deadline: Set(offer.map(|o| o.last_day)),
-        provider: Set(provider.name()),
+        provider: Set(provider),
         idempotency_key: Set(format!("gt-pay-{}", &random_token()[..32])),
         status: Set(PaymentStatus::Created),
         refunded_minor: Set(0),

@@ -36,16 +36,26 @@ pub async fn handle_event(
     let outcome = match event {
         PaymentEvent::CheckoutPaid {
             attempt_id,
+            session_id: reference,
             amount_minor,
             currency,
             ..
         }
         | PaymentEvent::IntentSucceeded {
             attempt_id,
+            intent_id: reference,
             amount_minor,
             currency,
             ..
-        } => paid(&txn, *attempt_id, *amount_minor, currency, now).await?,
+        } => {
+            let news = PaidNews {
+                attempt_id: *attempt_id,
+                reference,
+                amount_minor: *amount_minor,
+                currency,
+            };
+            paid(&txn, news, now).await?
+        }
         PaymentEvent::CheckoutFailed {
             attempt_id,
             message,
@@ -135,13 +145,33 @@ pub(super) async fn record_event<C: ConnectionTrait>(
     }
 }
 
+/// What a provider says was paid: the attempt named in its metadata, the provider's own id for
+/// the Checkout Session or PaymentIntent, and the amount.
+pub(super) struct PaidNews<'a> {
+    pub attempt_id: i32,
+    /// Empty when the payment was recorded by staff: there is no provider id to match.
+    pub reference: &'a str,
+    pub amount_minor: i64,
+    pub currency: &'a str,
+}
+
+/// Whether the event names the provider object we stored for the attempt. Metadata alone can
+/// be wrong (another system on the same Stripe account, a reused attempt id), so an event
+/// whose ids disagree with ours is recorded and ignored. An attempt with no stored id yet (the
+/// provider's answer was lost) takes the event's.
+fn names_our_provider_object(attempt: &payment_attempt::Model, reference: &str) -> bool {
+    match attempt.provider_ref.as_deref() {
+        Some(stored) => stored == reference,
+        None => true,
+    }
+}
+
 pub(super) async fn paid<C: ConnectionTrait>(
     conn: &C,
-    attempt_id: i32,
-    amount_minor: i64,
-    currency: &str,
+    news: PaidNews<'_>,
     now: DateTime<Utc>,
 ) -> Result<EventOutcome, PaymentError> {
+    let attempt_id = news.attempt_id;
     let Some(attempt) = payment_attempt::Entity::find_by_id(attempt_id)
         .one(conn)
         .await?
@@ -149,17 +179,28 @@ pub(super) async fn paid<C: ConnectionTrait>(
         tracing::warn!(attempt_id, "payment event for an unknown attempt");
         return Ok(EventOutcome::Mismatch);
     };
-    if attempt.amount_minor != amount_minor || !attempt.currency.eq_ignore_ascii_case(currency) {
+    if !names_our_provider_object(&attempt, news.reference) {
+        tracing::warn!(
+            attempt_id,
+            "payment event names another provider object than the attempt's: ignored"
+        );
+        return Ok(EventOutcome::Ignored);
+    }
+    if attempt.amount_minor != news.amount_minor
+        || !attempt.currency.eq_ignore_ascii_case(news.currency)
+    {
         flag(conn, &attempt, now).await?;
         return Ok(EventOutcome::Mismatch);
     }
+    let learnt_reference =
+        (attempt.provider_ref.is_none() && !news.reference.is_empty()).then_some(news.reference);
     // Money that arrives after we marked the attempt failed or expired still counts.
     let won = set_status(
         conn,
         attempt.id,
         &PaymentStatus::NOT_SETTLED,
         PaymentStatus::Succeeded,
-        None,
+        learnt_reference,
         None,
         now,
     )

@@ -28,6 +28,9 @@ pub enum PaymentError {
     Amount(String),
     #[error("there is nothing left to pay")]
     NothingOwed,
+    /// Neither Stripe nor the offline test checkout is configured on this instance.
+    #[error("card payments are not offered here")]
+    CardPaymentsOff,
     #[error("database error")]
     Database(#[from] DbErr),
     #[error("stored amounts could not be read")]

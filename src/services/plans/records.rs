@@ -15,6 +15,9 @@ use crate::services::accounts::statements::Scope;
 
 #[derive(Clone, Debug)]
 pub struct InstallmentView {
+    /// Stable for the installment's life: moving or skipping a payment renumbers `seq`, never
+    /// this, so payments, reminders and retries stay with the installment they were for.
+    pub id: i32,
     pub seq: u32,
     pub due_on: NaiveDate,
     pub amount: Money,
@@ -141,6 +144,7 @@ fn to_view(row: plan::Model, rows: Vec<installment::Model>) -> Result<PlanView, 
     let installments = rows
         .into_iter()
         .map(|i| InstallmentView {
+            id: i.id,
             seq: u32::try_from(i.seq).unwrap_or(0),
             due_on: i.due_on,
             amount: money(i.amount_minor),
@@ -321,37 +325,89 @@ pub async fn insert<C: ConnectionTrait>(
     Ok(row.id)
 }
 
-/// Replaces the installments of a plan that has no payments yet, or moves/skips within one.
+/// Writes a plan's schedule. Installments keep their rows (and ids, payments, missed flags):
+/// one that keeps its date and amount is the same installment whatever its new position; the
+/// ones that changed (a moved or skipped payment) pair up with the old ones left, in order.
+/// Rows no longer needed are deleted and extra ones inserted.
 pub async fn write_installments<C: ConnectionTrait>(
     conn: &C,
     plan_id: i32,
     schedule: &Schedule,
 ) -> Result<(), RecordError> {
-    let paid: Vec<(i32, i64)> = installments_of(conn, plan_id)
-        .await?
-        .into_iter()
-        .map(|i| (i.seq, i.paid_minor))
-        .collect();
-    installment::Entity::delete_many()
-        .filter(installment::Column::PlanId.eq(plan_id))
-        .exec(conn)
-        .await?;
-    for item in schedule.installments() {
-        let seq = i32::try_from(item.seq).unwrap_or(i32::MAX);
-        let already_paid = paid.iter().find(|(s, _)| *s == seq).map_or(0, |(_, p)| *p);
-        installment::ActiveModel {
-            plan_id: Set(plan_id),
-            seq: Set(seq),
-            due_on: Set(item.due_on),
-            amount_minor: Set(item.amount.to_minor()?),
-            paid_minor: Set(already_paid),
-            missed: Set(false),
-            ..Default::default()
+    let existing = installments_of(conn, plan_id).await?;
+    let wanted = schedule.installments();
+    let rows = pair_installments(&existing, wanted);
+    // (plan, seq) is unique: park the kept rows on seqs no schedule uses before renumbering.
+    for row in &existing {
+        let kept = rows.iter().any(|r| r.map(|m| m.id) == Some(row.id));
+        let parked = installment::Entity::update_many()
+            .col_expr(installment::Column::Seq, Expr::value(-row.id))
+            .filter(installment::Column::Id.eq(row.id));
+        if kept {
+            parked.exec(conn).await?;
+        } else {
+            installment::Entity::delete_by_id(row.id).exec(conn).await?;
         }
-        .insert(conn)
-        .await?;
+    }
+    for (item, row) in wanted.iter().zip(rows) {
+        let seq = i32::try_from(item.seq).unwrap_or(i32::MAX);
+        let amount_minor = item.amount.to_minor()?;
+        match row {
+            Some(row) => {
+                installment::Entity::update_many()
+                    .col_expr(installment::Column::Seq, Expr::value(seq))
+                    .col_expr(installment::Column::DueOn, Expr::value(item.due_on))
+                    .col_expr(installment::Column::AmountMinor, Expr::value(amount_minor))
+                    .filter(installment::Column::Id.eq(row.id))
+                    .exec(conn)
+                    .await?;
+            }
+            None => {
+                installment::ActiveModel {
+                    plan_id: Set(plan_id),
+                    seq: Set(seq),
+                    due_on: Set(item.due_on),
+                    amount_minor: Set(amount_minor),
+                    paid_minor: Set(0),
+                    missed: Set(false),
+                    ..Default::default()
+                }
+                .insert(conn)
+                .await?;
+            }
+        }
     }
     Ok(())
+}
+
+/// For each wanted installment, the stored row it continues (`None`: a new one). Same date and
+/// amount first; then the rest in order.
+fn pair_installments<'a>(
+    existing: &'a [installment::Model],
+    wanted: &[Installment],
+) -> Vec<Option<&'a installment::Model>> {
+    let mut used = vec![false; existing.len()];
+    let mut rows: Vec<Option<&installment::Model>> = wanted
+        .iter()
+        .map(|item| {
+            let at = (0..existing.len()).find(|&i| {
+                !used[i]
+                    && existing[i].due_on == item.due_on
+                    && item.amount.to_minor().ok() == Some(existing[i].amount_minor)
+            })?;
+            used[at] = true;
+            Some(&existing[at])
+        })
+        .collect();
+    let mut left = existing
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !used[*i])
+        .map(|(_, row)| row);
+    for row in rows.iter_mut().filter(|r| r.is_none()) {
+        *row = left.next();
+    }
+    rows
 }
 
 pub async fn set_status<C: ConnectionTrait>(
@@ -472,6 +528,7 @@ mod tests {
 
     fn item(seq: u32, due_on: NaiveDate, amount: i64, paid: i64) -> InstallmentView {
         InstallmentView {
+            id: i32::try_from(seq).unwrap_or(0),
             seq,
             due_on,
             amount: gbp(amount),

@@ -53,6 +53,9 @@ struct PayPage {
     saving_until: Option<String>,
     next: Option<(String, String)>,
     is_test: bool,
+    /// False when this instance has no way to take card payments: the page says how else to pay.
+    card_payments: bool,
+    reference: String,
     form: PayForm,
     errors: Vec<FieldError>,
     problems: Problems,
@@ -80,6 +83,8 @@ fn pay_page(
             .next_installment
             .map(|(date, amount)| (amount.to_string(), full_date(date))),
         is_test: provider.is_offline(),
+        card_payments: provider.takes_card_payments(),
+        reference: account.reference.clone(),
         errors: problems.0.clone(),
         form,
         problems,
@@ -179,6 +184,14 @@ pub async fn start(
             problems.add("choice", "There is nothing left to pay on this account");
             Ok(invalid(problems, form))
         }
+        // The page itself explains that card payments are not available and how else to pay.
+        Err(PaymentError::CardPaymentsOff) => Ok(pages::ok(&pay_page(
+            &csrf.0,
+            &options,
+            &provider,
+            form,
+            Problems::default(),
+        ))),
         Err(other) => Err(AppError::internal(other)),
     }
 }
@@ -243,6 +256,11 @@ pub async fn test_outcome(
     provider: web::Data<PaymentProvider>,
 ) -> PageResult {
     let attempt = test_attempt(&db, &provider, &who, *path).await?;
+    // A settled attempt cannot change: "Succeed" after "Decline" (or the other way round, or
+    // from an old tab) only shows what already happened.
+    if !PaymentStatus::UNDECIDED.contains(&attempt.status) {
+        return Ok(pages::see_other(&attempt_page(&attempt)));
+    }
     let minor = attempt.amount.to_minor().map_err(AppError::internal)?;
     let reference = attempt.provider_ref.clone().unwrap_or_default();
     let event = match form.outcome.as_str() {

@@ -4,7 +4,9 @@ use askama::Template;
 use chrono::Utc;
 use sea_orm::DatabaseConnection;
 
+use crate::providers::PaymentProvider;
 use crate::services::admin::outbox::{self, FailedMessage};
+use crate::services::autopay::setup;
 use crate::web::auth::SignedInStaff;
 use crate::web::csrf::CsrfToken;
 use crate::web::errors::{AppError, PageResult};
@@ -22,6 +24,8 @@ struct OutboxPage {
     rows: Vec<FailedRow>,
     total: u64,
     notice: &'static str,
+    /// Active autopay mandates whose provider is not configured here: never charged.
+    unchargeable: u64,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -35,8 +39,12 @@ pub async fn list(
     query: web::Query<NoticeQuery>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
+    provider: web::Data<PaymentProvider>,
 ) -> PageResult {
     let failed = outbox::failed(&db).await.map_err(AppError::internal)?;
+    let unchargeable = setup::unchargeable(&db, &provider)
+        .await
+        .map_err(AppError::internal)?;
     let notice = match query.done.as_str() {
         "retried" => {
             "The email is back in the queue. We will try to send it again in the next minute or so."
@@ -56,6 +64,7 @@ pub async fn list(
             })
             .collect(),
         notice,
+        unchargeable,
     }))
 }
 

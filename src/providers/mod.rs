@@ -109,15 +109,18 @@ pub enum PaymentEvent {
     CheckoutFailed {
         event_id: String,
         attempt_id: i32,
+        session_id: String,
         message: String,
     },
     CheckoutExpired {
         event_id: String,
         attempt_id: i32,
+        session_id: String,
     },
     IntentFailed {
         event_id: String,
         attempt_id: i32,
+        intent_id: String,
         message: String,
     },
     IntentSucceeded {

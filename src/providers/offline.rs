@@ -37,10 +37,11 @@ impl OfflineProvider {
     }
 
     /// The event the test page's "decline" button sends.
-    pub fn declined(attempt_id: i32) -> PaymentEvent {
+    pub fn declined(attempt_id: i32, provider_ref: &str) -> PaymentEvent {
         PaymentEvent::CheckoutFailed {
             event_id: Self::outcome_event_id(attempt_id),
             attempt_id,
+            session_id: provider_ref.to_string(),
             message: "Your card was declined (test)".to_string(),
         }
     }

@@ -508,11 +508,13 @@ fn map_event(event: &Value) -> Result<PaymentEvent, WebhookError> {
         "checkout.session.async_payment_succeeded" => checkout_paid(object, event_id)?,
         "checkout.session.async_payment_failed" => PaymentEvent::CheckoutFailed {
             attempt_id: attempt_id(object, &event_id)?,
+            session_id: string_field(object, "id", &event_id)?,
             message: "The payment did not go through".to_string(),
             event_id,
         },
         "checkout.session.expired" => PaymentEvent::CheckoutExpired {
             attempt_id: attempt_id(object, &event_id)?,
+            session_id: string_field(object, "id", &event_id)?,
             event_id,
         },
         // A declined card inside Checkout fails its intent while the session stays open for
@@ -521,6 +523,7 @@ fn map_event(event: &Value) -> Result<PaymentEvent, WebhookError> {
         "payment_intent.payment_failed" if is_off_session_intent(object) => {
             PaymentEvent::IntentFailed {
                 attempt_id: attempt_id(object, &event_id)?,
+                intent_id: string_field(object, "id", &event_id)?,
                 message: intent_failure_message(object),
                 event_id,
             }

@@ -6,7 +6,7 @@ use chrono::{Duration, Utc};
 use goodterms::domain::EntryKind;
 use goodterms::domain::payments::{EventOutcome, PaymentStatus};
 use goodterms::domain::{Currency, Money};
-use goodterms::entities::{autopay_step, installment, provider_event};
+use goodterms::entities::{autopay_step, installment, payment_attempt, provider_event};
 use goodterms::providers::stripe::sign_for_tests;
 use goodterms::services::accounts::ledger::{self, NewEntry};
 use goodterms::services::payments;
@@ -268,6 +268,26 @@ async fn a_webhook_naming_another_checkout_session_is_recorded_and_ignored() {
         .unwrap()
         .expect("recorded");
     assert_eq!(event.outcome, EventOutcome::Ignored);
+    // Nor can another session's expiry end ours.
+    let gone = session_json(
+        "cs_test_someone_else",
+        "expired",
+        "unpaid",
+        106_500,
+        "gbp",
+        attempt.id,
+    );
+    let body = event_json("evt_other_expired", "checkout.session.expired", gone);
+    assert_eq!(
+        deliver(&app, &body, WEBHOOK_SECRET, Utc::now().timestamp()).await,
+        200
+    );
+    let still = payment_attempt::Entity::find_by_id(attempt.id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(still.status, PaymentStatus::Pending);
 }
 
 #[tokio::test]

@@ -161,6 +161,7 @@ async fn replayed_and_late_events_apply_a_payment_exactly_once() {
     let expired = PaymentEvent::CheckoutExpired {
         event_id: "evt_late_expiry".into(),
         attempt_id: attempt.id,
+        session_id: attempt.provider_ref.clone().unwrap(),
     };
     payments::events::handle_event(&app.db, &expired, Utc::now())
         .await

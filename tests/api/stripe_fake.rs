@@ -770,6 +770,7 @@ fn an_expired_checkout_is_checkout_expired() {
         PaymentEvent::CheckoutExpired {
             event_id: "evt_1".to_string(),
             attempt_id: 42,
+            session_id: "cs_test_gone".to_string(),
         }
     );
 }
@@ -816,6 +817,7 @@ fn only_our_off_session_intents_are_decided_by_intent_events() {
         PaymentEvent::IntentFailed {
             event_id: "evt_2".to_string(),
             attempt_id: 7,
+            intent_id: "pi_1".to_string(),
             message: "Your card was declined.".to_string(),
         }
     );

@@ -59,6 +59,11 @@ async fn without_stripe_or_test_payments_card_payments_are_not_offered() {
     // The rest of the portal works.
     let balance = app.get(&format!("/account/{id}")).await;
     assert_eq!(balance.status().as_u16(), 200);
+    // Plans still work; only saving a card for automatic payments is not offered.
+    agree_plan(&app).await;
+    let terms = app.get_html(&format!("/account/{id}/plan/autopay")).await;
+    assert!(terms.contains("you cannot save a card for automatic payments"));
+    assert!(!terms.contains("Set up automatic payments"));
 }
 
 #[tokio::test]

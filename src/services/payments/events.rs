@@ -58,6 +58,27 @@ pub async fn handle_event(
         }
         PaymentEvent::CheckoutFailed {
             attempt_id,
+            session_id: reference,
+            ..
+        }
+        | PaymentEvent::IntentFailed {
+            attempt_id,
+            intent_id: reference,
+            ..
+        }
+        | PaymentEvent::CheckoutExpired {
+            attempt_id,
+            session_id: reference,
+            ..
+        } if !is_ours(&txn, *attempt_id, reference).await? => {
+            tracing::warn!(
+                attempt_id,
+                "payment event names another provider object than the attempt's: ignored"
+            );
+            EventOutcome::Ignored
+        }
+        PaymentEvent::CheckoutFailed {
+            attempt_id,
             message,
             ..
         }
@@ -164,6 +185,20 @@ fn names_our_provider_object(attempt: &payment_attempt::Model, reference: &str) 
         Some(stored) => stored == reference,
         None => true,
     }
+}
+
+/// Whether a failure or expiry names the attempt's own provider object (see
+/// [`names_our_provider_object`]); an unknown attempt is left to the status update, which
+/// then changes nothing.
+async fn is_ours<C: ConnectionTrait>(
+    conn: &C,
+    attempt_id: i32,
+    reference: &str,
+) -> Result<bool, DbErr> {
+    Ok(payment_attempt::Entity::find_by_id(attempt_id)
+        .one(conn)
+        .await?
+        .is_none_or(|attempt| names_our_provider_object(&attempt, reference)))
 }
 
 pub(super) async fn paid<C: ConnectionTrait>(

@@ -70,6 +70,7 @@ async fn checkout_news(
         CheckoutStatus::Expired => Some(PaymentEvent::CheckoutExpired {
             event_id: format!("poll_expired_{}", attempt.id),
             attempt_id: attempt.id,
+            session_id: reference.to_string(),
         }),
         CheckoutStatus::Open | CheckoutStatus::Unpaid => None,
     }
@@ -106,9 +107,10 @@ pub fn intent_event(attempt_id: i32, status: IntentStatus, source: &str) -> Opti
             amount_minor,
             currency,
         }),
-        IntentStatus::Failed { message, .. } => Some(PaymentEvent::IntentFailed {
+        IntentStatus::Failed { intent_id, message } => Some(PaymentEvent::IntentFailed {
             event_id: format!("{source}_failed_{attempt_id}"),
             attempt_id,
+            intent_id,
             message,
         }),
     }

@@ -42,6 +42,8 @@ struct TermsPage {
     creditor: String,
     payments: Vec<PaymentLine>,
     is_test: bool,
+    /// False when this instance takes no card payments: no card can be saved either.
+    card_payments: bool,
     notice: Option<&'static str>,
 }
 
@@ -52,6 +54,7 @@ fn terms_page(csrf: &str, terms: AutopayTerms, provider: &PaymentProvider) -> Te
         creditor: terms.creditor_name,
         payments: terms.payments,
         is_test: provider.is_offline(),
+        card_payments: provider.takes_card_payments(),
         notice: None,
     }
 }

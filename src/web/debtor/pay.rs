@@ -270,7 +270,7 @@ pub async fn test_outcome(
             minor,
             attempt.amount.currency().code(),
         ),
-        "decline" => OfflineProvider::declined(attempt.id),
+        "decline" => OfflineProvider::declined(attempt.id, &reference),
         _ => return Err(AppError::BadRequest),
     };
     // The same processing a Stripe webhook gets.

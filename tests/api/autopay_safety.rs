@@ -349,3 +349,18 @@ async fn reconciliation_skips_and_reports_one_bad_payment_and_finishes_the_rest(
         "the good payment was booked"
     );
 }
+
+#[tokio::test]
+async fn two_passes_at_once_remind_and_charge_each_installment_once() {
+    let app = spawn_demo_app().await;
+    app.sign_in_alex().await;
+    let (id, first_due) = agree_plan(&app).await;
+    opt_in(&app, id, "save").await;
+    let notice_day = first_due - Duration::days(3);
+    let (a, b) = tokio::join!(run(&app, notice_day), run(&app, notice_day));
+    assert_eq!(a.reminders + b.reminders, 1);
+    let (a, b) = tokio::join!(run(&app, first_due), run(&app, first_due));
+    assert_eq!(a.charges + b.charges, 1);
+    assert_eq!(autopay_attempts(&app).await.len(), 1);
+    assert_eq!(balance_minor(&app, id).await, 106_500 - 21_300);
+}

@@ -4,7 +4,7 @@
 use chrono::{Duration, Utc};
 use goodterms::domain::payments::{PaymentStatus, ProviderName};
 use goodterms::entities::payment_attempt;
-use sea_orm::{EntityTrait, PaginatorTrait, QueryOrder};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 
 use crate::autopay::{
     agree_plan, autopay_attempts, card_payments, run, saved_card_mandate, stripe_app,
@@ -142,4 +142,48 @@ async fn a_mandate_whose_provider_is_not_configured_is_shown_to_admins() {
         page.contains("1 autopay mandate cannot be charged: provider not configured."),
         "{page}"
     );
+}
+
+#[tokio::test]
+async fn succeed_and_decline_pressed_at_once_settle_each_attempt_once() {
+    let app = spawn_demo_app().await;
+    app.sign_in_alex().await;
+    let id = account_id(&app, "NW-1001").await;
+    let mut paid = 0;
+    for _ in 0..4 {
+        let started = app
+            .post_form(
+                &format!("/account/{id}/pay"),
+                &[("choice", "other"), ("amount", "10.00")],
+            )
+            .await;
+        let page = started.headers()["location"].to_str().unwrap().to_string();
+        // Two tabs, two buttons, the same moment.
+        tokio::join!(
+            app.post_form(&page, &[("outcome", "succeed")]),
+            app.post_form(&page, &[("outcome", "decline")]),
+        );
+        let attempt = latest_attempt(&app).await;
+        let events = goodterms::entities::provider_event::Entity::find()
+            .filter(
+                goodterms::entities::provider_event::Column::EventId
+                    .eq(format!("offline_outcome_{}", attempt.id)),
+            )
+            .count(&app.db)
+            .await
+            .unwrap();
+        assert_eq!(events, 1, "one outcome per attempt");
+        assert!(
+            matches!(
+                attempt.status,
+                PaymentStatus::Succeeded | PaymentStatus::Failed
+            ),
+            "{:?}",
+            attempt.status
+        );
+        if attempt.status == PaymentStatus::Succeeded {
+            paid += 1_000;
+        }
+    }
+    assert_eq!(balance_minor(&app, id).await, 106_500 - paid);
 }

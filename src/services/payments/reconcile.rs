@@ -124,9 +124,13 @@ pub async fn reconcile(
     provider: &PaymentProvider,
     now: DateTime<Utc>,
 ) -> Result<Reconciled, PaymentError> {
+    // Without a provider there is nobody to ask.
+    let Some(name) = provider.name() else {
+        return Ok(Reconciled::default());
+    };
     let stale = payment_attempt::Entity::find()
         .filter(payment_attempt::Column::Status.eq(PaymentStatus::Pending))
-        .filter(payment_attempt::Column::Provider.eq(provider.name()))
+        .filter(payment_attempt::Column::Provider.eq(name))
         .filter(payment_attempt::Column::UpdatedAt.lt(now - chrono::Duration::minutes(5)))
         .order_by_asc(payment_attempt::Column::Id)
         .all(db)

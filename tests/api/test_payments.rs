@@ -187,3 +187,62 @@ async fn succeed_and_decline_pressed_at_once_settle_each_attempt_once() {
     }
     assert_eq!(balance_minor(&app, id).await, 106_500 - paid);
 }
+
+/// Starts `goodterms serve` with `test_payments` (None: unset) and no Stripe key, and returns
+/// its first log line about card payments.
+fn start_up_payments_line(test_payments: Option<&str>) -> String {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let scratch = std::env::temp_dir().join(format!(
+        "goodterms-startup-{}",
+        &goodterms::crypto::random_token()[..12]
+    ));
+    let mut command = Command::new(env!("CARGO_BIN_EXE_goodterms"));
+    command
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}.db?mode=rwc", scratch.display()),
+        )
+        .env("GOODTERMS_MAIL_DIR", scratch.join("mail"))
+        .env(
+            "SESSION_KEY",
+            goodterms::crypto::random_token() + &goodterms::crypto::random_token(),
+        )
+        .env("RUST_LOG", "info")
+        .env_remove("STRIPE_SECRET_KEY")
+        .env_remove("GOODTERMS_TEST_PAYMENTS")
+        .env_remove("SMTP_URL")
+        .env_remove("REDIS_URL")
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .stdout(Stdio::piped());
+    if let Some(value) = test_payments {
+        command.env("GOODTERMS_TEST_PAYMENTS", value);
+    }
+    let mut child = command.spawn().expect("goodterms starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let line = BufReader::new(stdout)
+        .lines()
+        .map_while(Result::ok)
+        // Stops at the "listening" line at the latest, so a missing line fails, not hangs.
+        .find(|line| line.contains("card payments") || line.contains("is listening"))
+        .unwrap_or_default();
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(&scratch);
+    for suffix in [".db", ".db-wal", ".db-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", scratch.display()));
+    }
+    line
+}
+
+#[test]
+fn the_start_up_log_says_why_card_payments_are_or_are_not_offered() {
+    let off = start_up_payments_line(None);
+    assert!(off.contains("card payments are not offered"), "{off}");
+    assert!(off.contains("STRIPE_SECRET_KEY is not set"), "{off}");
+    let on = start_up_payments_line(Some("1"));
+    assert!(
+        on.contains("offline test checkout and no money moves"),
+        "{on}"
+    );
+}

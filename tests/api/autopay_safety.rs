@@ -364,3 +364,45 @@ async fn two_passes_at_once_remind_and_charge_each_installment_once() {
     assert_eq!(autopay_attempts(&app).await.len(), 1);
     assert_eq!(balance_minor(&app, id).await, 106_500 - 21_300);
 }
+
+#[tokio::test]
+async fn existing_steps_and_charges_are_moved_to_installment_ids_by_the_migration() {
+    use migrations::MigratorTrait;
+    let app = spawn_demo_app().await;
+    app.sign_in_alex().await;
+    let (id, first_due) = agree_plan(&app).await;
+    opt_in(&app, id, "save").await;
+    give_notice(&app, first_due).await;
+    assert_eq!(run(&app, first_due).await.charges, 1);
+    let first = installments(&app).await.remove(0);
+
+    // Back to the schema before installment ids, with an autopay attempt whose PaymentIntent
+    // id only its step knew, as the old code left it.
+    let all = migrations::Migrator::migrations();
+    let ours = all
+        .iter()
+        .position(|m| m.name().contains("autopay_installment_ids"))
+        .expect("the migration is registered");
+    migrations::Migrator::down(&app.db, Some(u32::try_from(all.len() - ours).unwrap()))
+        .await
+        .unwrap();
+    app.db
+        .execute_unprepared(
+            "UPDATE payment_attempts SET provider_ref = NULL WHERE purpose = 'autopay'",
+        )
+        .await
+        .unwrap();
+    migrations::Migrator::up(&app.db, None).await.unwrap();
+
+    let steps = autopay_step::Entity::find().all(&app.db).await.unwrap();
+    assert_eq!(steps.len(), 2, "the notice and the charge");
+    assert!(steps.iter().all(|s| s.installment_id == Some(first.id)));
+    let attempt = autopay_attempts(&app).await.remove(0);
+    assert_eq!(
+        attempt.provider_ref,
+        steps.iter().find_map(|s| s.provider_ref.clone())
+    );
+    assert!(attempt.provider_ref.is_some());
+    // Still charged once.
+    assert_eq!(run(&app, first_due).await.charges, 0);
+}

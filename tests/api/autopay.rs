@@ -28,7 +28,7 @@ use crate::stripe_fake::{
 const FIRST_DUE_IN_DAYS: i64 = 5;
 
 /// Agrees a 5-payment monthly plan for Alex (£213.00 each); returns (account, first due date).
-async fn agree_plan(app: &TestApp) -> (i32, NaiveDate) {
+pub(crate) async fn agree_plan(app: &TestApp) -> (i32, NaiveDate) {
     let id = account_id(app, "NW-1001").await;
     let debtor = account::Entity::find_by_id(id)
         .one(&app.db)
@@ -72,7 +72,7 @@ async fn run(app: &TestApp, day: NaiveDate) -> Report {
 
 /// Opts in through the pages, choosing `outcome` on the offline test card page.
 /// The code from the newest "Your confirmation code" email.
-async fn emailed_code(app: &TestApp) -> String {
+pub(crate) async fn emailed_code(app: &TestApp) -> String {
     let email = emails_with_subject(app, "Your confirmation code")
         .await
         .pop()

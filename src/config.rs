@@ -2,6 +2,7 @@
 //! start-up with one line naming it; secrets are wrapped so they never reach a log by accident.
 use std::path::{Path, PathBuf};
 
+use ipnet::IpNet;
 use secrecy::{ExposeSecret, SecretString};
 
 #[derive(Debug, thiserror::Error)]
@@ -49,6 +50,8 @@ pub struct Settings {
     pub run_jobs: bool,
     /// The folder the stylesheet, script and icons are served from.
     pub static_dir: PathBuf,
+    /// Proxies (load balancers) whose X-Forwarded-For is believed; empty: none is.
+    pub trusted_proxies: Vec<IpNet>,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://goodterms.db?mode=rwc";
@@ -89,6 +92,7 @@ impl Settings {
             test_payments: test_payments()?,
             run_jobs: true,
             static_dir: static_dir()?,
+            trusted_proxies: trusted_proxies(&env_or("GOODTERMS_TRUSTED_PROXIES", ""))?,
         })
     }
 
@@ -135,6 +139,26 @@ fn test_payments() -> Result<bool, SettingError> {
             "must be 1 (test payments on) or 0",
         )),
     }
+}
+
+/// `GOODTERMS_TRUSTED_PROXIES`: comma-separated CIDRs ("10.0.0.0/8, 192.0.2.7"); a bare
+/// address means just that address.
+pub fn trusted_proxies(value: &str) -> Result<Vec<IpNet>, SettingError> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            part.parse::<IpNet>()
+                .or_else(|_| part.parse::<std::net::IpAddr>().map(IpNet::from))
+                .map_err(|_| {
+                    SettingError::new(
+                        "GOODTERMS_TRUSTED_PROXIES",
+                        format!("{part} is not an address or CIDR range"),
+                    )
+                })
+        })
+        .collect()
 }
 
 fn stripe_api_base() -> Result<Option<String>, SettingError> {
@@ -208,4 +232,19 @@ fn write_private_file(path: &str, contents: &str) -> std::io::Result<()> {
     #[cfg(unix)]
     options.mode(0o600);
     options.open(path)?.write_all(contents.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trusted_proxies_read_ranges_and_single_addresses() {
+        let nets = trusted_proxies(" 10.0.0.0/8, 192.0.2.7 ,::1").unwrap();
+        assert_eq!(nets.len(), 3);
+        assert!(nets[1].contains(&"192.0.2.7".parse::<std::net::IpAddr>().unwrap()));
+        assert!(trusted_proxies("").unwrap().is_empty());
+        let error = trusted_proxies("10.0.0.0/33").unwrap_err();
+        assert_eq!(error.name, "GOODTERMS_TRUSTED_PROXIES");
+    }
 }

@@ -2,27 +2,55 @@
 use std::time::Duration;
 
 use migrations::{Migrator, MigratorTrait};
-use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::sqlx::sqlite::SqliteJournalMode;
+pub use sea_orm::sqlx::sqlite::SqliteSynchronous;
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
     DbErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 
+/// A statement that runs longer than this is cancelled (PostgreSQL), so one runaway query
+/// cannot hold locks and connections indefinitely.
+pub const STATEMENT_TIMEOUT: &str = "30s";
+/// A session idle inside an open transaction this long is ended by PostgreSQL, releasing the
+/// row locks it holds (a worker that hung mid-transaction would otherwise block the plan).
+pub const IDLE_IN_TRANSACTION_TIMEOUT: &str = "60s";
+
 /// Opens the pool. SQLite runs in WAL mode with a busy timeout, so readers never block the
-/// writer and a briefly locked database waits instead of failing at once.
+/// writer and a briefly locked database waits instead of failing at once; `synchronous=FULL`
+/// so a committed ledger entry survives a power cut, not only a crash of the process.
+/// PostgreSQL connections carry statement and idle-in-transaction timeouts.
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
+    connect_with(url, SqliteSynchronous::Full).await
+}
+
+/// [`connect`] with a chosen SQLite `synchronous` level: for the durability benchmark.
+pub async fn connect_with(
+    url: &str,
+    synchronous: SqliteSynchronous,
+) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(url.to_owned());
     options
         .sqlx_logging(false)
         .acquire_timeout(Duration::from_secs(5))
         .connect_timeout(Duration::from_secs(5))
         .max_connections(if url.starts_with("sqlite:") { 8 } else { 16 })
-        .map_sqlx_sqlite_opts(|o| {
+        .map_sqlx_sqlite_opts(move |o| {
             o.journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal)
+                .synchronous(synchronous)
                 .busy_timeout(Duration::from_secs(5))
                 .foreign_keys(true)
                 .create_if_missing(true)
+        })
+        // Sent at connection start-up, so every pooled connection has them.
+        .map_sqlx_postgres_opts(|o| {
+            o.options([
+                ("statement_timeout", STATEMENT_TIMEOUT),
+                (
+                    "idle_in_transaction_session_timeout",
+                    IDLE_IN_TRANSACTION_TIMEOUT,
+                ),
+            ])
         });
     Database::connect(options).await
 }

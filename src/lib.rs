@@ -2,6 +2,7 @@
 //!
 //! Imports point one way: `web` -> `services` -> `entities` -> `domain`, with `email`,
 //! `providers` and `jobs` beside the services.
+pub mod clock;
 pub mod config;
 pub mod crypto;
 pub mod db;

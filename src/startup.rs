@@ -1,6 +1,7 @@
 //! Builds the application from settings. Binding to port 0 gives a free port, which tests use
 //! to run many apps side by side; `port()` reports it.
 use std::net::TcpListener;
+use std::time::Duration;
 
 use actix_session::SessionMiddleware;
 use actix_session::config::{BrowserSession, TtlExtensionPolicy};
@@ -15,6 +16,7 @@ use sea_orm::DatabaseConnection;
 use secrecy::ExposeSecret;
 use tracing_actix_web::TracingLogger;
 
+use crate::clock::Clock;
 use crate::config::Settings;
 use crate::crypto::KeyedHasher;
 use crate::email::mailer::Mailer;
@@ -39,6 +41,8 @@ pub struct Application {
     pub mailer: Mailer,
     pub hasher: KeyedHasher,
     pub provider: PaymentProvider,
+    /// The clock sessions are timed by; tests move it forward.
+    pub clock: Clock,
 }
 
 impl Application {
@@ -76,11 +80,13 @@ impl Application {
                 settings.base_url.clone(),
             );
         }
+        let clock = Clock::default();
         let shared = Shared {
             db: db.clone(),
             hasher: hasher.clone(),
             provider: provider.clone(),
             sessions,
+            clock: clock.clone(),
         };
         let server = run(listener, &settings, shared)?;
         Ok(Self {
@@ -90,6 +96,7 @@ impl Application {
             mailer,
             hasher,
             provider,
+            clock,
         })
     }
 
@@ -158,6 +165,7 @@ struct Shared {
     hasher: KeyedHasher,
     provider: PaymentProvider,
     sessions: AppSessionStore,
+    clock: Clock,
 }
 
 fn run(listener: TcpListener, settings: &Settings, shared: Shared) -> anyhow::Result<Server> {
@@ -168,6 +176,7 @@ fn run(listener: TcpListener, settings: &Settings, shared: Shared) -> anyhow::Re
     let hasher = web::Data::new(shared.hasher);
     let provider = web::Data::new(shared.provider);
     let sessions = shared.sessions;
+    let clock = web::Data::new(shared.clock);
     let csrf_settings = web::Data::new(CsrfSettings {
         secure,
         exempt_paths: routes::CSRF_EXEMPT_PATHS,
@@ -178,12 +187,14 @@ fn run(listener: TcpListener, settings: &Settings, shared: Shared) -> anyhow::Re
             .app_data(db.clone())
             .app_data(hasher.clone())
             .app_data(provider.clone())
+            .app_data(clock.clone())
             .app_data(settings.clone())
             .app_data(csrf_settings.clone())
             .app_data(post_limiter.clone())
             .configure(routes::assets::routes(settings.static_dir.clone()))
             .configure(routes::routes)
             .wrap(from_fn(routes::csrf::guard))
+            .wrap(from_fn(routes::edges::guard_bodies))
             .wrap(from_fn(routes::flood::limit_posts))
             .wrap(session_middleware(
                 sessions.clone(),
@@ -192,8 +203,13 @@ fn run(listener: TcpListener, settings: &Settings, shared: Shared) -> anyhow::Re
             ))
             .wrap(from_fn(routes::panics::catch_panics))
             .wrap(TracingLogger::<RedactedRootSpan>::new())
-            .wrap(routes::security::headers())
+            .wrap(routes::security::headers(secure))
     })
+    // A client must send its request head promptly (the body's deadline is in web::edges),
+    // and idle kept-alive connections are closed, so slow clients cannot hold connections.
+    .client_request_timeout(Duration::from_secs(5))
+    .client_disconnect_timeout(Duration::from_secs(1))
+    .keep_alive(Duration::from_secs(5))
     .listen(listener)?
     .run();
     Ok(server)

@@ -18,6 +18,7 @@ mod m20261123_000014_imports;
 mod m20261123_000015_notes_and_holds;
 mod m20261123_000016_import_chunks;
 mod m20261203_000018_autopay_installment_ids;
+mod m20261203_000019_access;
 
 pub struct Migrator;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000015_notes_and_holds::Migration),
             Box::new(m20261123_000016_import_chunks::Migration),
             Box::new(m20261203_000018_autopay_installment_ids::Migration),
+            Box::new(m20261203_000019_access::Migration),
         ]
     }
 }

@@ -13,6 +13,7 @@ use super::EmailContent;
 use super::mailer::Mailer;
 use crate::crypto::random_token;
 use crate::domain::outbox::OutboxStatus;
+use crate::entities::debtor;
 use crate::entities::outbox_message::{self, Column};
 
 /// Delays before each retry; after the last one the message is marked failed.
@@ -20,9 +21,36 @@ const RETRY_DELAYS_MINUTES: [i64; 6] = [1, 5, 30, 120, 720, 1440];
 /// How long a claim lasts: a worker that dies mid-send frees the row after this.
 const CLAIM_SECONDS: i64 = 120;
 
+/// Queues an email that belongs to no creditor (to staff, say).
 pub async fn enqueue<C: ConnectionTrait>(
     conn: &C,
     to: &str,
+    content: EmailContent,
+    now: DateTime<Utc>,
+) -> Result<i32, DbErr> {
+    insert(conn, to, None, content, now).await
+}
+
+/// Queues an email to a debtor's address on file, marked with their creditor: the same
+/// address can be a debtor at two creditors, and each creditor's staff see only their own
+/// emails. Nothing is queued for an unknown debtor.
+pub async fn enqueue_to_debtor<C: ConnectionTrait>(
+    conn: &C,
+    debtor_id: i32,
+    content: EmailContent,
+    now: DateTime<Utc>,
+) -> Result<Option<i32>, DbErr> {
+    let Some(person) = debtor::Entity::find_by_id(debtor_id).one(conn).await? else {
+        return Ok(None);
+    };
+    let id = insert(conn, &person.email, Some(person.creditor_id), content, now).await?;
+    Ok(Some(id))
+}
+
+async fn insert<C: ConnectionTrait>(
+    conn: &C,
+    to: &str,
+    creditor_id: Option<i32>,
     content: EmailContent,
     now: DateTime<Utc>,
 ) -> Result<i32, DbErr> {
@@ -37,6 +65,7 @@ pub async fn enqueue<C: ConnectionTrait>(
         attempts: Set(0),
         next_attempt_at: Set(now),
         created_at: Set(now),
+        creditor_id: Set(creditor_id),
         ..Default::default()
     }
     .insert(conn)

@@ -19,10 +19,11 @@ pub mod plan;
 pub mod plan_policy;
 pub mod provider_event;
 pub mod session;
-pub mod sign_in_attempt;
 pub mod sign_in_token;
 pub mod staff_password_token;
 pub mod staff_user;
+pub mod step_up_code;
+pub mod throttle_bucket;
 
 use sea_orm::DeriveValueType;
 

@@ -22,6 +22,8 @@ pub struct Model {
     pub last_error: Option<String>,
     pub sent_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
+    /// The creditor the email was sent for; none for staff emails and older messages.
+    pub creditor_id: Option<i32>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

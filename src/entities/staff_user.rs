@@ -14,6 +14,8 @@ pub struct Model {
     pub role: StaffRole,
     pub creditor_id: Option<i32>,
     pub disabled: bool,
+    /// Raised by a password reset or disable: sessions started under an older epoch end.
+    pub session_epoch: i32,
     pub created_at: DateTimeUtc,
 }
 

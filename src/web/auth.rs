@@ -1,26 +1,52 @@
 //! Who is signed in. The session holds only ids; extractors load and check them, so a handler
 //! that takes `SignedInDebtor` or `SignedInStaff` cannot run for anyone else.
 use actix_session::{Session, SessionExt};
-use actix_web::body::MessageBody;
+use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
+use std::net::IpAddr;
+
+use chrono::{DateTime, Duration, Utc};
+use ipnet::IpNet;
 use sea_orm::DatabaseConnection;
 
 use super::errors::AppError;
+use crate::clock::Clock;
+use crate::config::Settings;
 use crate::domain::staff::StaffRole;
 use crate::services::access::DebtorIdentity;
 use crate::services::access::staff_sign_in::{self, StaffIdentity};
 
 const DEBTOR_KEY: &str = "debtor";
 const STAFF_KEY: &str = "staff_id";
+const STAFF_EPOCH_KEY: &str = "staff_epoch";
 const MARKER_KEY: &str = "marker";
+const STARTED_KEY: &str = "started_at";
 
-/// Starts a debtor session with a new session id, so an id planted before sign-in is useless.
-pub fn start_debtor_session(session: &Session, who: &DebtorIdentity) -> Result<(), AppError> {
+/// However active, a debtor signs in again after this long (besides the idle timeout).
+pub const DEBTOR_SESSION_HOURS: i64 = 2;
+/// A staff member's working day.
+pub const STAFF_SESSION_HOURS: i64 = 12;
+
+/// Starts a session with a new session id (so an id planted before sign-in is useless), the
+/// time it started (for the absolute lifetime) and a new CSRF token bound to it.
+fn start_session(session: &Session, now: DateTime<Utc>) -> Result<(), AppError> {
     session.clear();
     session.renew();
+    session
+        .insert(STARTED_KEY, now.timestamp())
+        .map_err(AppError::internal)?;
+    super::csrf::bind_new_token(session)
+}
+
+pub fn start_debtor_session(
+    session: &Session,
+    who: &DebtorIdentity,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    start_session(session, now)?;
     session
         .insert(DEBTOR_KEY, who)
         .map_err(AppError::internal)?;
@@ -29,45 +55,38 @@ pub fn start_debtor_session(session: &Session, who: &DebtorIdentity) -> Result<(
         .map_err(AppError::internal)
 }
 
-/// Keeps a step-up code that was just sent (its hash, expiry and tries) in the session.
-pub fn remember_code(
+/// True when the session started less than `hours` ago. A session without a start time
+/// (from before lifetimes existed) counts as over.
+fn within_lifetime(session: &Session, hours: i64, now: DateTime<Utc>) -> bool {
+    session
+        .get::<i64>(STARTED_KEY)
+        .ok()
+        .flatten()
+        .and_then(|started| DateTime::<Utc>::from_timestamp(started, 0))
+        .is_some_and(|started| now - started < Duration::hours(hours))
+}
+
+/// The application's clock (tests move it), or real time where it is not installed.
+fn now_for(req: &HttpRequest) -> DateTime<Utc> {
+    req.app_data::<web::Data<Clock>>()
+        .map_or_else(Utc::now, |clock| clock.now())
+}
+
+/// After a step-up code was confirmed, `purpose` counts as confirmed for a few minutes in
+/// this session.
+pub fn mark_confirmed(
     session: &Session,
     purpose: &str,
-    issued: &crate::services::access::step_up::IssuedCode,
+    now: DateTime<Utc>,
 ) -> Result<(), AppError> {
+    let until = now + Duration::minutes(crate::services::access::step_up::CODE_MINUTES);
     session
-        .insert(format!("code:{purpose}"), issued)
+        .insert(format!("confirmed:{purpose}"), until.timestamp())
         .map_err(AppError::internal)
 }
 
-/// Checks a typed code against the one sent for `purpose`; on success the purpose counts as
-/// confirmed for the next few minutes.
-pub fn confirm_code(
-    session: &Session,
-    purpose: &str,
-    typed: &str,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<crate::services::access::step_up::CodeCheck, AppError> {
-    use crate::services::access::step_up::{self, CodeCheck, IssuedCode};
-    let key = format!("code:{purpose}");
-    let Some(mut issued) = session.get::<IssuedCode>(&key).ok().flatten() else {
-        return Ok(CodeCheck::NeedsNewCode);
-    };
-    let outcome = step_up::check(&mut issued, typed, now);
-    if outcome == CodeCheck::Confirmed {
-        session.remove(&key);
-        let until = now + chrono::Duration::minutes(step_up::CODE_MINUTES);
-        session
-            .insert(format!("confirmed:{purpose}"), until.timestamp())
-            .map_err(AppError::internal)?;
-    } else {
-        session.insert(&key, &issued).map_err(AppError::internal)?;
-    }
-    Ok(outcome)
-}
-
 /// True while a recent step-up for `purpose` still holds.
-pub fn is_confirmed(session: &Session, purpose: &str, now: chrono::DateTime<chrono::Utc>) -> bool {
+pub fn is_confirmed(session: &Session, purpose: &str, now: DateTime<Utc>) -> bool {
     session
         .get::<i64>(&format!("confirmed:{purpose}"))
         .ok()
@@ -89,9 +108,15 @@ pub fn session_marker(session: &Session) -> Result<String, AppError> {
     Ok(marker)
 }
 
-pub fn start_staff_session(session: &Session, who: &StaffIdentity) -> Result<(), AppError> {
-    session.clear();
-    session.renew();
+pub fn start_staff_session(
+    session: &Session,
+    who: &StaffIdentity,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    start_session(session, now)?;
+    session
+        .insert(STAFF_EPOCH_KEY, who.session_epoch)
+        .map_err(AppError::internal)?;
     session
         .insert(STAFF_KEY, who.staff_id)
         .map_err(AppError::internal)
@@ -109,11 +134,15 @@ impl FromRequest for SignedInDebtor {
     type Future = std::future::Ready<Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let who = req
-            .get_session()
-            .get::<DebtorIdentity>(DEBTOR_KEY)
-            .ok()
-            .flatten();
+        let session = req.get_session();
+        let who = session.get::<DebtorIdentity>(DEBTOR_KEY).ok().flatten();
+        let who = match who {
+            Some(_) if !within_lifetime(&session, DEBTOR_SESSION_HOURS, now_for(req)) => {
+                session.purge();
+                None
+            }
+            who => who,
+        };
         std::future::ready(who.map(SignedInDebtor).ok_or(AppError::SignInRequired))
     }
 }
@@ -147,14 +176,20 @@ impl FromRequest for SignedInStaff {
         }
         let session = req.get_session();
         let db = req.app_data::<web::Data<DatabaseConnection>>().cloned();
+        let in_time = within_lifetime(&session, STAFF_SESSION_HOURS, now_for(req));
         Box::pin(async move {
             let staff_id = session
                 .get::<i32>(STAFF_KEY)
                 .ok()
                 .flatten()
                 .ok_or(AppError::StaffSignInRequired)?;
+            let epoch = session.get::<i32>(STAFF_EPOCH_KEY).ok().flatten();
+            let (Some(epoch), true) = (epoch, in_time) else {
+                session.purge();
+                return Err(AppError::StaffSignInRequired);
+            };
             let db = db.ok_or_else(|| AppError::internal(anyhow::anyhow!("no database")))?;
-            match staff_sign_in::current(&db, staff_id)
+            match staff_sign_in::current(&db, staff_id, epoch)
                 .await
                 .map_err(AppError::internal)?
             {
@@ -173,31 +208,99 @@ impl FromRequest for SignedInStaff {
 /// business (`SignedInStaff::creditor_id`).
 pub async fn staff_only(
     mut req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let who = req.extract::<SignedInStaff>().await?;
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let who = match req.extract::<SignedInStaff>().await {
+        Ok(who) => who,
+        // Answered, not raised, so the response passes the security headers middleware.
+        Err(error) => return Ok(req.error_response(error)),
+    };
     req.extensions_mut().insert(who.0);
-    next.call(req).await
+    Ok(next.call(req).await?.map_into_boxed_body())
 }
 
 /// Guards the `/admin` scope: signed-out visitors go to the staff sign-in page, and creditor
 /// staff get "page not found", as if the admin pages did not exist.
 pub async fn admins_only(
     mut req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let who = req.extract::<SignedInStaff>().await?;
-    if !who.is_admin() {
-        return Err(AppError::NotFound.into());
-    }
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let who = match req.extract::<SignedInStaff>().await {
+        Ok(who) if who.is_admin() => who,
+        Ok(_) => return Ok(req.error_response(AppError::NotFound)),
+        Err(error) => return Ok(req.error_response(error)),
+    };
     req.extensions_mut().insert(who.0);
-    next.call(req).await
+    Ok(next.call(req).await?.map_into_boxed_body())
 }
 
-/// The client address used for rate limits: the TCP peer. A proxy in front would need its
-/// forwarded-for header trusted explicitly; we do not trust it by default.
+/// The client address used for rate limits: the TCP peer, unless the peer is a trusted proxy
+/// (`GOODTERMS_TRUSTED_PROXIES`); then the rightmost X-Forwarded-For hop that is not itself
+/// a trusted proxy. Hops left of that could be written by anyone, so they are never used.
+pub fn client_ip(req: &HttpRequest) -> Option<IpAddr> {
+    let peer = req.peer_addr()?.ip();
+    let trusted = req
+        .app_data::<web::Data<Settings>>()
+        .map(|s| s.trusted_proxies.as_slice())
+        .unwrap_or_default();
+    let hops: Vec<&str> = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .collect();
+    Some(forwarded_client(peer, &hops, trusted))
+}
+
+fn forwarded_client(peer: IpAddr, hops: &[&str], trusted: &[IpNet]) -> IpAddr {
+    let mut client = peer;
+    for hop in hops.iter().rev() {
+        if !trusted.iter().any(|net| net.contains(&client)) {
+            break;
+        }
+        match hop.trim().parse::<IpAddr>() {
+            Ok(ip) => client = ip,
+            // A malformed hop ends what can be believed.
+            Err(_) => break,
+        }
+    }
+    client
+}
+
+/// [`client_ip`] as text, for throttle keys.
 pub fn client_address(req: &HttpRequest) -> String {
-    req.peer_addr()
-        .map(|a| a.ip().to_string())
+    client_ip(req)
+        .map(|ip| ip.to_string())
         .unwrap_or_else(|| "unknown".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(text: &str) -> IpAddr {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn forwarded_for_is_believed_only_from_trusted_proxies() {
+        let lb: Vec<IpNet> = vec!["10.0.0.0/8".parse().unwrap()];
+        let hops = ["198.51.100.9", "203.0.113.5", "10.0.0.2"];
+        // Not from a proxy: the header is anyone's to write.
+        assert_eq!(
+            forwarded_client(ip("203.0.113.1"), &hops, &lb),
+            ip("203.0.113.1")
+        );
+        // From the proxy: the rightmost hop the proxies did not add.
+        assert_eq!(
+            forwarded_client(ip("10.0.0.1"), &hops, &lb),
+            ip("203.0.113.5")
+        );
+        assert_eq!(forwarded_client(ip("10.0.0.1"), &[], &lb), ip("10.0.0.1"));
+        assert_eq!(
+            forwarded_client(ip("10.0.0.1"), &["junk"], &lb),
+            ip("10.0.0.1")
+        );
+        assert_eq!(forwarded_client(ip("10.0.0.1"), &hops, &[]), ip("10.0.0.1"));
+    }
 }

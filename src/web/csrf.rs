@@ -2,6 +2,10 @@
 //! match the `csrf_token` field of the form. Checked here, before any handler runs, so no
 //! form can forget it; a POST without it gets 403 and changes nothing.
 //!
+//! Signing in binds a new token to the session (kept in its server-side state): from then on
+//! the form must carry the session's token, so a token learnt or planted before sign-in (or a
+//! cookie set by someone else) is worthless, and the cookie is renewed to the new token.
+//!
 //! A file upload (multipart/form-data) is too big to buffer here, so its form carries the
 //! token in its URL (`?csrf_token=`) instead; the rule is by content type, not by route, so a
 //! new upload form is protected the same way without telling this module about it. Which
@@ -9,6 +13,7 @@
 //! in [`CsrfSettings`].
 use std::collections::HashMap;
 
+use actix_session::{Session, SessionExt};
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
@@ -21,6 +26,24 @@ use crate::crypto::{constant_time_eq, random_token};
 
 pub const COOKIE: &str = "gt_csrf";
 pub const FIELD: &str = "csrf_token";
+/// Where a signed-in session keeps its token.
+const SESSION_KEY: &str = "csrf";
+
+/// Gives a session that is being signed in a new token of its own; the guard sends it to the
+/// browser as the new cookie.
+pub fn bind_new_token(session: &Session) -> Result<(), AppError> {
+    session
+        .insert(SESSION_KEY, random_token())
+        .map_err(AppError::internal)
+}
+
+fn session_token(session: &Session) -> Option<String> {
+    session
+        .get::<String>(SESSION_KEY)
+        .ok()
+        .flatten()
+        .filter(|t| is_well_formed(t))
+}
 
 /// The token for this request, for forms to embed.
 #[derive(Clone, Debug)]
@@ -56,7 +79,9 @@ pub async fn guard(
         .cookie(COOKIE)
         .map(|c| c.value().to_string())
         .filter(|v| is_well_formed(v));
-    let token = from_cookie.clone().unwrap_or_else(random_token);
+    // Signed in: the session's token; otherwise the cookie's (double submit).
+    let expected = session_token(&req.get_session()).or_else(|| from_cookie.clone());
+    let token = expected.clone().unwrap_or_else(random_token);
     req.extensions_mut().insert(CsrfToken(token.clone()));
 
     let settings = req
@@ -67,13 +92,17 @@ pub async fn guard(
     if must_check && is_upload(&req) {
         // The token is in the query string, checked against the cookie the same way; the
         // body is left unread for the route, which has its own size limit.
-        if !submitted_matches(req.query_string().as_bytes(), from_cookie.as_deref()) {
+        if !submitted_matches(req.query_string().as_bytes(), expected.as_deref()) {
             tracing::warn!("upload refused: missing or wrong CSRF token");
             return Ok(req.error_response(AppError::CsrfRejected));
         }
     } else if must_check {
-        let body = req.extract::<Bytes>().await?;
-        if !submitted_matches(&body, from_cookie.as_deref()) {
+        // Answered here, not raised: a raised error would pass the security headers by.
+        let body = match req.extract::<Bytes>().await {
+            Ok(body) => body,
+            Err(error) => return Ok(req.error_response(error)),
+        };
+        if !submitted_matches(&body, expected.as_deref()) {
             tracing::warn!("POST refused: missing or wrong CSRF token");
             return Ok(req.error_response(AppError::CsrfRejected));
         }
@@ -82,7 +111,9 @@ pub async fn guard(
 
     let secure = settings.is_some_and(|s| s.secure);
     let mut res = next.call(req).await?.map_into_boxed_body();
-    if from_cookie.is_none() {
+    // A sign-in during this request bound a new token: the browser gets it as its cookie.
+    let token = session_token(&res.request().get_session()).unwrap_or(token);
+    if from_cookie.as_deref() != Some(token.as_str()) {
         res.response_mut().add_cookie(&cookie(token, secure))?;
     }
     Ok(res)

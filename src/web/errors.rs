@@ -22,6 +22,9 @@ pub enum AppError {
     BadRequest,
     #[error("too many requests from one address")]
     TooManyRequests,
+    /// The request body did not arrive in time.
+    #[error("request body too slow")]
+    RequestTimeout,
     #[error("the database is busy or unreachable")]
     Unavailable(#[source] anyhow::Error),
     #[error("unexpected error")]
@@ -61,6 +64,7 @@ impl ResponseError for AppError {
             Self::SignInRequired | Self::StaffSignInRequired => StatusCode::SEE_OTHER,
             Self::BadRequest => StatusCode::BAD_REQUEST,
             Self::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -117,6 +121,10 @@ impl AppError {
             Self::TooManyRequests => (
                 "Please slow down a little",
                 "We have had a lot of requests from your connection. Please wait a minute and try again.",
+            ),
+            Self::RequestTimeout => (
+                "That took too long to arrive",
+                "Your connection may be slow. Please go back and try again.",
             ),
             Self::Unavailable(_) => (
                 "Sorry, we are very busy",

@@ -43,7 +43,7 @@ pub async fn limit_posts(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let limiter = req.app_data::<web::Data<PostLimiter>>().cloned();
-    let address = req.peer_addr().map(|a| a.ip());
+    let address = super::auth::client_ip(req.request());
     // Stripe's webhooks are authenticated by signature and may arrive in bursts.
     let limited = req.method() == Method::POST && req.path() != "/webhooks/stripe";
     if let (Some(limiter), Some(address), true) = (limiter, address, limited)

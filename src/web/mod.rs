@@ -3,6 +3,7 @@ pub mod assets;
 pub mod auth;
 pub mod csrf;
 pub mod debtor;
+pub mod edges;
 pub mod errors;
 pub mod flood;
 pub mod forms;

@@ -1,5 +1,7 @@
 //! Headers every response carries. This module knows no error type: error pages (which can
-//! travel past the header middleware) call [`add_headers`] themselves.
+//! travel past the header middleware) call [`add_headers`] themselves. Our middleware answers
+//! refusals as responses (never as errors, which would pass the header middleware bare), so
+//! framework answers such as 413 carry the headers too.
 use actix_web::middleware::DefaultHeaders;
 
 /// No inline script anywhere; forms may only go to us (and Stripe Checkout, later); nobody
@@ -23,10 +25,19 @@ const HEADERS: &[(&str, &str)] = &[
     ("cache-control", "no-store"),
 ];
 
-pub fn headers() -> DefaultHeaders {
-    HEADERS
+/// Browsers must use https for a year, subdomains included; sent only when the site is
+/// served over https (over http the header is meaningless and would only confuse).
+pub const STRICT_TRANSPORT_SECURITY: &str = "max-age=31536000; includeSubDomains";
+
+pub fn headers(https: bool) -> DefaultHeaders {
+    let headers = HEADERS
         .iter()
-        .fold(DefaultHeaders::new(), |acc, header| acc.add(*header))
+        .fold(DefaultHeaders::new(), |acc, header| acc.add(*header));
+    if https {
+        headers.add(("strict-transport-security", STRICT_TRANSPORT_SECURITY))
+    } else {
+        headers
+    }
 }
 
 /// For responses built from an error that travels past the header middleware (a panic, say).

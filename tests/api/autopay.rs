@@ -77,7 +77,7 @@ pub async fn give_notice(app: &TestApp, due: NaiveDate) {
 
 /// Opts in through the pages, choosing `outcome` on the offline test card page.
 /// The code from the newest "Your confirmation code" email.
-async fn emailed_code(app: &TestApp) -> String {
+pub(crate) async fn emailed_code(app: &TestApp) -> String {
     let email = emails_with_subject(app, "Your confirmation code")
         .await
         .pop()

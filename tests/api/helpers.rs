@@ -85,6 +85,8 @@ pub struct TestApp {
     pub mailer: Mailer,
     pub hasher: KeyedHasher,
     pub provider: goodterms::providers::PaymentProvider,
+    /// The app's clock: `app.clock.advance(..)` moves the time sessions are judged by.
+    pub clock: goodterms::clock::Clock,
     pub settings: Settings,
     pub jar: Arc<Jar>,
     pub client: reqwest::Client,
@@ -109,6 +111,7 @@ pub fn test_settings(database_url: String) -> Settings {
         test_payments: true,
         run_jobs: false,
         static_dir: concat!(env!("CARGO_MANIFEST_DIR"), "/static").into(),
+        trusted_proxies: Vec::new(),
     }
 }
 
@@ -136,6 +139,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     let port = app.port();
     let (db, mailer, hasher) = (app.db.clone(), app.mailer.clone(), app.hasher.clone());
     let provider = app.provider.clone();
+    let clock = app.clock.clone();
     tokio::spawn(app.run_until_stopped());
     let jar = Arc::new(Jar::default());
     TestApp {
@@ -145,6 +149,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         mailer,
         hasher,
         provider,
+        clock,
         settings,
         client: client_with(jar.clone()),
         jar,

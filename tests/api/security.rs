@@ -1,5 +1,5 @@
 //! The security baseline every page shares.
-use goodterms::entities::sign_in_attempt;
+use goodterms::entities::throttle_bucket;
 use sea_orm::{EntityTrait, PaginatorTrait};
 
 use crate::helpers::{assert_redirect, spawn_app_with, spawn_demo_app};
@@ -75,7 +75,7 @@ async fn a_post_without_the_form_token_is_refused_and_changes_nothing() {
     wrong.push(("csrf_token", "0000"));
     app.csrf_token().await;
     assert_eq!(app.post_raw("/signin", &wrong).await.status().as_u16(), 403);
-    let attempts = sign_in_attempt::Entity::find()
+    let attempts = throttle_bucket::Entity::find()
         .count(&app.db)
         .await
         .unwrap();

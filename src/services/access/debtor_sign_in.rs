@@ -32,9 +32,13 @@ pub async fn sign_in(
     client: &str,
     now: DateTime<Utc>,
 ) -> Result<SignInOutcome, DbErr> {
-    let reference_key = ThrottleKey::new(hasher, "ref", reference.as_str());
-    let keys = [reference_key, ThrottleKey::new(hasher, "ip", client)];
-    if let Some(wait) = throttle::wait_needed(db, &keys, now).await? {
+    // Per reference and, separately, per client: a guesser spreading one reference over
+    // many addresses, or one address over many references, is slowed either way.
+    let keys = [
+        ThrottleKey::new(hasher, "ref", reference.as_str()),
+        ThrottleKey::new(hasher, "signin-client", client),
+    ];
+    if let Some(wait) = throttle::claim(db, &keys, now).await? {
         return Ok(SignInOutcome::WaitBeforeRetry(wait));
     }
     let wanted = dob_hash(hasher, dob.date());
@@ -43,16 +47,15 @@ pub async fn sign_in(
     let outcome = match matched {
         Some(found) => {
             throttle::clear(&txn, &keys[0]).await?;
+            throttle::give_back(&txn, &keys[1], now).await?;
             record_sign_in(&txn, &found, "reference", now).await?;
             SignInOutcome::SignedIn(DebtorIdentity {
                 debtor_id: found.id,
                 first_name: first_name(&found.full_name),
             })
         }
-        None => {
-            throttle::record(&txn, &keys, now).await?;
-            SignInOutcome::NoMatch
-        }
+        // The attempt was counted when it was claimed.
+        None => SignInOutcome::NoMatch,
     };
     txn.commit().await?;
     Ok(outcome)

@@ -43,9 +43,11 @@ pub async fn request_link(
 ) -> Result<LinkRequestOutcome, LinkError> {
     let keys = [
         ThrottleKey::new(hasher, "email", email.as_str()),
-        ThrottleKey::new(hasher, "ip", client),
+        ThrottleKey::new(hasher, "link-client", client),
     ];
-    if let Some(wait) = throttle::wait_needed(db, &keys, now).await? {
+    // Every request counts, known address or not, so the limit itself reveals nothing; the
+    // claim is taken before any email is queued, so concurrent requests cannot exceed it.
+    if let Some(wait) = throttle::claim(db, &keys, now).await? {
         return Ok(LinkRequestOutcome::WaitBeforeRetry(wait));
     }
     let holders = debtor::Entity::find()
@@ -53,8 +55,6 @@ pub async fn request_link(
         .all(db)
         .await?;
     let txn = begin_write(db).await?;
-    // Every request counts, known address or not, so the limit itself reveals nothing.
-    throttle::record(&txn, &keys, now).await?;
     for holder in holders {
         let token = random_token();
         sign_in_token::ActiveModel {
@@ -68,7 +68,7 @@ pub async fn request_link(
         .await?;
         let link = format!("{base_url}/signin/link/{token}");
         let content = templates::sign_in_link(&link, LINK_MINUTES)?;
-        outbox::enqueue(&txn, &holder.email, content, now).await?;
+        outbox::enqueue_to_debtor(&txn, holder.id, content, now).await?;
     }
     txn.commit().await?;
     Ok(LinkRequestOutcome::Accepted)

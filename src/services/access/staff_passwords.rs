@@ -134,6 +134,8 @@ pub async fn set_password(
         update = update.col_expr(staff_user::Column::Disabled, Expr::value(false));
     }
     update.exec(&txn).await?;
+    // A new password ends sessions started with the old one.
+    crate::services::access::staff_sign_in::end_sessions(&txn, user.id).await?;
     audit::record(
         &txn,
         AuditEvent {

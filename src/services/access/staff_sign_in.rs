@@ -15,6 +15,8 @@ pub struct StaffIdentity {
     pub staff_id: i32,
     pub role: StaffRole,
     pub creditor_id: Option<i32>,
+    /// Sessions remember this; a reset or disable raises it and so ends them.
+    pub session_epoch: i32,
 }
 
 #[derive(Debug)]
@@ -46,9 +48,9 @@ pub async fn sign_in(
     let email = email.trim().to_lowercase();
     let keys = [
         ThrottleKey::new(hasher, "staff", &email),
-        ThrottleKey::new(hasher, "ip", client),
+        ThrottleKey::new(hasher, "staff-client", client),
     ];
-    if let Some(wait) = throttle::wait_needed(db, &keys, now).await? {
+    if let Some(wait) = throttle::claim(db, &keys, now).await? {
         return Ok(StaffSignInOutcome::WaitBeforeRetry(wait));
     }
     let user = staff_user::Entity::find()
@@ -68,6 +70,7 @@ pub async fn sign_in(
     let outcome = match identity {
         Some(identity) => {
             throttle::clear(&txn, &keys[0]).await?;
+            throttle::give_back(&txn, &keys[1], now).await?;
             audit::record(
                 &txn,
                 AuditEvent {
@@ -83,10 +86,8 @@ pub async fn sign_in(
             .await?;
             StaffSignInOutcome::SignedIn(identity)
         }
-        None => {
-            throttle::record(&txn, &keys, now).await?;
-            StaffSignInOutcome::NoMatch
-        }
+        // The attempt was counted when it was claimed.
+        None => StaffSignInOutcome::NoMatch,
     };
     txn.commit().await?;
     Ok(outcome)
@@ -102,15 +103,38 @@ fn identity_of(user: &staff_user::Model) -> Option<StaffIdentity> {
         staff_id: user.id,
         role,
         creditor_id: user.creditor_id,
+        session_epoch: user.session_epoch,
     })
 }
 
-/// The staff member behind a session, if still enabled: disabling a user ends their access
-/// on their next request.
+/// The staff member behind a session, if still enabled and the session was started since
+/// their last password reset or disable: those end access on the next request.
 pub async fn current(
     db: &DatabaseConnection,
     staff_id: i32,
+    session_epoch: i32,
 ) -> Result<Option<StaffIdentity>, DbErr> {
     let user = staff_user::Entity::find_by_id(staff_id).one(db).await?;
-    Ok(user.filter(|u| !u.disabled).and_then(|u| identity_of(&u)))
+    Ok(user
+        .filter(|u| !u.disabled && u.session_epoch == session_epoch)
+        .and_then(|u| identity_of(&u)))
+}
+
+/// Ends every session the user has, wherever it is stored (database or Redis): each session
+/// carries the epoch it started under, and this raises it.
+pub async fn end_sessions<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    staff_id: i32,
+) -> Result<(), DbErr> {
+    use sea_orm::ExprTrait;
+    use sea_orm::sea_query::Expr;
+    staff_user::Entity::update_many()
+        .col_expr(
+            staff_user::Column::SessionEpoch,
+            Expr::col(staff_user::Column::SessionEpoch).add(1),
+        )
+        .filter(staff_user::Column::Id.eq(staff_id))
+        .exec(conn)
+        .await?;
+    Ok(())
 }

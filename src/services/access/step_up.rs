@@ -1,17 +1,26 @@
 //! A one-time code sent to the email on file before changes to what we hold (a saved card,
 //! later the email address or a data download): the light sign-in with a reference and date
 //! of birth is not enough for those.
+//!
+//! The code (only its hash) and its wrong tries live in one database row per person and
+//! purpose. Each try is counted by a conditional UPDATE before the code is compared, so tries
+//! sent at once cannot overwrite each other's count (as they could in the session).
 use chrono::{DateTime, Duration, Utc};
 use rand::Rng;
-use sea_orm::{ConnectionTrait, DbErr, EntityTrait};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    ExprTrait, QueryFilter, Set,
+};
 
 use crate::crypto::{constant_time_eq, sha256_hex};
+use crate::db::begin_write;
 use crate::email::{outbox, templates};
-use crate::entities::debtor;
+use crate::entities::{debtor, step_up_code};
 
 pub const CODE_MINUTES: i64 = 10;
-/// Wrong tries allowed per code before a new one must be sent.
-pub const MAX_TRIES: u32 = 5;
+/// Tries allowed per code before a new one must be sent.
+pub const MAX_TRIES: i32 = 5;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StepUpError {
@@ -21,34 +30,46 @@ pub enum StepUpError {
     Template(#[from] askama::Error),
 }
 
-/// A code that was sent: only its hash is kept (in the server-side session).
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
-pub struct IssuedCode {
-    pub hash: String,
-    pub expires_at: DateTime<Utc>,
-    pub tries: u32,
-}
-
 fn hash(code: &str) -> String {
     sha256_hex(&format!("step-up:{}", code.trim()))
 }
 
-/// Emails a fresh six-digit code to the person's address on file.
+/// Emails a fresh six-digit code to the person's address on file; it replaces any earlier
+/// code for the same purpose.
 pub async fn send_code<C: ConnectionTrait>(
     conn: &C,
     debtor_id: i32,
+    purpose: &str,
     now: DateTime<Utc>,
-) -> Result<IssuedCode, StepUpError> {
+) -> Result<(), StepUpError> {
     let code = format!("{:06}", rand::rngs::OsRng.gen_range(0..1_000_000u32));
-    if let Some(person) = debtor::Entity::find_by_id(debtor_id).one(conn).await? {
-        let content = templates::confirmation_code(&code, CODE_MINUTES)?;
-        outbox::enqueue(conn, &person.email, content, now).await?;
+    let Some(person) = debtor::Entity::find_by_id(debtor_id).one(conn).await? else {
+        return Ok(());
+    };
+    forget(conn, debtor_id, purpose).await?;
+    step_up_code::ActiveModel {
+        debtor_id: Set(debtor_id),
+        purpose: Set(purpose.to_string()),
+        code_hash: Set(hash(&code)),
+        tries: Set(0),
+        expires_at: Set(now + Duration::minutes(CODE_MINUTES)),
+        created_at: Set(now),
+        ..Default::default()
     }
-    Ok(IssuedCode {
-        hash: hash(&code),
-        expires_at: now + Duration::minutes(CODE_MINUTES),
-        tries: 0,
-    })
+    .insert(conn)
+    .await?;
+    let content = templates::confirmation_code(&code, CODE_MINUTES)?;
+    outbox::enqueue_to_debtor(conn, person.id, content, now).await?;
+    Ok(())
+}
+
+async fn forget<C: ConnectionTrait>(conn: &C, debtor_id: i32, purpose: &str) -> Result<(), DbErr> {
+    step_up_code::Entity::delete_many()
+        .filter(step_up_code::Column::DebtorId.eq(debtor_id))
+        .filter(step_up_code::Column::Purpose.eq(purpose))
+        .exec(conn)
+        .await?;
+    Ok(())
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -59,15 +80,50 @@ pub enum CodeCheck {
     NeedsNewCode,
 }
 
-/// Checks a typed code; counts the try on the issued code.
-pub fn check(issued: &mut IssuedCode, typed: &str, now: DateTime<Utc>) -> CodeCheck {
-    if now > issued.expires_at || issued.tries >= MAX_TRIES {
-        return CodeCheck::NeedsNewCode;
+/// Checks a typed code. The try is claimed first (only while tries are left and the code has
+/// not expired), then compared; a right code is used up.
+pub async fn check(
+    db: &DatabaseConnection,
+    debtor_id: i32,
+    purpose: &str,
+    typed: &str,
+    now: DateTime<Utc>,
+) -> Result<CodeCheck, DbErr> {
+    let txn = begin_write(db).await?;
+    let claimed = step_up_code::Entity::update_many()
+        .col_expr(
+            step_up_code::Column::Tries,
+            Expr::col(step_up_code::Column::Tries).add(1),
+        )
+        .filter(step_up_code::Column::DebtorId.eq(debtor_id))
+        .filter(step_up_code::Column::Purpose.eq(purpose))
+        .filter(step_up_code::Column::Tries.lt(MAX_TRIES))
+        .filter(step_up_code::Column::ExpiresAt.gt(now))
+        .exec(&txn)
+        .await?;
+    if claimed.rows_affected != 1 {
+        txn.commit().await?;
+        return Ok(CodeCheck::NeedsNewCode);
     }
-    issued.tries += 1;
-    if constant_time_eq(&hash(typed), &issued.hash) {
+    let row = step_up_code::Entity::find()
+        .filter(step_up_code::Column::DebtorId.eq(debtor_id))
+        .filter(step_up_code::Column::Purpose.eq(purpose))
+        .one(&txn)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("step-up code".to_string()))?;
+    let matches = constant_time_eq(&hash(typed), &row.code_hash);
+    if matches {
+        forget(&txn, debtor_id, purpose).await?;
+    }
+    txn.commit().await?;
+    Ok(outcome(matches, row.tries))
+}
+
+/// What a try means, given whether it matched and how many tries the code has now had.
+fn outcome(matches: bool, tries: i32) -> CodeCheck {
+    if matches {
         CodeCheck::Confirmed
-    } else if issued.tries >= MAX_TRIES {
+    } else if tries >= MAX_TRIES {
         CodeCheck::NeedsNewCode
     } else {
         CodeCheck::Wrong
@@ -78,30 +134,15 @@ pub fn check(issued: &mut IssuedCode, typed: &str, now: DateTime<Utc>) -> CodeCh
 mod tests {
     use super::*;
 
-    fn issued(code: &str, now: DateTime<Utc>) -> IssuedCode {
-        IssuedCode {
-            hash: hash(code),
-            expires_at: now + Duration::minutes(10),
-            tries: 0,
-        }
+    #[test]
+    fn the_last_wrong_try_asks_for_a_new_code() {
+        assert_eq!(outcome(true, MAX_TRIES), CodeCheck::Confirmed);
+        assert_eq!(outcome(false, MAX_TRIES - 1), CodeCheck::Wrong);
+        assert_eq!(outcome(false, MAX_TRIES), CodeCheck::NeedsNewCode);
     }
 
     #[test]
-    fn a_code_works_in_time_and_not_after_too_many_tries() {
-        let now = Utc::now();
-        let mut code = issued("123456", now);
-        assert_eq!(check(&mut code, "000000", now), CodeCheck::Wrong);
-        assert_eq!(check(&mut code, " 123456 ", now), CodeCheck::Confirmed);
-        let mut late = issued("123456", now);
-        assert_eq!(
-            check(&mut late, "123456", now + Duration::minutes(11)),
-            CodeCheck::NeedsNewCode
-        );
-        let mut guessed = issued("123456", now);
-        for _ in 0..4 {
-            assert_eq!(check(&mut guessed, "999999", now), CodeCheck::Wrong);
-        }
-        assert_eq!(check(&mut guessed, "999999", now), CodeCheck::NeedsNewCode);
-        assert_eq!(check(&mut guessed, "123456", now), CodeCheck::NeedsNewCode);
+    fn codes_are_compared_without_surrounding_spaces() {
+        assert_eq!(hash(" 123456 "), hash("123456"));
     }
 }

@@ -14,6 +14,7 @@ use crate::domain::invitation::{Invitee, StaffInvitation};
 use crate::domain::staff::{PasswordLinkPurpose, StaffRole};
 use crate::email::{outbox, staff_templates};
 use crate::entities::{creditor, staff_password_token, staff_user};
+use crate::services::access::staff_sign_in;
 use crate::services::audit::{self, Actor, AuditEvent};
 
 /// How long a set-password link works.
@@ -249,6 +250,7 @@ async fn set_disabled(
         .await?;
     if disabled {
         close_open_links(&txn, staff_id).await?;
+        staff_sign_in::end_sessions(&txn, staff_id).await?;
     }
     audit::record(
         &txn,
@@ -288,6 +290,8 @@ pub async fn reset(
         .filter(staff_user::Column::Id.eq(staff_id))
         .exec(&txn)
         .await?;
+    // Whoever holds a session with the old password is signed out too.
+    staff_sign_in::end_sessions(&txn, staff_id).await?;
     // A user still waiting on their invitation gets a fresh invitation, so it still enables.
     let purpose = if user.disabled && has_unused_invite(&txn, staff_id).await? {
         PasswordLinkPurpose::Invite

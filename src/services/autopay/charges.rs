@@ -31,7 +31,6 @@ use crate::email::outbox;
 use crate::email::templates::PaymentLine;
 use crate::entities::{autopay_mandate, autopay_step, payment_attempt};
 use crate::providers::{IntentStatus, PaymentEvent, PaymentProvider, ProviderError};
-use crate::services::accounts::debtors::email_of;
 use crate::services::autopay::setup::{self, TEST_DECLINING_CARD};
 use crate::services::payments::{self, reconcile::intent_event};
 use crate::services::plans::choose::{self, AccountForPlan};
@@ -271,9 +270,7 @@ impl Pass<'_> {
         if !insert_step(&txn, self.mandate, installment_id, kind, None, self.now).await? {
             return Ok(false);
         }
-        if let Some(email) = email_of(&txn, self.mandate.debtor_id).await? {
-            outbox::enqueue(&txn, &email, content, self.now).await?;
-        }
+        outbox::enqueue_to_debtor(&txn, self.mandate.debtor_id, content, self.now).await?;
         txn.commit().await?;
         Ok(true)
     }

@@ -376,10 +376,8 @@ async fn activate(
         .filter(autopay_mandate::Column::Id.ne(mandate.id))
         .exec(&txn)
         .await?;
-    if let Some(email) = email_of(&txn, mandate.debtor_id).await? {
-        let content = autopay_templates::set_up(&terms.creditor_name, &terms.payments)?;
-        outbox::enqueue(&txn, &email, content, now).await?;
-    }
+    let content = autopay_templates::set_up(&terms.creditor_name, &terms.payments)?;
+    outbox::enqueue_to_debtor(&txn, mandate.debtor_id, content, now).await?;
     txn.commit().await?;
     Ok(SetupOutcome::Activated)
 }

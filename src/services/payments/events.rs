@@ -14,7 +14,6 @@ use crate::domain::{Currency, EntryKind, Money};
 use crate::email::{outbox, templates};
 use crate::entities::{payment_attempt, provider_event};
 use crate::providers::PaymentEvent;
-use crate::services::accounts::debtors::email_of;
 use crate::services::accounts::ledger::{self, NewEntry};
 use crate::services::audit::{self, Actor, AuditEvent};
 use crate::services::payments::allocation;
@@ -353,9 +352,7 @@ pub(super) async fn apply<C: ConnectionTrait>(
         &effect.paid_for,
         left,
     )?;
-    if let Some(email) = email_of(conn, attempt.debtor_id).await? {
-        outbox::enqueue(conn, &email, content, now).await?;
-    }
+    outbox::enqueue_to_debtor(conn, attempt.debtor_id, content, now).await?;
     Ok(())
 }
 

@@ -3,9 +3,7 @@
 //! cancelling. Every figure is recomputed here from the stored balance and policy; nothing
 //! the browser sends is trusted beyond the person's choices.
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, SqlErr,
-};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, SqlErr};
 
 use crate::crypto::sha256_hex;
 use crate::db::begin_write;
@@ -15,7 +13,6 @@ use crate::domain::policy::{self, Breach, PlanPolicy};
 use crate::domain::schedule::{self, Frequency, PlanSize, Schedule, ScheduleError};
 use crate::domain::wording;
 use crate::email::{outbox, templates};
-use crate::entities::debtor;
 use crate::services::accounts::statements::{self, Scope, StatementError};
 use crate::services::audit::{self, Actor, AuditEvent};
 use crate::services::plans::policies;
@@ -523,8 +520,6 @@ pub(super) async fn queue_email<C: ConnectionTrait>(
     content: crate::email::EmailContent,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    if let Some(person) = debtor::Entity::find_by_id(debtor_id).one(conn).await? {
-        outbox::enqueue(conn, &person.email, content, now).await?;
-    }
+    outbox::enqueue_to_debtor(conn, debtor_id, content, now).await?;
     Ok(())
 }

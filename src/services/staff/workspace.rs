@@ -263,7 +263,7 @@ pub async fn workspace<C: ConnectionTrait>(
     let mut timeline = ledger_events(&statement);
     timeline.extend(plan_events(conn, account_id).await?);
     timeline.extend(payment_events(conn, account_id).await?);
-    timeline.extend(email_events(conn, &email).await?);
+    timeline.extend(email_events(conn, creditor_id, &email).await?);
     timeline.extend(sign_in_events(conn, owner.debtor_id).await?);
     timeline.extend(note_events(conn, account_id).await?);
     timeline.extend(hold_events(conn, account_id).await?);
@@ -349,9 +349,11 @@ async fn payment_events<C: ConnectionTrait>(
         .collect())
 }
 
-/// Emails to the person's address. Subjects are neutral, so showing them reveals nothing.
+/// Emails to the person's address sent for this creditor. Subjects are neutral, so showing
+/// them reveals nothing; another creditor's emails to the same address are not ours to show.
 async fn email_events<C: ConnectionTrait>(
     conn: &C,
+    creditor_id: i32,
     email: &str,
 ) -> Result<Vec<TimelineEvent>, DbErr> {
     if email.is_empty() {
@@ -359,6 +361,7 @@ async fn email_events<C: ConnectionTrait>(
     }
     let rows = outbox_message::Entity::find()
         .filter(outbox_message::Column::ToAddress.eq(email))
+        .filter(outbox_message::Column::CreditorId.eq(creditor_id))
         .order_by_desc(outbox_message::Column::Id)
         .all(conn)
         .await?;

@@ -13,7 +13,7 @@ use crate::services::autopay::setup::{self, AutopayTerms, SetupStart, TestSetupO
 use actix_session::Session;
 
 use crate::services::access::step_up::{self, CodeCheck};
-use crate::web::auth::{SignedInDebtor, confirm_code, is_confirmed, remember_code};
+use crate::web::auth::{SignedInDebtor, is_confirmed, mark_confirmed};
 use crate::web::csrf::CsrfToken;
 use crate::web::errors::{AppError, PageResult};
 use crate::web::pages::{self, Chrome, FieldError};
@@ -93,10 +93,9 @@ pub async fn set_up(
     }
     // Only someone who may see this account gets a code for it.
     load_terms(&db, &who, id).await?;
-    let issued = step_up::send_code(db.get_ref(), who.0.debtor_id, now)
+    step_up::send_code(db.get_ref(), who.0.debtor_id, STEP_UP, now)
         .await
         .map_err(AppError::internal)?;
-    remember_code(&session, STEP_UP, &issued)?;
     Ok(pages::ok(&code_page(&csrf.0, id, None)))
 }
 
@@ -148,8 +147,13 @@ pub async fn confirm(
 ) -> PageResult {
     let id = *path;
     load_terms(&db, &who, id).await?;
-    let problem = match confirm_code(&session, STEP_UP, &form.code, Utc::now())? {
+    let now = Utc::now();
+    let checked = step_up::check(&db, who.0.debtor_id, STEP_UP, &form.code, now)
+        .await
+        .map_err(AppError::internal)?;
+    let problem = match checked {
         CodeCheck::Confirmed => {
+            mark_confirmed(&session, STEP_UP, now)?;
             return start_setup(&who, id, &csrf.0, &db, &provider, &settings).await;
         }
         CodeCheck::Wrong => "That code is not right. Check the email we sent you and try again",

@@ -7,6 +7,7 @@ use askama::Template;
 use chrono::Utc;
 use sea_orm::DatabaseConnection;
 
+use crate::clock::Clock;
 use crate::config::Settings;
 use crate::crypto::KeyedHasher;
 use crate::domain::inputs::EmailAddress;
@@ -153,14 +154,16 @@ pub async fn open(
 pub async fn redeem(
     token: web::Path<String>,
     db: web::Data<DatabaseConnection>,
+    clock: web::Data<Clock>,
     session: Session,
 ) -> PageResult {
-    match sign_in_links::redeem(&db, &token, Utc::now())
+    let now = clock.now();
+    match sign_in_links::redeem(&db, &token, now)
         .await
         .map_err(AppError::internal)?
     {
         Ok(who) => {
-            start_debtor_session(&session, &who)?;
+            start_debtor_session(&session, &who, now)?;
             Ok(pages::see_other("/account"))
         }
         Err(problem) => Ok(problem_page(problem)),

@@ -2,9 +2,9 @@
 use actix_session::Session;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use askama::Template;
-use chrono::Utc;
 use sea_orm::DatabaseConnection;
 
+use crate::clock::Clock;
 use crate::crypto::KeyedHasher;
 use crate::domain::inputs::{AccountReference, DateOfBirth};
 use crate::services::access::debtor_sign_in::{self, SignInOutcome};
@@ -62,10 +62,11 @@ pub async fn submit(
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
     hasher: web::Data<KeyedHasher>,
+    clock: web::Data<Clock>,
     session: Session,
 ) -> PageResult {
     let form = form.into_inner();
-    let now = Utc::now();
+    let now = clock.now();
     let reference = AccountReference::parse(&form.reference);
     let dob = DateOfBirth::parse(
         &form.dob_day,
@@ -100,7 +101,7 @@ pub async fn submit(
             .map_err(AppError::internal)?;
     match outcome {
         SignInOutcome::SignedIn(who) => {
-            start_debtor_session(&session, &who)?;
+            start_debtor_session(&session, &who, now)?;
             Ok(pages::see_other("/account"))
         }
         SignInOutcome::NoMatch => {

@@ -3,9 +3,9 @@ use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use askama::Template;
-use chrono::Utc;
 use sea_orm::DatabaseConnection;
 
+use crate::clock::Clock;
 use crate::crypto::KeyedHasher;
 use crate::services::access::staff_sign_in::{self, StaffSignInOutcome};
 use crate::services::access::throttle::describe_wait;
@@ -55,9 +55,11 @@ pub async fn submit(
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
     hasher: web::Data<KeyedHasher>,
+    clock: web::Data<Clock>,
     session: Session,
 ) -> PageResult {
     let StaffSignInForm { email, password } = form.into_inner();
+    let now = clock.now();
     let mut page = StaffSignInPage::new(&csrf.0, email.clone());
     if email.trim().is_empty() {
         page.email_error = Some("Enter your email address".into());
@@ -82,19 +84,13 @@ pub async fn submit(
         }
         return Ok(pages::invalid(&page));
     }
-    let outcome = staff_sign_in::sign_in(
-        &db,
-        &hasher,
-        &email,
-        password,
-        &client_address(&req),
-        Utc::now(),
-    )
-    .await
-    .map_err(AppError::internal)?;
+    let outcome =
+        staff_sign_in::sign_in(&db, &hasher, &email, password, &client_address(&req), now)
+            .await
+            .map_err(AppError::internal)?;
     match outcome {
         StaffSignInOutcome::SignedIn(who) => {
-            start_staff_session(&session, &who)?;
+            start_staff_session(&session, &who, now)?;
             Ok(pages::see_other("/staff"))
         }
         StaffSignInOutcome::NoMatch => {

@@ -8,6 +8,7 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use crate::helpers::{CONTOSO_STAFF, TestApp, add_contoso, assert_redirect, spawn_demo_app};
 use crate::import::{HEADER, checked, import};
 use crate::payments::{account_id, balance_minor};
+use crate::reimport::import_at_once;
 
 const NORTHWIND_STAFF: (&str, &str) = ("staff@northwind.example", "northwind-demo");
 const JO_DOB: (&str, &str, &str) = ("6", "5", "1980");
@@ -200,4 +201,39 @@ async fn migrating_links_debtor_rows_that_already_exist() {
     app.sign_in_debtor("NWP-1", JO_DOB).await;
     let html = app.get_html("/account").await;
     assert!(html.contains("reference NWP-1") && html.contains("reference CW-1"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn imports_running_at_once_still_make_one_person() {
+    let app = spawn_demo_app().await;
+    add_contoso(&app).await;
+    import_at_once(
+        &app,
+        &[
+            (NORTHWIND_STAFF.0, file("NWP-1", "jo@example.com", "120.00")),
+            (NORTHWIND_STAFF.0, file("NWP-2", "jo@example.com", "30.00")),
+            (NORTHWIND_STAFF.0, file("NWP-3", "JO@example.com", "40.00")),
+            (CONTOSO_STAFF.0, file("CW-1", "jo@example.com", "80.00")),
+            (CONTOSO_STAFF.0, file("CW-2", "jo@example.com ", "10.00")),
+        ],
+    )
+    .await;
+    let people = person::Entity::find()
+        .filter(person::Column::EmailNormalised.eq("jo@example.com"))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(people, 1, "one person however the imports interleave");
+    let first = holder(&app, account_id(&app, "NWP-1").await).await;
+    let second = holder(&app, account_id(&app, "NWP-2").await).await;
+    let third = holder(&app, account_id(&app, "NWP-3").await).await;
+    let contoso = holder(&app, account_id(&app, "CW-1").await).await;
+    let contoso_again = holder(&app, account_id(&app, "CW-2").await).await;
+    assert_eq!(
+        (first.id, first.id, contoso.id),
+        (second.id, third.id, contoso_again.id),
+        "one debtor row per creditor"
+    );
+    assert_ne!(first.id, contoso.id);
+    assert_eq!(first.person_id, contoso.person_id);
 }

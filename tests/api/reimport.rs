@@ -142,3 +142,85 @@ async fn entries_booked_before_origins_were_recorded_are_told_apart() {
     import(&app, again, false).await;
     assert_eq!(balance_minor(&app, account).await, 6_500);
 }
+
+/// Checks and queues one file per staff member, then runs every import at the same time, as
+/// background jobs on several instances would.
+pub(crate) async fn import_at_once(app: &TestApp, uploads: &[(&str, String)]) {
+    use chrono::Utc;
+    use goodterms::entities::staff_user;
+    use goodterms::services::staff::imports::{self, Importer};
+    let mut ids = Vec::new();
+    for (email, csv) in uploads {
+        let staff = staff_user::Entity::find()
+            .filter(staff_user::Column::Email.eq(*email))
+            .one(&app.db)
+            .await
+            .unwrap()
+            .expect("staff member");
+        let who = Importer {
+            creditor_id: staff.creditor_id.expect("creditor staff"),
+            staff_id: staff.id,
+        };
+        let id = imports::check_upload(
+            &app.db,
+            &app.hasher,
+            who,
+            "at-once.csv",
+            csv.clone().into_bytes(),
+            Utc::now(),
+        )
+        .await
+        .unwrap()
+        .expect("a readable file");
+        imports::start(&app.db, who, id, false, Utc::now())
+            .await
+            .unwrap()
+            .expect("queued");
+        ids.push(id);
+    }
+    let runs: Vec<_> = ids
+        .into_iter()
+        .map(|id| {
+            let db = app.db.clone();
+            tokio::spawn(async move { imports::run(&db, id, Utc::now()).await })
+        })
+        .collect();
+    for run in runs {
+        run.await.unwrap().expect("import ran").expect("claimed");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn re_imports_running_at_once_book_each_change_once() {
+    use crate::import::HEADER;
+    use goodterms::entities::account;
+    // Enough accounts that the imports' transactions overlap.
+    let many = |amount: &str| -> String {
+        let rows: String = (1..=200)
+            .map(|n| format!("AT-{n},Person {n},p{n}@example.com,1980-01-01,Europe/London,GBP,{amount},2026-03-01,principal,Gas\n"))
+            .collect();
+        format!("{HEADER}{rows}")
+    };
+    let app = spawn_demo_app().await;
+    import_at_once(&app, &[(STAFF.0, many("100.00"))]).await;
+    let uploads: Vec<(&str, String)> = (0..3).map(|_| (STAFF.0, many("120.00"))).collect();
+    import_at_once(&app, &uploads).await;
+    let accounts = account::Entity::find()
+        .filter(account::Column::Reference.starts_with("AT-"))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(accounts.len(), 200);
+    for account in accounts {
+        assert_eq!(
+            balance_minor(&app, account.id).await,
+            12_000,
+            "{}",
+            account.reference
+        );
+        assert_eq!(
+            adjustments(&app, account.id).await,
+            vec![(2_000, EntryOrigin::Creditor)]
+        );
+    }
+}

@@ -329,7 +329,7 @@ async fn preview<C: ConnectionTrait>(
     let mut preview = ImportPreview::default();
     for batch in balances.chunks(BATCH) {
         let references = batch.iter().map(|b| b.reference.as_str()).collect();
-        let existing = existing_accounts(conn, creditor_id, references).await?;
+        let existing = existing_accounts(conn, creditor_id, references, Lock::No).await?;
         for file in batch {
             let outcome = existing
                 .get(&file.reference)
@@ -360,24 +360,39 @@ impl ExistingAccount {
     }
 }
 
+/// Whether the accounts read stay locked for the caller's transaction.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Lock {
+    /// Only to show: the preview.
+    No,
+    /// Importing: two imports of one account at once on PostgreSQL take turns, so the second
+    /// sees the first's adjustment and does not book the same difference again. (SQLite's
+    /// write transactions already take turns.)
+    UntilCommit,
+}
+
 /// The creditor's accounts with these references, with their sums: two statements whatever
 /// the number of references.
 async fn existing_accounts<C: ConnectionTrait>(
     conn: &C,
     creditor_id: i32,
     references: Vec<&str>,
+    lock: Lock,
 ) -> Result<HashMap<String, ExistingAccount>, DbErr> {
     use crate::entities::ledger_entry;
-    let found: Vec<(i32, String, String)> = account::Entity::find()
+    let mut query = account::Entity::find()
         .select_only()
         .column(account::Column::Id)
         .column(account::Column::Reference)
         .column(account::Column::Currency)
         .filter(account::Column::CreditorId.eq(creditor_id))
         .filter(account::Column::Reference.is_in(references))
-        .into_tuple()
-        .all(conn)
-        .await?;
+        // One order for every import, so two of them never wait on each other in a circle.
+        .order_by_asc(account::Column::Id);
+    if lock == Lock::UntilCommit {
+        query = query.lock_exclusive();
+    }
+    let found: Vec<(i32, String, String)> = query.into_tuple().all(conn).await?;
     if found.is_empty() {
         return Ok(HashMap::new());
     }
@@ -760,7 +775,7 @@ async fn import_batch<C: ConnectionTrait>(
 ) -> Result<Summary, ImportError> {
     let mut counts = Summary::default();
     let references: Vec<&str> = batch.iter().map(|a| a.r.as_str()).collect();
-    let existing = existing_accounts(txn, creditor_id, references).await?;
+    let existing = existing_accounts(txn, creditor_id, references, Lock::UntilCommit).await?;
 
     let description = format!(
         "Balance updated by the account import of {}",

@@ -8,7 +8,7 @@ use crate::m20261123_000002_accounts::Accounts;
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-const SQLITE_GUARDS: &[&str] = &[
+pub(crate) const SQLITE_GUARDS: &[&str] = &[
     "CREATE TRIGGER ledger_entries_no_update BEFORE UPDATE ON ledger_entries \
      BEGIN SELECT RAISE(ABORT, 'ledger_entries is append-only'); END",
     "CREATE TRIGGER ledger_entries_no_delete BEFORE DELETE ON ledger_entries \

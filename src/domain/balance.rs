@@ -33,6 +33,18 @@ stored_enum! {
     }
 }
 
+stored_enum! {
+    /// Where a ledger entry came from. Stored in `ledger_entries.origin`. A re-import of the
+    /// creditor's file is compared only with the creditor's entries, so nothing booked in the
+    /// portal is undone by it.
+    pub enum EntryOrigin {
+        /// The creditor's own records: an imported file's items and later import adjustments.
+        Creditor = "creditor",
+        /// Booked in the portal: payments, discounts, refunds.
+        Portal = "portal",
+    }
+}
+
 impl EntryKind {
     /// Plain words to show the person who owes the money.
     pub fn label(self) -> &'static str {
@@ -296,6 +308,15 @@ mod tests {
         assert_eq!(EntryKind::parse(" Fee "), Some(EntryKind::Fee));
         assert_eq!(EntryKind::parse("penalty"), None);
         assert_eq!(EntryKind::parse(""), None);
+    }
+
+    #[test]
+    fn entry_origins_are_stored_as_the_migration_writes_them() {
+        crate::domain::stored::tests::round_trips(&EntryOrigin::ALL, |o| o.as_str());
+        assert_eq!(
+            EntryOrigin::ALL.map(EntryOrigin::as_str),
+            ["creditor", "portal"]
+        );
     }
 
     #[test]

@@ -314,6 +314,116 @@ pub fn check(bytes: &[u8], today: NaiveDate) -> Result<CheckedFile, FileError> {
     Ok(report)
 }
 
+/// What importing a file does to one account the creditor already has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reconciliation {
+    /// The account is kept in another currency than the file says: left alone.
+    OtherCurrency,
+    Unchanged,
+    /// The creditor's records changed by this much (minor units): one adjustment for it.
+    Change(i64),
+}
+
+/// Compares the file's balance with the creditor's own entries only: the items first imported
+/// and earlier import adjustments. What was paid, discounted or refunded in the portal is not in
+/// the creditor's file, so it never comes into the comparison and a re-import cannot undo it.
+pub fn reconcile(
+    file_balance_minor: i64,
+    same_currency: bool,
+    creditor_entries_minor: i64,
+) -> Reconciliation {
+    if !same_currency {
+        return Reconciliation::OtherCurrency;
+    }
+    match file_balance_minor - creditor_entries_minor {
+        0 => Reconciliation::Unchanged,
+        difference => Reconciliation::Change(difference),
+    }
+}
+
+/// How many accounts a preview lists; the rest are only counted.
+pub const PREVIEW_KEPT: usize = 200;
+
+/// What a checked file would do, shown to staff before they choose to import it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ImportPreview {
+    pub will_change: u64,
+    pub unchanged: u64,
+    pub new_accounts: u64,
+    pub other_currency: u64,
+    /// Accounts we already have: first those that will change, then those that will not, at
+    /// most [`PREVIEW_KEPT`].
+    pub lines: Vec<PreviewLine>,
+}
+
+/// One account we already have, with what is owed now and after the import.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PreviewLine {
+    pub reference: String,
+    /// ISO 4217 code.
+    pub currency: String,
+    pub before_minor: i64,
+    pub after_minor: i64,
+}
+
+impl PreviewLine {
+    pub fn changes(&self) -> bool {
+        self.before_minor != self.after_minor
+    }
+}
+
+impl ImportPreview {
+    /// Counts one account of the file. `existing` is `None` for a new account, else what the
+    /// import would do and what is owed now.
+    pub fn add(
+        &mut self,
+        reference: &str,
+        currency: &str,
+        existing: Option<(Reconciliation, i64)>,
+    ) {
+        let (before_minor, after_minor) = match existing {
+            None => {
+                self.new_accounts += 1;
+                return;
+            }
+            Some((Reconciliation::OtherCurrency, _)) => {
+                self.other_currency += 1;
+                return;
+            }
+            Some((Reconciliation::Unchanged, now)) => {
+                self.unchanged += 1;
+                (now, now)
+            }
+            Some((Reconciliation::Change(difference), now)) => {
+                self.will_change += 1;
+                (now, now + difference)
+            }
+        };
+        let line = PreviewLine {
+            reference: reference.to_string(),
+            currency: currency.to_string(),
+            before_minor,
+            after_minor,
+        };
+        // Changes are what staff need to see: one may push an unchanged line out, never the
+        // other way round.
+        if self.lines.len() < PREVIEW_KEPT {
+            self.lines.push(line);
+        } else if line.changes()
+            && let Some(unchanged) = self.lines.iter().rposition(|l| !l.changes())
+        {
+            self.lines.remove(unchanged);
+            self.lines.push(line);
+        }
+    }
+
+    /// Changes first, each group in file order.
+    pub fn finish(mut self) -> Self {
+        self.lines.sort_by_key(|l| !l.changes());
+        self
+    }
+}
+
 /// Far beyond any real balance; keeps every later sum away from overflow.
 const MAX_BALANCE_MINOR: u64 = 1_000_000_000_000_000;
 
@@ -693,6 +803,54 @@ mod tests {
         assert_eq!(alex.items.len(), 3);
         assert_eq!(alex.balance_minor(), 124_000 + 2_500 - 20_000);
         assert_eq!(report.accounts[1].balance_minor(), 48_000);
+    }
+
+    #[test]
+    fn only_the_creditors_own_entries_are_compared() {
+        // Owed 1,065 by the file; 200 paid in the portal does not count as a difference.
+        assert_eq!(reconcile(106_500, true, 106_500), Reconciliation::Unchanged);
+        assert_eq!(
+            reconcile(112_500, true, 106_500),
+            Reconciliation::Change(6_000)
+        );
+        assert_eq!(
+            reconcile(100_000, true, 106_500),
+            Reconciliation::Change(-6_500)
+        );
+        assert_eq!(reconcile(1, false, 2), Reconciliation::OtherCurrency);
+    }
+
+    #[test]
+    fn a_preview_keeps_changes_before_unchanged_accounts() {
+        let gbp = "GBP";
+        let mut preview = ImportPreview::default();
+        for n in 0..PREVIEW_KEPT {
+            preview.add(
+                &format!("U-{n}"),
+                gbp,
+                Some((Reconciliation::Unchanged, 100)),
+            );
+        }
+        preview.add("C-1", gbp, Some((Reconciliation::Change(-50), 100)));
+        preview.add("N-1", gbp, None);
+        preview.add("X-1", gbp, Some((Reconciliation::OtherCurrency, 100)));
+        let preview = preview.finish();
+        assert_eq!(
+            (
+                preview.will_change,
+                preview.unchanged,
+                preview.new_accounts,
+                preview.other_currency
+            ),
+            (1, PREVIEW_KEPT as u64, 1, 1)
+        );
+        assert_eq!(preview.lines.len(), PREVIEW_KEPT);
+        assert_eq!(preview.lines[0].reference, "C-1");
+        assert_eq!(
+            (preview.lines[0].before_minor, preview.lines[0].after_minor),
+            (100, 50)
+        );
+        assert!(!preview.lines[1].changes());
     }
 
     #[test]

@@ -26,6 +26,6 @@ pub mod schedule;
 pub mod staff;
 pub mod wording;
 
-pub use balance::{BalanceExplanation, EntryKind, ExplainedItem, LedgerItem, Totals};
+pub use balance::{BalanceExplanation, EntryKind, EntryOrigin, ExplainedItem, LedgerItem, Totals};
 pub use invalid::{FieldProblem, Invalid};
 pub use money::{Currency, Money, MoneyError};

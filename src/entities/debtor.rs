@@ -7,6 +7,8 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
     pub creditor_id: i32,
+    /// The person behind this creditor's debtor record; set for every row the app writes.
+    pub person_id: Option<i32>,
     pub full_name: String,
     pub email: String,
     /// Keyed hash of the date of birth; the date itself is never stored.

@@ -31,6 +31,9 @@ pub struct Model {
     pub unchanged: i64,
     pub skipped: i64,
     pub error: Option<String>,
+    /// JSON: what the import would change, worked out when the file was checked.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub preview: Option<String>,
     pub created_at: DateTimeUtc,
     pub started_at: Option<DateTimeUtc>,
     pub finished_at: Option<DateTimeUtc>,

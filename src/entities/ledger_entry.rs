@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-use crate::domain::EntryKind;
+use crate::domain::{EntryKind, EntryOrigin};
 
 use super::MinorUnits;
 
@@ -20,6 +20,8 @@ pub struct Model {
     /// Why a fee or interest was charged, in plain words.
     pub reason: Option<String>,
     pub occurred_on: Date,
+    /// The creditor's own records, or booked in the portal.
+    pub origin: EntryOrigin,
     pub created_at: DateTimeUtc,
 }
 

@@ -15,6 +15,7 @@ pub mod installment;
 pub mod ledger_entry;
 pub mod outbox_message;
 pub mod payment_attempt;
+pub mod person;
 pub mod plan;
 pub mod plan_policy;
 pub mod provider_event;

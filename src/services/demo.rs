@@ -11,11 +11,12 @@ use crate::db::begin_write;
 use crate::domain::policy::{PlanPolicy, PolicyTerms};
 use crate::domain::schedule::Frequency;
 use crate::domain::staff::StaffRole;
-use crate::domain::{Currency, EntryKind, Money};
+use crate::domain::{Currency, EntryKind, EntryOrigin, Money};
 use crate::entities::{
     MinorUnits, account, creditor, debtor, ledger_entry, plan_policy, staff_user,
 };
 use crate::services::access::debtor_sign_in::dob_hash;
+use crate::services::accounts::people;
 use crate::services::admin::create_staff::{self, CreateStaffError, NewStaff};
 use crate::services::plans::policies;
 
@@ -193,11 +194,14 @@ async fn ensure_debtor(
         return Ok(());
     }
     let txn = begin_write(db).await?;
+    let dob_hash = dob_hash(hasher, date(demo.dob));
+    let person_id = people::ensure_person(&txn, demo.email, &dob_hash, now).await?;
     let person = debtor::ActiveModel {
         creditor_id: Set(creditor_id),
+        person_id: Set(Some(person_id)),
         full_name: Set(demo.name.to_string()),
         email: Set(demo.email.to_string()),
-        dob_hash: Set(dob_hash(hasher, date(demo.dob))),
+        dob_hash: Set(dob_hash),
         time_zone: Set("Europe/London".to_string()),
         created_at: Set(now),
         ..Default::default()
@@ -224,6 +228,8 @@ async fn ensure_debtor(
             description: Set(entry.description.to_string()),
             reason: Set(entry.reason.map(str::to_string)),
             occurred_on: Set(date(entry.date)),
+            // The demo creditor's own records, as if imported.
+            origin: Set(EntryOrigin::Creditor),
             created_at: Set(now),
             ..Default::default()
         }
@@ -296,10 +302,13 @@ async fn insert_synthetic<C: sea_orm::ConnectionTrait>(
     dob: &str,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
+    let email = format!("person{n}@example.com");
+    let person_id = people::ensure_person(conn, &email, dob, now).await?;
     let person = debtor::ActiveModel {
         creditor_id: Set(creditor_id),
+        person_id: Set(Some(person_id)),
         full_name: Set(format!("Synthetic Person {n}")),
-        email: Set(format!("person{n}@example.com")),
+        email: Set(email),
         dob_hash: Set(dob.to_string()),
         time_zone: Set("Europe/London".to_string()),
         created_at: Set(now),
@@ -325,6 +334,7 @@ async fn insert_synthetic<C: sea_orm::ConnectionTrait>(
         currency: Set("GBP".to_string()),
         description: Set("Energy used".to_string()),
         occurred_on: Set(date((2026, 4, 1))),
+        origin: Set(EntryOrigin::Creditor),
         created_at: Set(now),
         ..Default::default()
     }

@@ -18,6 +18,7 @@ use crate::config::Settings;
 use crate::domain::staff::StaffRole;
 use crate::services::access::DebtorIdentity;
 use crate::services::access::staff_sign_in::{self, StaffIdentity};
+use crate::services::accounts::people;
 
 const DEBTOR_KEY: &str = "debtor";
 const STAFF_KEY: &str = "staff_id";
@@ -127,11 +128,17 @@ pub fn end_session(session: &Session) {
     session.purge();
 }
 
+/// The signed-in debtor, acting for the account in the path.
+///
+/// One person may have accounts at several creditors, each creditor with its own debtor row.
+/// On a page for one account (`{id}` in the path) or one payment (`{attempt}`), `debtor_id` is
+/// the row holding that account when it is the same person's, so every service keeps scoping
+/// by one debtor row; anyone else's account keeps the signed-in row and is not found.
 pub struct SignedInDebtor(pub DebtorIdentity);
 
 impl FromRequest for SignedInDebtor {
     type Error = AppError;
-    type Future = std::future::Ready<Result<Self, AppError>>;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let session = req.get_session();
@@ -143,7 +150,29 @@ impl FromRequest for SignedInDebtor {
             }
             who => who,
         };
-        std::future::ready(who.map(SignedInDebtor).ok_or(AppError::SignInRequired))
+        let path_id =
+            |name: &str| -> Option<i32> { req.match_info().get(name).and_then(|v| v.parse().ok()) };
+        let (account, attempt) = (path_id("id"), path_id("attempt"));
+        let db = req.app_data::<web::Data<DatabaseConnection>>().cloned();
+        Box::pin(async move {
+            let mut who = who.ok_or(AppError::SignInRequired)?;
+            let Some(db) = db else {
+                return Ok(SignedInDebtor(who));
+            };
+            let holder = match (account, attempt) {
+                (Some(account), _) => {
+                    people::holder_of_account(db.get_ref(), who.debtor_id, account).await
+                }
+                (None, Some(attempt)) => {
+                    people::holder_of_attempt(db.get_ref(), who.debtor_id, attempt).await
+                }
+                (None, None) => Ok(None),
+            };
+            if let Some(holder) = holder.map_err(AppError::internal)? {
+                who.debtor_id = holder;
+            }
+            Ok(SignedInDebtor(who))
+        })
     }
 }
 

@@ -12,10 +12,10 @@ use crate::helpers::{TestApp, spawn_demo_app};
 
 const STAFF: (&str, &str) = ("staff@northwind.example", "northwind-demo");
 const OTHER_STAFF: (&str, &str) = ("staff@fabrikam.example", "fabrikam-password-1");
-const HEADER: &str =
+pub(crate) const HEADER: &str =
     "reference,name,email,date_of_birth,time_zone,currency,amount,date,kind,description\n";
 
-fn good_file() -> String {
+pub(crate) fn good_file() -> String {
     format!(
         "{HEADER}\
          IMP-1,Jamie Fox,jamie@example.com,1979-02-03,Europe/London,GBP,300.00,2026-03-01,principal,Gas used in winter 2025\n\
@@ -26,7 +26,7 @@ fn good_file() -> String {
 }
 
 /// A multipart/form-data body the way a browser sends a file field.
-async fn upload(app: &TestApp, file_name: &str, bytes: &[u8]) -> reqwest::Response {
+pub(crate) async fn upload(app: &TestApp, file_name: &str, bytes: &[u8]) -> reqwest::Response {
     let token = app.csrf_token().await;
     upload_with_token(app, file_name, bytes, &token).await
 }
@@ -60,7 +60,7 @@ async fn upload_with_token(
 }
 
 /// Uploads a file that can be read, and returns the import's id from the redirect.
-async fn checked(app: &TestApp, bytes: &[u8]) -> i32 {
+pub(crate) async fn checked(app: &TestApp, bytes: &[u8]) -> i32 {
     let response = upload(app, "accounts.csv", bytes).await;
     assert_eq!(
         response.status().as_u16(),
@@ -80,7 +80,7 @@ async fn checked(app: &TestApp, bytes: &[u8]) -> i32 {
 }
 
 /// Starts an import and waits (by reading the progress page, as a person would) until done.
-async fn import(app: &TestApp, id: i32, only_valid: bool) -> String {
+pub(crate) async fn import(app: &TestApp, id: i32, only_valid: bool) -> String {
     let fields: &[(&str, &str)] = if only_valid {
         &[("only_valid", "yes")]
     } else {

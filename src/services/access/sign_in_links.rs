@@ -15,6 +15,7 @@ use crate::entities::{debtor, sign_in_token};
 use crate::services::access::DebtorIdentity;
 use crate::services::access::first_name;
 use crate::services::access::throttle::{self, ThrottleKey};
+use crate::services::accounts::people;
 
 pub const LINK_MINUTES: i64 = 15;
 
@@ -50,10 +51,7 @@ pub async fn request_link(
     if let Some(wait) = throttle::claim(db, &keys, now).await? {
         return Ok(LinkRequestOutcome::WaitBeforeRetry(wait));
     }
-    let holders = debtor::Entity::find()
-        .filter(debtor::Column::Email.eq(email.as_str()))
-        .all(db)
-        .await?;
+    let holders = people::sign_in_holders(db, email.as_str()).await?;
     let txn = begin_write(db).await?;
     for holder in holders {
         let token = random_token();

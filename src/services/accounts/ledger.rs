@@ -3,7 +3,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, Set};
 
-use crate::domain::{EntryKind, Money, MoneyError};
+use crate::domain::{EntryKind, EntryOrigin, Money, MoneyError};
 use crate::entities::{MinorUnits, ledger_entry};
 
 #[derive(Debug, thiserror::Error)]
@@ -24,6 +24,7 @@ pub struct NewEntry<'a> {
     pub occurred_on: NaiveDate,
 }
 
+/// Books one entry in the portal (a payment, discount or refund).
 pub async fn append<C: ConnectionTrait>(
     conn: &C,
     entry: NewEntry<'_>,
@@ -37,6 +38,7 @@ pub async fn append<C: ConnectionTrait>(
         description: Set(entry.description.to_string()),
         reason: Set(entry.reason.map(str::to_string)),
         occurred_on: Set(entry.occurred_on),
+        origin: Set(EntryOrigin::Portal),
         created_at: Set(now),
         ..Default::default()
     }
@@ -50,10 +52,11 @@ pub async fn append<C: ConnectionTrait>(
 const ENTRIES_PER_INSERT: usize = 2_000;
 
 /// Appends many entries with a few multi-row INSERTs (bulk imports). Same rules as [`append`]:
-/// new rows only, never an edit.
+/// new rows only, never an edit. `origin` says whose records they come from.
 pub async fn append_many<C: ConnectionTrait>(
     conn: &C,
     entries: &[NewEntry<'_>],
+    origin: EntryOrigin,
     now: DateTime<Utc>,
 ) -> Result<u64, LedgerError> {
     use sea_orm::EntityTrait;
@@ -70,6 +73,7 @@ pub async fn append_many<C: ConnectionTrait>(
                     description: Set(entry.description.to_string()),
                     reason: Set(entry.reason.map(str::to_string)),
                     occurred_on: Set(entry.occurred_on),
+                    origin: Set(origin),
                     created_at: Set(now),
                     ..Default::default()
                 })

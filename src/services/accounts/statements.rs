@@ -44,13 +44,14 @@ impl From<creditor::Model> for CreditorContact {
     }
 }
 
-/// Every account of one debtor, grouped by creditor then reference.
+/// Every account of the person behind one debtor row, at every creditor, grouped by creditor
+/// then reference.
 pub async fn for_debtor<C: ConnectionTrait>(
     conn: &C,
     debtor_id: i32,
 ) -> Result<Vec<Statement>, StatementError> {
     let accounts = account::Entity::find()
-        .filter(account::Column::DebtorId.eq(debtor_id))
+        .filter(account::Column::DebtorId.in_subquery(super::people::same_person_rows(debtor_id)))
         .find_also_related(creditor::Entity)
         .order_by_asc(account::Column::CreditorId)
         .order_by_asc(account::Column::Reference)

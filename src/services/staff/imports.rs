@@ -11,9 +11,17 @@
 //! Memory stays bounded by one batch while importing: 100,000 accounts held at once, as
 //! parsed rows and as one JSON copy of them, came to over half a gigabyte.
 //!
-//! Importing is idempotent: a reference the creditor already has is compared by balance.
-//! Equal means nothing happens; different means one `adjustment` entry for the difference.
-//! Nothing is ever edited or deleted, and debtor details of existing accounts are left alone.
+//! Importing is idempotent: a reference the creditor already has is compared by balance, the
+//! file's against the creditor's own entries only (what earlier imports wrote; see
+//! `domain::import::reconcile`), so payments, discounts and refunds made in the portal are
+//! never undone. Equal means nothing happens; different means one `adjustment` entry for the
+//! difference. The check works out the same comparison beforehand, as a preview staff see
+//! before they choose to import. Nothing is ever edited or deleted, and debtor details of
+//! existing accounts are left alone.
+//!
+//! A new account's person is matched by email and date of birth whatever the creditor
+//! (`services::accounts::people`): the creditor's existing debtor row for that person is
+//! reused, otherwise a new one is linked to the same person.
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -27,12 +35,14 @@ use serde::{Deserialize, Serialize};
 use crate::crypto::KeyedHasher;
 use crate::db::begin_write;
 use crate::domain::import::{
-    self, CheckedFile, FileError, ImportAccount, ImportStatus, RowProblem,
+    self, CheckedFile, FileError, ImportAccount, ImportPreview, ImportStatus, Reconciliation,
+    RowProblem,
 };
-use crate::domain::{Currency, EntryKind, Money};
+use crate::domain::{Currency, EntryKind, EntryOrigin, Money};
 use crate::entities::{account, debtor, import as import_row, import_chunk};
 use crate::services::access::debtor_sign_in::dob_hash;
 use crate::services::accounts::ledger::{self, LedgerError, NewEntry};
+use crate::services::accounts::people::{self, normalise_email};
 use crate::services::audit::{self, Actor, AuditEvent};
 
 /// Accounts per write transaction.
@@ -72,6 +82,11 @@ struct StoredItem {
 }
 
 impl StoredAccount {
+    /// Who this is whatever the creditor: see `services::accounts::people`.
+    fn identity(&self) -> people::Identity {
+        (normalise_email(&self.e), self.h.clone())
+    }
+
     fn balance_minor(&self) -> i64 {
         self.i.iter().map(|i| i.a).sum()
     }
@@ -112,6 +127,8 @@ pub struct ImportView {
     pub valid_accounts: i64,
     pub problem_count: i64,
     pub problems: Vec<RowProblem>,
+    /// What the import would change; `None` for imports checked before previews existed.
+    pub preview: Option<ImportPreview>,
     pub processed: i64,
     pub created: i64,
     pub adjusted: i64,
@@ -125,6 +142,10 @@ impl ImportView {
     fn from_model(row: import_row::Model) -> Self {
         Self {
             problems: serde_json::from_str(&row.problems).unwrap_or_default(),
+            preview: row
+                .preview
+                .as_deref()
+                .and_then(|p| serde_json::from_str(p).ok()),
             id: row.id,
             file_name: row.file_name,
             status: row.status,
@@ -177,6 +198,15 @@ struct ReadUpload {
     valid_accounts: u64,
     /// JSON lists of at most [`BATCH`] stored accounts each, in file order.
     chunks: Vec<String>,
+    /// Each account's reference, currency and balance, for the preview.
+    balances: Vec<FileBalance>,
+}
+
+/// What the file says one account owes.
+struct FileBalance {
+    reference: String,
+    currency: String,
+    minor: i64,
 }
 
 /// Checks an uploaded file and saves its report. A file that cannot be read at all gives
@@ -206,6 +236,7 @@ where
         .filter(|c| !c.is_control())
         .take(255)
         .collect();
+    let preview = preview(db, who.creditor_id, &read.balances).await?;
     let txn = begin_write(db).await?;
     let saved = import_row::ActiveModel {
         creditor_id: Set(who.creditor_id),
@@ -219,6 +250,7 @@ where
         valid_accounts: Set(read.valid_accounts as i64),
         problem_count: Set(read.report.problem_count as i64),
         problems: Set(serde_json::to_string(&read.report.problems)?),
+        preview: Set(Some(serde_json::to_string(&preview)?)),
         payload: Set(None),
         processed: Set(0),
         created: Set(0),
@@ -269,12 +301,135 @@ fn read_upload(
         Err(file_error) => return Ok(Err(file_error)),
     };
     let valid_accounts = report.valid_accounts();
+    let balances = report
+        .accounts
+        .iter()
+        .map(|a| FileBalance {
+            reference: a.reference.clone(),
+            currency: a.currency.code().to_string(),
+            minor: a.balance_minor(),
+        })
+        .collect();
     let chunks = stored_chunks(std::mem::take(&mut report.accounts), hasher)?;
     Ok(Ok(ReadUpload {
         report,
         valid_accounts,
         chunks,
+        balances,
     }))
+}
+
+/// What importing these balances would do, worked out the way [`import_batch`] does it, one
+/// batch of references at a time.
+async fn preview<C: ConnectionTrait>(
+    conn: &C,
+    creditor_id: i32,
+    balances: &[FileBalance],
+) -> Result<ImportPreview, DbErr> {
+    let mut preview = ImportPreview::default();
+    for batch in balances.chunks(BATCH) {
+        let references = batch.iter().map(|b| b.reference.as_str()).collect();
+        let existing = existing_accounts(conn, creditor_id, references, Lock::No).await?;
+        for file in batch {
+            let outcome = existing
+                .get(&file.reference)
+                .map(|kept| (kept.reconcile(file.minor, &file.currency), kept.total_minor));
+            preview.add(&file.reference, &file.currency, outcome);
+        }
+    }
+    Ok(preview.finish())
+}
+
+/// An account the creditor already has, with the sums a re-import needs.
+struct ExistingAccount {
+    id: i32,
+    currency: String,
+    /// What is owed now: every entry.
+    total_minor: i64,
+    /// The creditor's own entries only: what earlier imports wrote.
+    creditor_minor: i64,
+}
+
+impl ExistingAccount {
+    fn reconcile(&self, file_minor: i64, file_currency: &str) -> Reconciliation {
+        import::reconcile(
+            file_minor,
+            self.currency == file_currency,
+            self.creditor_minor,
+        )
+    }
+}
+
+/// Whether the accounts read stay locked for the caller's transaction.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Lock {
+    /// Only to show: the preview.
+    No,
+    /// Importing: two imports of one account at once on PostgreSQL take turns, so the second
+    /// sees the first's adjustment and does not book the same difference again. (SQLite's
+    /// write transactions already take turns.)
+    UntilCommit,
+}
+
+/// The creditor's accounts with these references, with their sums: two statements whatever
+/// the number of references.
+async fn existing_accounts<C: ConnectionTrait>(
+    conn: &C,
+    creditor_id: i32,
+    references: Vec<&str>,
+    lock: Lock,
+) -> Result<HashMap<String, ExistingAccount>, DbErr> {
+    use crate::entities::ledger_entry;
+    let mut query = account::Entity::find()
+        .select_only()
+        .column(account::Column::Id)
+        .column(account::Column::Reference)
+        .column(account::Column::Currency)
+        .filter(account::Column::CreditorId.eq(creditor_id))
+        .filter(account::Column::Reference.is_in(references))
+        // One order for every import, so two of them never wait on each other in a circle.
+        .order_by_asc(account::Column::Id);
+    if lock == Lock::UntilCommit {
+        query = query.lock_exclusive();
+    }
+    let found: Vec<(i32, String, String)> = query.into_tuple().all(conn).await?;
+    if found.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let sums: Vec<(i32, i64, i64)> = ledger_entry::Entity::find()
+        .select_only()
+        .column(ledger_entry::Column::AccountId)
+        // PostgreSQL sums BIGINT into NUMERIC; cast back so both databases give an i64.
+        .column_as(Expr::cust("CAST(SUM(amount_minor) AS BIGINT)"), "total")
+        .column_as(
+            Expr::cust(format!(
+                "CAST(SUM(CASE WHEN origin = '{}' THEN amount_minor ELSE 0 END) AS BIGINT)",
+                EntryOrigin::Creditor.as_str()
+            )),
+            "creditor",
+        )
+        .filter(ledger_entry::Column::AccountId.is_in(found.iter().map(|(id, _, _)| *id)))
+        .group_by(ledger_entry::Column::AccountId)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let sums: HashMap<i32, (i64, i64)> = sums
+        .into_iter()
+        .map(|(id, total, creditor)| (id, (total, creditor)))
+        .collect();
+    Ok(found
+        .into_iter()
+        .map(|(id, reference, currency)| {
+            let (total_minor, creditor_minor) = sums.get(&id).copied().unwrap_or_default();
+            let kept = ExistingAccount {
+                id,
+                currency,
+                total_minor,
+                creditor_minor,
+            };
+            (reference, kept)
+        })
+        .collect())
 }
 
 fn stored_chunks(
@@ -360,8 +515,9 @@ pub async fn recent<C: ConnectionTrait>(
             import_row::Column::StartedAt,
             import_row::Column::FinishedAt,
         ])
-        // Neither the problems nor the payload are needed for a list.
+        // Neither the problems, the preview nor the payload are needed for a list.
         .column_as(Expr::value("[]"), "problems")
+        .column_as(Expr::cust("NULL"), "preview")
         .column_as(Expr::cust("NULL"), "payload")
         .filter(import_row::Column::CreditorId.eq(creditor_id))
         .order_by_desc(import_row::Column::Id)
@@ -608,7 +764,8 @@ impl Progress {
 
 /// Imports one batch inside the caller's write transaction, with a fixed number of
 /// statements whatever the batch size: one lookup of existing references, one grouped sum of
-/// their ledgers, then multi-row inserts of debtors, accounts and ledger entries.
+/// their ledgers, the people and debtor rows of new accounts, then multi-row inserts of
+/// debtors, accounts and ledger entries.
 async fn import_batch<C: ConnectionTrait>(
     txn: &C,
     creditor_id: i32,
@@ -618,21 +775,7 @@ async fn import_batch<C: ConnectionTrait>(
 ) -> Result<Summary, ImportError> {
     let mut counts = Summary::default();
     let references: Vec<&str> = batch.iter().map(|a| a.r.as_str()).collect();
-    let existing: Vec<(i32, String, String)> = account::Entity::find()
-        .select_only()
-        .column(account::Column::Id)
-        .column(account::Column::Reference)
-        .column(account::Column::Currency)
-        .filter(account::Column::CreditorId.eq(creditor_id))
-        .filter(account::Column::Reference.is_in(references))
-        .into_tuple()
-        .all(txn)
-        .await?;
-    let existing: HashMap<String, (i32, String)> = existing
-        .into_iter()
-        .map(|(id, reference, currency)| (reference, (id, currency)))
-        .collect();
-    let balances = ledger_balances(txn, existing.values().map(|(id, _)| *id).collect()).await?;
+    let existing = existing_accounts(txn, creditor_id, references, Lock::UntilCommit).await?;
 
     let description = format!(
         "Balance updated by the account import of {}",
@@ -641,25 +784,27 @@ async fn import_batch<C: ConnectionTrait>(
     let mut adjustments = Vec::new();
     let mut new_accounts = Vec::new();
     for stored in batch {
-        let Some((account_id, currency)) = existing.get(&stored.r) else {
+        let Some(kept) = existing.get(&stored.r) else {
             new_accounts.push(stored);
             continue;
         };
-        if *currency != stored.c {
-            counts.skipped += 1;
-            continue;
-        }
-        let difference = stored.balance_minor() - balances.get(account_id).copied().unwrap_or(0);
-        if difference == 0 {
-            counts.unchanged += 1;
-            continue;
-        }
+        let difference = match kept.reconcile(stored.balance_minor(), &stored.c) {
+            Reconciliation::OtherCurrency => {
+                counts.skipped += 1;
+                continue;
+            }
+            Reconciliation::Unchanged => {
+                counts.unchanged += 1;
+                continue;
+            }
+            Reconciliation::Change(difference) => difference,
+        };
         let Ok(currency) = Currency::parse(&stored.c) else {
             counts.skipped += 1;
             continue;
         };
         adjustments.push(NewEntry {
-            account_id: *account_id,
+            account_id: kept.id,
             kind: EntryKind::Adjustment,
             amount: Money::from_minor(difference, currency),
             description: &description,
@@ -668,35 +813,13 @@ async fn import_batch<C: ConnectionTrait>(
         });
         counts.adjusted += 1;
     }
-    ledger::append_many(txn, &adjustments, now).await?;
+    ledger::append_many(txn, &adjustments, EntryOrigin::Creditor, now).await?;
     counts.created = create_accounts(txn, creditor_id, &new_accounts, now).await?;
     Ok(counts)
 }
 
-async fn ledger_balances<C: ConnectionTrait>(
-    conn: &C,
-    ids: Vec<i32>,
-) -> Result<HashMap<i32, i64>, DbErr> {
-    use crate::entities::ledger_entry;
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let rows: Vec<(i32, i64)> = ledger_entry::Entity::find()
-        .select_only()
-        .column(ledger_entry::Column::AccountId)
-        // PostgreSQL sums BIGINT into NUMERIC; cast back so both databases give an i64.
-        .column_as(Expr::cust("CAST(SUM(amount_minor) AS BIGINT)"), "total")
-        .filter(ledger_entry::Column::AccountId.is_in(ids))
-        .group_by(ledger_entry::Column::AccountId)
-        .into_tuple()
-        .all(conn)
-        .await?;
-    Ok(rows.into_iter().collect())
-}
-
-/// New references: a debtor, an account and its items each. Debtors come back from a
-/// multi-row INSERT … RETURNING in no promised order, so they are matched to accounts by
-/// their content; two debtors with identical details are interchangeable.
+/// New references: an account and its items each, held by the creditor's debtor row for the
+/// account's person (added when the creditor has none yet).
 async fn create_accounts<C: ConnectionTrait>(
     txn: &C,
     creditor_id: i32,
@@ -706,31 +829,10 @@ async fn create_accounts<C: ConnectionTrait>(
     if accounts.is_empty() {
         return Ok(0);
     }
-    let debtors = accounts.iter().map(|a| debtor::ActiveModel {
-        creditor_id: Set(creditor_id),
-        full_name: Set(a.n.clone()),
-        email: Set(a.e.clone()),
-        dob_hash: Set(a.h.clone()),
-        time_zone: Set(a.z.clone()),
-        created_at: Set(now),
-        ..Default::default()
-    });
-    let inserted = debtor::Entity::insert_many(debtors)
-        .exec_with_returning(txn)
-        .await?;
-    let mut debtor_ids: HashMap<(String, String, String, String), Vec<i32>> = HashMap::new();
-    for d in inserted {
-        debtor_ids
-            .entry((d.full_name, d.email, d.dob_hash, d.time_zone))
-            .or_default()
-            .push(d.id);
-    }
+    let holders = debtor_rows_for(txn, creditor_id, accounts, now).await?;
     let mut rows = Vec::with_capacity(accounts.len());
     for a in accounts {
-        let debtor_id = debtor_ids
-            .get_mut(&(a.n.clone(), a.e.clone(), a.h.clone(), a.z.clone()))
-            .and_then(Vec::pop)
-            .ok_or(DbErr::RecordNotInserted)?;
+        let debtor_id = *holders.get(&a.identity()).ok_or(DbErr::RecordNotInserted)?;
         rows.push(account::ActiveModel {
             creditor_id: Set(creditor_id),
             debtor_id: Set(debtor_id),
@@ -768,8 +870,64 @@ async fn create_accounts<C: ConnectionTrait>(
             });
         }
     }
-    ledger::append_many(txn, &entries, now).await?;
+    ledger::append_many(txn, &entries, EntryOrigin::Creditor, now).await?;
     Ok(created.len() as i64)
+}
+
+/// The creditor's debtor row for each person among these accounts, by identity: the row the
+/// creditor already has for that person, or a new one linked to them. A person with several
+/// accounts in one file gets one row.
+async fn debtor_rows_for<C: ConnectionTrait>(
+    txn: &C,
+    creditor_id: i32,
+    accounts: &[&StoredAccount],
+    now: DateTime<Utc>,
+) -> Result<HashMap<people::Identity, i32>, ImportError> {
+    let identities: Vec<people::Identity> = accounts.iter().map(|a| a.identity()).collect();
+    let person_ids = people::ensure_people(txn, &identities, now).await?;
+    let mut held =
+        people::debtor_rows_at(txn, creditor_id, person_ids.values().copied().collect()).await?;
+    let mut missing = Vec::new();
+    let mut adding = std::collections::HashSet::new();
+    for a in accounts {
+        let person_id = *person_ids
+            .get(&a.identity())
+            .ok_or(DbErr::RecordNotInserted)?;
+        if !held.contains_key(&person_id) && adding.insert(person_id) {
+            missing.push((person_id, *a));
+        }
+    }
+    let rows = missing.iter().map(|(person_id, a)| debtor::ActiveModel {
+        creditor_id: Set(creditor_id),
+        person_id: Set(Some(*person_id)),
+        full_name: Set(a.n.clone()),
+        email: Set(a.e.clone()),
+        dob_hash: Set(a.h.clone()),
+        time_zone: Set(a.z.clone()),
+        created_at: Set(now),
+        ..Default::default()
+    });
+    if !missing.is_empty() {
+        // One new row per person, so the person id tells the returned rows apart.
+        for row in debtor::Entity::insert_many(rows)
+            .exec_with_returning(txn)
+            .await?
+        {
+            if let Some(person_id) = row.person_id {
+                held.insert(person_id, row.id);
+            }
+        }
+    }
+    person_ids
+        .into_iter()
+        .map(|(identity, person_id)| {
+            let debtor_id = held
+                .get(&person_id)
+                .copied()
+                .ok_or(DbErr::RecordNotInserted)?;
+            Ok::<_, ImportError>((identity, debtor_id))
+        })
+        .collect()
 }
 
 /// What the debt is for: the description of the account's first principal item, or of its

@@ -14,7 +14,8 @@ use chrono::Utc;
 use sea_orm::DatabaseConnection;
 
 use crate::crypto::KeyedHasher;
-use crate::domain::import::{HEADER, ImportStatus, RowProblem};
+use crate::domain::import::{HEADER, ImportPreview, ImportStatus, RowProblem};
+use crate::domain::{Currency, Money};
 use crate::services::staff::imports::{self, ImportView, Importer, StartRefused};
 use crate::web::auth::SignedInStaff;
 use crate::web::csrf::CsrfToken;
@@ -147,12 +148,42 @@ fn is_too_large(err: &actix_web::Error) -> bool {
 #[template(path = "staff/import_show.html")]
 struct ShowPage {
     chrome: Chrome,
+    preview_rows: Vec<PreviewRow>,
+    /// More accounts are counted than listed.
+    preview_cut: bool,
     import: ImportView,
     problems: Vec<RowProblem>,
     more_problems: i64,
     refresh_seconds: u32,
     percent: i64,
     refused: Option<&'static str>,
+}
+
+/// One account we already have, as the check-first report shows it.
+struct PreviewRow {
+    reference: String,
+    before: String,
+    after: String,
+    changes: bool,
+}
+
+fn preview_rows(preview: Option<&ImportPreview>) -> Vec<PreviewRow> {
+    let shown = |minor: i64, code: &str| {
+        Currency::parse(code)
+            .map(|currency| Money::from_minor(minor, currency).to_string())
+            .unwrap_or_else(|_| format!("{code} {minor}"))
+    };
+    preview
+        .map(|p| p.lines.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .map(|line| PreviewRow {
+            reference: line.reference.clone(),
+            before: shown(line.before_minor, &line.currency),
+            after: shown(line.after_minor, &line.currency),
+            changes: line.changes(),
+        })
+        .collect()
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -192,6 +223,11 @@ pub async fn show(
     };
     Ok(pages::ok(&ShowPage {
         chrome: Chrome::staff(&csrf.0, false),
+        preview_rows: preview_rows(import.preview.as_ref()),
+        preview_cut: import
+            .preview
+            .as_ref()
+            .is_some_and(|p| (p.lines.len() as u64) < p.will_change + p.unchanged),
         problems: import.problems.clone(),
         more_problems: import.problem_count - import.problems.len() as i64,
         refresh_seconds: REFRESH_SECONDS,

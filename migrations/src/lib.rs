@@ -17,6 +17,7 @@ mod m20261123_000013_admin;
 mod m20261123_000014_imports;
 mod m20261123_000015_notes_and_holds;
 mod m20261123_000016_import_chunks;
+mod m20261203_000017_payment_allocations;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000014_imports::Migration),
             Box::new(m20261123_000015_notes_and_holds::Migration),
             Box::new(m20261123_000016_import_chunks::Migration),
+            Box::new(m20261203_000017_payment_allocations::Migration),
         ]
     }
 }

@@ -7,6 +7,7 @@ use sea_orm::{
     Set,
 };
 
+use crate::domain::lifecycle::InstallmentProgress;
 use crate::domain::plans::{PlanKind, PlanStatus};
 use crate::domain::schedule::{Frequency, Installment, Schedule};
 use crate::domain::{Currency, Money, MoneyError};
@@ -15,6 +16,8 @@ use crate::services::accounts::statements::Scope;
 
 #[derive(Clone, Debug)]
 pub struct InstallmentView {
+    /// The row's id: what a payment's allocations are recorded against.
+    pub id: i32,
     pub seq: u32,
     pub due_on: NaiveDate,
     pub amount: Money,
@@ -31,6 +34,19 @@ impl InstallmentView {
             .filter(Money::is_positive)
             .unwrap_or(Money::zero(self.amount.currency()))
     }
+}
+
+/// Installments as the lifecycle rules see them.
+pub fn progress(items: &[InstallmentView]) -> Vec<InstallmentProgress> {
+    items
+        .iter()
+        .map(|i| InstallmentProgress {
+            seq: i.seq,
+            due_on: i.due_on,
+            amount: i.amount,
+            paid: i.paid,
+        })
+        .collect()
 }
 
 /// Where a plan's payments stand on a given day: what collections staff act on.
@@ -141,6 +157,7 @@ fn to_view(row: plan::Model, rows: Vec<installment::Model>) -> Result<PlanView, 
     let installments = rows
         .into_iter()
         .map(|i| InstallmentView {
+            id: i.id,
             seq: u32::try_from(i.seq).unwrap_or(0),
             due_on: i.due_on,
             amount: money(i.amount_minor),
@@ -472,6 +489,7 @@ mod tests {
 
     fn item(seq: u32, due_on: NaiveDate, amount: i64, paid: i64) -> InstallmentView {
         InstallmentView {
+            id: i32::try_from(seq).unwrap_or(0),
             seq,
             due_on,
             amount: gbp(amount),

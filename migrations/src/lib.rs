@@ -17,6 +17,7 @@ mod m20261123_000013_admin;
 mod m20261123_000014_imports;
 mod m20261123_000015_notes_and_holds;
 mod m20261123_000016_import_chunks;
+mod m20261203_000017_payment_allocations;
 mod m20261203_000018_autopay_installment_ids;
 mod m20261203_000019_access;
 mod m20261203_000020_people_and_entry_origin;
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000014_imports::Migration),
             Box::new(m20261123_000015_notes_and_holds::Migration),
             Box::new(m20261123_000016_import_chunks::Migration),
+            Box::new(m20261203_000017_payment_allocations::Migration),
             Box::new(m20261203_000018_autopay_installment_ids::Migration),
             Box::new(m20261203_000019_access::Migration),
             Box::new(m20261203_000020_people_and_entry_origin::Migration),

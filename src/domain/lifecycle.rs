@@ -201,6 +201,31 @@ pub fn assess(
     })
 }
 
+/// What happens if the person does not pay what is overdue, in plain words, by the plan's
+/// own rules (its grace days and how many missed payments stop it).
+pub fn if_not_caught_up(assessment: &Assessment, grace_days: u32, missed_to_break: u32) -> String {
+    if assessment.state == PlanState::Broken {
+        return "If you do not catch up, your plan stays stopped. Your payments will no longer \
+                follow it, and you would need to agree a new way to pay."
+            .to_string();
+    }
+    let limit = missed_to_break.max(1);
+    let missed = u32::try_from(assessment.missed.len()).unwrap_or(u32::MAX);
+    let grace = super::schedule::quantity(grace_days, "day", "days");
+    let stops = if limit.saturating_sub(missed) <= 1 {
+        "If 1 more payment is missed, your plan stops.".to_string()
+    } else {
+        format!(
+            "If {} are missed, your plan stops.",
+            super::schedule::quantity(limit, "payment", "payments")
+        )
+    };
+    format!(
+        "If you do not catch up, a payment counts as missed {grace} after its date. {stops} \
+         You would then need to agree a new way to pay."
+    )
+}
+
 fn state_of(everything_paid: bool, missed_count: usize, missed_to_break: u32) -> PlanState {
     let breaks_at = usize::try_from(missed_to_break.max(1)).unwrap_or(usize::MAX);
     if everything_paid {
@@ -223,31 +248,40 @@ pub fn allocate(
     installments: &[InstallmentProgress],
     payment: Money,
 ) -> Result<Allocation, LifecycleError> {
-    allocate_in_order(installments, payment, false)
+    allocate_in_order(installments, payment, |_| {})
 }
 
-/// Like [`allocate`], but from the last installment backwards: an extra payment shortens the
-/// plan from the end, so the next due dates and amounts stay as agreed.
-pub fn allocate_from_end(
+/// An extra payment: what is overdue and the next one due are paid first (earliest first),
+/// as with [`allocate`]; only what is left after them shortens the plan from the end, so the
+/// later due dates and amounts stay as agreed. Catching up always comes before paying ahead:
+/// money towards the last payment while an earlier one stays missed would still break the
+/// plan.
+pub fn allocate_extra(
     installments: &[InstallmentProgress],
     payment: Money,
+    today: NaiveDate,
 ) -> Result<Allocation, LifecycleError> {
-    allocate_in_order(installments, payment, true)
+    allocate_in_order(installments, payment, |items| {
+        let next_due = items
+            .iter()
+            .position(|i| i.due_on >= today && !i.is_fully_paid());
+        if let Some(next_due) = next_due {
+            items[next_due + 1..].reverse();
+        }
+    })
 }
 
 fn allocate_in_order(
     installments: &[InstallmentProgress],
     payment: Money,
-    from_end: bool,
+    order: impl FnOnce(&mut [Outstanding]),
 ) -> Result<Allocation, LifecycleError> {
     let mut plan = Plan::read(installments)?;
     ensure_currency(&payment, plan.currency)?;
     if payment.is_negative() {
         return Err(LifecycleError::NegativePayment);
     }
-    if from_end {
-        plan.installments.reverse();
-    }
+    order(&mut plan.installments);
     let mut remaining = payment.to_minor().map_err(|_| LifecycleError::TooLarge)?;
     let mut applied = Vec::new();
     for installment in &plan.installments {
@@ -406,6 +440,24 @@ mod tests {
         );
     }
 
+    #[test]
+    fn what_happens_without_catching_up_follows_the_plans_rules() {
+        let one_missed = assess_on(&plan([0, 0, 0]), date(2025, 6, 9));
+        assert_eq!(
+            if_not_caught_up(&one_missed, 7, 2),
+            "If you do not catch up, a payment counts as missed 7 days after its date. \
+             If 1 more payment is missed, your plan stops. You would then need to agree a new \
+             way to pay."
+        );
+        let nothing_missed = assess_on(&plan([0, 0, 0]), date(2025, 6, 3));
+        assert!(if_not_caught_up(&nothing_missed, 7, 3).contains("If 3 payments are missed"));
+        let broken = assess_on(&plan([0, 0, 0]), date(2025, 7, 9));
+        assert!(
+            if_not_caught_up(&broken, 7, 2)
+                .starts_with("If you do not catch up, your plan stays stopped")
+        );
+    }
+
     // ---- Sharing out a payment ----
 
     #[test]
@@ -464,6 +516,32 @@ mod tests {
         let allocation = allocate(&installments, gbp(6000)).expect("valid");
         assert_eq!(allocation.applied, vec![(2, gbp(5000))]);
         assert_eq!(allocation.left_over, gbp(1000));
+    }
+
+    #[test]
+    fn an_extra_payment_catches_up_and_pays_the_next_one_before_shortening_the_plan() {
+        let mut installments = plan([0, 0, 0]);
+        installments.push(InstallmentProgress {
+            seq: 4,
+            due_on: date(2025, 9, 1),
+            amount: gbp(5000),
+            paid: gbp(0),
+        });
+        // On 10 July payment 1 (June) and 2 (July) are overdue, 3 (August) is next.
+        let allocation =
+            allocate_extra(&installments, gbp(17_000), date(2025, 7, 10)).expect("valid");
+        assert_eq!(
+            allocation.applied,
+            vec![
+                (1, gbp(5000)),
+                (2, gbp(5000)),
+                (3, gbp(5000)),
+                (4, gbp(2000))
+            ]
+        );
+        // With nothing overdue, the next one due is paid, then the plan shortens from the end.
+        let ahead = allocate_extra(&installments, gbp(7000), date(2025, 5, 20)).expect("valid");
+        assert_eq!(ahead.applied, vec![(1, gbp(5000)), (4, gbp(2000))]);
     }
 
     // ---- Properties ----

@@ -123,6 +123,13 @@ pub enum ScheduleError {
     NotBeforeNextPayment { next: NaiveDate },
     #[error("These payments do not make a valid plan")]
     NotAValidPlan,
+    #[error("Choose today or a later date")]
+    MoveIntoThePast,
+    #[error(
+        "Choose a date on or before {}, the latest your plan can run to",
+        long_date(*.latest)
+    )]
+    MoveBeyondPlanEnd { latest: NaiveDate },
 }
 
 fn too_many_payments_message(most: u32) -> String {
@@ -414,6 +421,36 @@ pub fn move_installment(
     let mut moved = schedule.clone();
     if let Some(installment) = moved.installments.get_mut(index) {
         installment.due_on = new_date;
+    }
+    Ok(moved)
+}
+
+/// The dates a payment may move to, besides keeping its place between its neighbours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MoveWindow {
+    /// Nothing moves into the past.
+    pub today: NaiveDate,
+    /// The latest date the plan may run to under its policy.
+    pub latest: NaiveDate,
+}
+
+/// Moves one payment within `window`. Each payment has its own rule, and the message names
+/// the one that applies to it: not before today, after the previous payment, before the next
+/// one, and (for the last payment, which has no next one) not beyond the plan's latest date.
+pub fn move_installment_within(
+    schedule: &Schedule,
+    seq: u32,
+    new_date: NaiveDate,
+    window: MoveWindow,
+) -> Result<Schedule, ScheduleError> {
+    if new_date < window.today {
+        return Err(ScheduleError::MoveIntoThePast);
+    }
+    let moved = move_installment(schedule, seq, new_date)?;
+    if new_date > window.latest {
+        return Err(ScheduleError::MoveBeyondPlanEnd {
+            latest: window.latest,
+        });
     }
     Ok(moved)
 }
@@ -848,6 +885,35 @@ mod tests {
         assert_eq!(
             move_installment(&schedule, 0, date(2025, 3, 1)),
             Err(ScheduleError::NoSuchInstallment { seq: 0 })
+        );
+    }
+
+    #[test]
+    fn each_payment_moves_by_its_own_rule() {
+        let schedule = monthly(gbp(30_000), 3, date(2025, 1, 15));
+        let window = MoveWindow {
+            today: date(2025, 1, 10),
+            latest: date(2025, 4, 30),
+        };
+        // Payment 2 may move later than 30 days from today: only its neighbours bound it.
+        let moved =
+            move_installment_within(&schedule, 2, date(2025, 2, 20), window).expect("allowed");
+        assert_eq!(moved.installments()[1].due_on, date(2025, 2, 20));
+        assert_eq!(
+            move_installment_within(&schedule, 1, date(2025, 1, 9), window),
+            Err(ScheduleError::MoveIntoThePast)
+        );
+        assert_eq!(
+            move_installment_within(&schedule, 3, date(2025, 5, 1), window),
+            Err(ScheduleError::MoveBeyondPlanEnd {
+                latest: date(2025, 4, 30)
+            })
+        );
+        assert_eq!(
+            move_installment_within(&schedule, 2, date(2025, 3, 20), window),
+            Err(ScheduleError::NotBeforeNextPayment {
+                next: date(2025, 3, 15)
+            })
         );
     }
 

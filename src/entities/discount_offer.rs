@@ -10,6 +10,8 @@ pub struct Model {
     pub account_id: i32,
     pub rule_id: i32,
     pub first_seen_on: Date,
+    /// The payment that earned this offer's discount: claimed once, by a conditional UPDATE.
+    pub claimed_attempt_id: Option<i32>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -14,6 +14,7 @@ pub mod import_chunk;
 pub mod installment;
 pub mod ledger_entry;
 pub mod outbox_message;
+pub mod payment_allocation;
 pub mod payment_attempt;
 pub mod person;
 pub mod plan;

@@ -32,6 +32,8 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub succeeded_at: Option<DateTimeUtc>,
+    /// The one-time token of the staff form that recorded an offline payment (unique).
+    pub form_token: Option<String>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -47,7 +47,7 @@ async fn entries_of_kind(app: &TestApp, account: i32, kind: &str) -> Vec<i64> {
         .collect()
 }
 
-async fn latest_attempt(app: &TestApp) -> payment_attempt::Model {
+pub async fn latest_attempt(app: &TestApp) -> payment_attempt::Model {
     payment_attempt::Entity::find()
         .order_by_desc(payment_attempt::Column::Id)
         .one(&app.db)
@@ -57,7 +57,7 @@ async fn latest_attempt(app: &TestApp) -> payment_attempt::Model {
 }
 
 /// Chooses what to pay and follows the redirect to the test checkout; returns its path.
-async fn start_paying(app: &TestApp, account: i32, fields: &[(&str, &str)]) -> String {
+pub async fn start_paying(app: &TestApp, account: i32, fields: &[(&str, &str)]) -> String {
     let response = app
         .post_form(&format!("/account/{account}/pay"), fields)
         .await;
@@ -272,7 +272,7 @@ async fn someone_elses_payments_and_test_checkout_are_not_found() {
     assert_eq!(balance_minor(&app, alex).await, 106_500);
 }
 
-async fn add_discount(app: &TestApp, percent_bp: i32, deadline: NaiveDate) {
+pub async fn add_discount(app: &TestApp, percent_bp: i32, deadline: NaiveDate) {
     discount_rule::ActiveModel {
         name: Set("Winter early payment".into()),
         creditor_id: Set(None),
@@ -379,7 +379,7 @@ async fn a_refund_books_a_reversal_once() {
 }
 
 #[tokio::test]
-async fn plan_payments_pay_the_next_installment_and_extra_shortens_the_plan_from_the_end() {
+async fn plan_payments_pay_the_next_installment_and_extra_then_shortens_the_plan_from_the_end() {
     use goodterms::domain::schedule::{Frequency, PlanSize};
     use goodterms::services::plans::choose::{self, Agreement, InstallmentChoice};
     let app = spawn_demo_app().await;
@@ -429,8 +429,8 @@ async fn plan_payments_pay_the_next_installment_and_extra_shortens_the_plan_from
         .collect();
     assert_eq!(
         paid,
-        vec![21_300, 0, 0, 8_700, 21_300],
-        "extra pays from the last installment back"
+        vec![21_300, 21_300, 0, 0, 8_700],
+        "extra pays the next one due, then from the last installment back"
     );
     assert_eq!(balance_minor(&app, id).await, 106_500 - 21_300 - 30_000);
 }

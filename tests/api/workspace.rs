@@ -92,6 +92,7 @@ async fn staff_record_a_bank_transfer_and_it_is_applied_once_with_a_receipt() {
         ("amount", "100.00"),
         ("method", "bank_transfer"),
         ("reference", "BACS 123"),
+        ("form_token", "workspace-form-0001"),
     ];
     assert_redirect(
         &app.post_form(&path, &fields).await,
@@ -140,6 +141,8 @@ async fn staff_record_a_bank_transfer_and_it_is_applied_once_with_a_receipt() {
             "reference",
         ),
     ] {
+        let mut fields = fields.to_vec();
+        fields.push(("form_token", "workspace-form-0002"));
         let response = app.post_form(&path, &fields).await;
         assert_eq!(response.status().as_u16(), 400, "{message}");
         assert!(

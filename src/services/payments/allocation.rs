@@ -1,19 +1,26 @@
 //! How a payment meets a plan: which installments it pays, and what a refund takes back.
-//! A payment pays the earliest unpaid installments; an extra payment (more than what is due)
-//! shortens the plan from the end instead, so the next due dates stay as agreed.
+//! A payment pays what is overdue first, then the next one due; what is left goes on
+//! earliest first, or, for an extra payment, shortens the plan from the end (so the later due
+//! dates stay as agreed). Each share is recorded against the installment's id, so a refund
+//! takes back exactly what its payment paid.
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter};
+use sea_orm::sea_query::{Expr, LockType};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, ExprTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
+};
 
 use crate::domain::Money;
-use crate::domain::lifecycle::{self, InstallmentProgress};
-use crate::domain::payments::PaymentPurpose;
+use crate::domain::lifecycle;
+use crate::domain::payments::{PaymentPurpose, PaymentStatus};
 use crate::domain::plans::{PlanKind, PlanStatus};
 use crate::domain::wording::full_date;
-use crate::entities::{installment, payment_attempt};
+use crate::entities::{installment, payment_allocation, payment_attempt, plan};
+use crate::services::accounts::statements::Scope;
 use crate::services::payments::PaymentError;
 use crate::services::plans::choose::{self, AccountForPlan};
-use crate::services::plans::records::{self, InstallmentView, PlanView};
+use crate::services::plans::lifecycle::reassess;
+use crate::services::plans::records::{self, PlanView};
 
 /// A plan that payments count towards.
 fn paying_plan(account: &AccountForPlan) -> Option<&PlanView> {
@@ -23,13 +30,31 @@ fn paying_plan(account: &AccountForPlan) -> Option<&PlanView> {
         .filter(|p| p.kind == PlanKind::Installments && p.status.takes_payments())
 }
 
-/// The earliest installment not fully paid: its date and what is left on it.
+/// The earliest installment not fully paid: its date and what is left on it, never more than
+/// the balance (a payment the person already made outside the plan counts).
 pub fn next_installment(account: &AccountForPlan, _today: NaiveDate) -> Option<(NaiveDate, Money)> {
     let plan = paying_plan(account)?;
-    plan.installments.iter().find_map(|i| {
-        let left = i.amount.checked_sub(&i.paid).ok()?;
+    let (due_on, left) = plan.installments.iter().find_map(|i| {
+        let left = i.left();
         left.is_positive().then_some((i.due_on, left))
-    })
+    })?;
+    at_most_owed(left, account.balance).map(|amount| (due_on, amount))
+}
+
+/// What is left on installments whose date has passed (missed or within their grace days),
+/// never more than the balance: the "catch up" amount. `None` when nothing is overdue.
+pub fn overdue(account: &AccountForPlan, today: NaiveDate) -> Option<Money> {
+    let owed = paying_plan(account)?.position(today).overdue?;
+    at_most_owed(owed, account.balance)
+}
+
+fn at_most_owed(amount: Money, balance: Money) -> Option<Money> {
+    let capped = if amount.amount() > balance.amount() {
+        balance
+    } else {
+        amount
+    };
+    capped.is_positive().then_some(capped)
 }
 
 /// What a payment did, for the receipt.
@@ -39,16 +64,22 @@ pub struct Effect {
     pub balance_after: Money,
 }
 
-fn progress(items: &[InstallmentView]) -> Vec<InstallmentProgress> {
-    items
-        .iter()
-        .map(|i| InstallmentProgress {
-            seq: i.seq,
-            due_on: i.due_on,
-            amount: i.amount,
-            paid: i.paid,
-        })
-        .collect()
+/// Serialises payments and refunds on one account's plans. On PostgreSQL the plan rows are
+/// locked (SELECT ... FOR UPDATE) before their installments are read, so of two payments
+/// committing at once the second waits and then sees what the first paid. SQLite's write
+/// transactions (BEGIN IMMEDIATE) are serialised already.
+async fn lock_plans<C: ConnectionTrait>(conn: &C, account_id: i32) -> Result<(), DbErr> {
+    if conn.get_database_backend() == DbBackend::Postgres {
+        plan::Entity::find()
+            .select_only()
+            .column(plan::Column::Id)
+            .filter(plan::Column::AccountId.eq(account_id))
+            .lock(LockType::Update)
+            .into_tuple::<i32>()
+            .all(conn)
+            .await?;
+    }
+    Ok(())
 }
 
 pub async fn allocate<C: ConnectionTrait>(
@@ -57,21 +88,15 @@ pub async fn allocate<C: ConnectionTrait>(
     covered: Money,
     now: DateTime<Utc>,
 ) -> Result<Effect, PaymentError> {
+    lock_plans(conn, attempt.account_id).await?;
     let account = choose::account_for_plan(conn, attempt.debtor_id, attempt.account_id)
         .await?
         .ok_or(PaymentError::NotFound)?;
     let mut paid_for = Vec::new();
     if let Some(plan) = paying_plan(&account) {
-        let items = progress(&plan.installments);
-        let allocation = if attempt.purpose == PaymentPurpose::Extra {
-            lifecycle::allocate_from_end(&items, covered)
-        } else {
-            lifecycle::allocate(&items, covered)
-        }
-        .map_err(|_| records::RecordError::Corrupt("installments"))?;
-        for (seq, amount) in &allocation.applied {
-            add_paid(conn, plan.id, *seq, amount.to_minor()?).await?;
-            if let Some(item) = plan.installments.iter().find(|i| i.seq == *seq) {
+        let extra = attempt.purpose == PaymentPurpose::Extra;
+        for (seq, amount) in pay_installments(conn, plan, attempt.id, covered, extra, now).await? {
+            if let Some(item) = plan.installments.iter().find(|i| i.seq == seq) {
                 paid_for.push(format!(
                     "{amount} towards payment {seq} of {}, due {}",
                     plan.installments.len(),
@@ -95,45 +120,185 @@ pub async fn allocate<C: ConnectionTrait>(
     })
 }
 
-async fn add_paid<C: ConnectionTrait>(
+/// Shares `covered` out over the plan's installments, records each share against the
+/// installment's id, then brings the plan's state up to date at once: a missed installment
+/// paid in full is no longer missed, and a plan stopped for missed payments is back on track.
+async fn pay_installments<C: ConnectionTrait>(
     conn: &C,
-    plan_id: i32,
-    seq: u32,
+    plan: &PlanView,
+    attempt_id: i32,
+    covered: Money,
+    extra: bool,
+    now: DateTime<Utc>,
+) -> Result<Vec<(u32, Money)>, PaymentError> {
+    let items = records::progress(&plan.installments);
+    let today = now.date_naive();
+    let allocation = if extra {
+        lifecycle::allocate_extra(&items, covered, today)
+    } else {
+        lifecycle::allocate(&items, covered)
+    }
+    .map_err(|_| records::RecordError::Corrupt("installments"))?;
+    for (seq, amount) in &allocation.applied {
+        if let Some(item) = plan.installments.iter().find(|i| i.seq == *seq) {
+            move_paid(conn, attempt_id, item.id, amount.to_minor()?, now).await?;
+        }
+    }
+    refresh(conn, plan, now).await?;
+    Ok(allocation.applied)
+}
+
+/// Re-reads the plan and applies the lifecycle rules to it now.
+async fn refresh<C: ConnectionTrait>(
+    conn: &C,
+    plan: &PlanView,
+    now: DateTime<Utc>,
+) -> Result<(), PaymentError> {
+    if let Some(fresh) = records::load(conn, plan.id, Scope::Creditor(plan.creditor_id)).await? {
+        reassess(conn, &fresh, now).await?;
+    }
+    Ok(())
+}
+
+/// Adds `minor` (negative: takes it back) to an installment and records it against the payment.
+async fn move_paid<C: ConnectionTrait>(
+    conn: &C,
+    attempt_id: i32,
+    installment_id: i32,
     minor: i64,
-) -> Result<(), sea_orm::DbErr> {
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
     installment::Entity::update_many()
         .col_expr(
             installment::Column::PaidMinor,
             Expr::col(installment::Column::PaidMinor).add(minor),
         )
-        .filter(installment::Column::PlanId.eq(plan_id))
-        .filter(installment::Column::Seq.eq(i32::try_from(seq).unwrap_or(0)))
+        .filter(installment::Column::Id.eq(installment_id))
         .exec(conn)
         .await?;
+    payment_allocation::ActiveModel {
+        attempt_id: Set(attempt_id),
+        installment_id: Set(installment_id),
+        amount_minor: Set(minor),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
     Ok(())
 }
 
-/// A refund takes back from the latest paid installments first.
+/// A refund takes back what the refunded payment paid towards installments, from its own
+/// recorded shares, the latest installment first; `part` is the cash refunded plus any
+/// discount taken back with it. A plan that was paid in full reopens when money is owed again.
 pub async fn unallocate<C: ConnectionTrait>(
     conn: &C,
     attempt: &payment_attempt::Model,
     part: Money,
+    now: DateTime<Utc>,
 ) -> Result<(), PaymentError> {
+    lock_plans(conn, attempt.account_id).await?;
+    let mut left = part.to_minor()?;
+    for (installment_id, share) in shares_of(conn, attempt.id).await? {
+        let take = std::cmp::Ord::min(share, left);
+        if take > 0 {
+            move_paid(conn, attempt.id, installment_id, -take, now).await?;
+            left -= take;
+        }
+    }
     let account = choose::account_for_plan(conn, attempt.debtor_id, attempt.account_id)
         .await?
         .ok_or(PaymentError::NotFound)?;
-    let Some(plan) = paying_plan(&account) else {
+    if let Some(plan) = account
+        .latest_plan
+        .as_ref()
+        .filter(|p| p.kind == PlanKind::Installments && p.status == PlanStatus::Completed)
+        && account.balance.is_positive()
+        && records::set_status(
+            conn,
+            plan.id,
+            &[PlanStatus::Completed],
+            PlanStatus::Active,
+            now,
+        )
+        .await?
+    {
+        // Reopened: the usual rules decide at once whether it is on track or behind.
+        let reopened = PlanView {
+            status: PlanStatus::Active,
+            ..plan.clone()
+        };
+        reassess(conn, &reopened, now).await?;
+    }
+    Ok(())
+}
+
+/// What a payment still has on each installment (net of earlier refunds), latest first.
+async fn shares_of<C: ConnectionTrait>(
+    conn: &C,
+    attempt_id: i32,
+) -> Result<Vec<(i32, i64)>, DbErr> {
+    let rows: Vec<(i32, i64)> = payment_allocation::Entity::find()
+        .select_only()
+        .column(payment_allocation::Column::InstallmentId)
+        .column(payment_allocation::Column::AmountMinor)
+        .filter(payment_allocation::Column::AttemptId.eq(attempt_id))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let mut net: Vec<(i32, i64)> = Vec::new();
+    for (id, minor) in rows {
+        match net.iter_mut().find(|(known, _)| *known == id) {
+            Some((_, total)) => *total += minor,
+            None => net.push((id, minor)),
+        }
+    }
+    let order: Vec<i32> = installment::Entity::find()
+        .select_only()
+        .column(installment::Column::Id)
+        .filter(installment::Column::Id.is_in(net.iter().map(|(id, _)| *id)))
+        .order_by_desc(installment::Column::DueOn)
+        .order_by_desc(installment::Column::Seq)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(order
+        .into_iter()
+        .filter_map(|id| net.iter().find(|(known, _)| *known == id).copied())
+        .filter(|(_, minor)| *minor > 0)
+        .collect())
+}
+
+/// When staff approve a proposal (or the person accepts a counter-offer), payments made while
+/// it waited count towards it first, so nobody is asked to pay those installments again.
+pub async fn allocate_earlier_payments<C: ConnectionTrait>(
+    conn: &C,
+    plan_id: i32,
+    creditor_id: i32,
+    now: DateTime<Utc>,
+) -> Result<(), PaymentError> {
+    let Some(plan) = records::load(conn, plan_id, Scope::Creditor(creditor_id)).await? else {
         return Ok(());
     };
-    let mut left = part.to_minor()?;
-    for item in plan.installments.iter().rev() {
-        if left == 0 {
+    lock_plans(conn, plan.account_id).await?;
+    let earlier = payment_attempt::Entity::find()
+        .filter(payment_attempt::Column::AccountId.eq(plan.account_id))
+        .filter(
+            payment_attempt::Column::Status
+                .is_in([PaymentStatus::Succeeded, PaymentStatus::Refunded]),
+        )
+        .filter(payment_attempt::Column::SucceededAt.gte(plan.created_at))
+        .order_by_asc(payment_attempt::Column::Id)
+        .all(conn)
+        .await?;
+    for attempt in earlier {
+        let net = attempt.amount_minor - attempt.refunded_minor;
+        let Some(fresh) = records::load(conn, plan_id, Scope::Creditor(creditor_id)).await? else {
             break;
-        }
-        let take = std::cmp::Ord::min(item.paid.to_minor()?, left);
-        if take > 0 {
-            add_paid(conn, plan.id, item.seq, -take).await?;
-            left -= take;
+        };
+        if net > 0 && shares_of(conn, attempt.id).await?.is_empty() {
+            let covered = Money::from_minor(net, fresh.total.currency());
+            pay_installments(conn, &fresh, attempt.id, covered, false, now).await?;
         }
     }
     Ok(())

@@ -1,12 +1,12 @@
 //! Early-payment discounts for one account: the best offer today, remembering when the person
 //! first saw each offer (that fixes a "days from offer" deadline).
 use chrono::NaiveDate;
-use sea_orm::sea_query::OnConflict;
+use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
 
 use crate::domain::discount::{self, DiscountAmount, DiscountDeadline, DiscountRule, Offer};
 use crate::domain::{Currency, Money};
-use crate::entities::{discount_offer, discount_rule};
+use crate::entities::{discount_offer, discount_rule, payment_attempt};
 
 /// Rules that may apply to a creditor's accounts: its own and those for every creditor.
 pub async fn rules_for<C: ConnectionTrait>(
@@ -73,6 +73,15 @@ pub async fn best_offer<C: ConnectionTrait>(
         .filter(discount_offer::Column::AccountId.eq(account_id))
         .all(conn)
         .await?;
+    // An offer whose discount was already earned is not offered again.
+    let rules: Vec<DiscountRule> = rules
+        .into_iter()
+        .filter(|r| {
+            !seen
+                .iter()
+                .any(|o| o.rule_id == r.id && o.claimed_attempt_id.is_some())
+        })
+        .collect();
     let first_seen = |rule_id: i32| {
         seen.iter()
             .find(|o| o.rule_id == rule_id)
@@ -112,4 +121,39 @@ pub async fn record_seen<C: ConnectionTrait>(
         .exec_without_returning(conn)
         .await?;
     Ok(())
+}
+
+/// Claims the offer's discount for this payment: a conditional UPDATE, so of two payments
+/// arriving at once only one wins. The offer's row is written when the attempt is made.
+pub async fn claim<C: ConnectionTrait>(
+    conn: &C,
+    attempt: &payment_attempt::Model,
+) -> Result<bool, DbErr> {
+    let Some(rule_id) = attempt.discount_rule_id else {
+        return Ok(false);
+    };
+    let claimed = discount_offer::Entity::update_many()
+        .col_expr(
+            discount_offer::Column::ClaimedAttemptId,
+            Expr::value(Some(attempt.id)),
+        )
+        .filter(discount_offer::Column::AccountId.eq(attempt.account_id))
+        .filter(discount_offer::Column::RuleId.eq(rule_id))
+        .filter(discount_offer::Column::ClaimedAttemptId.is_null())
+        .exec(conn)
+        .await?;
+    Ok(claimed.rows_affected == 1)
+}
+
+/// Whether this payment earned its offer's discount.
+pub async fn claimed_by<C: ConnectionTrait>(
+    conn: &C,
+    attempt: &payment_attempt::Model,
+) -> Result<bool, DbErr> {
+    let found = discount_offer::Entity::find()
+        .filter(discount_offer::Column::AccountId.eq(attempt.account_id))
+        .filter(discount_offer::Column::ClaimedAttemptId.eq(attempt.id))
+        .one(conn)
+        .await?;
+    Ok(found.is_some())
 }

@@ -16,7 +16,7 @@ use crate::entities::{payment_attempt, provider_event};
 use crate::providers::PaymentEvent;
 use crate::services::accounts::ledger::{self, NewEntry};
 use crate::services::audit::{self, Actor, AuditEvent};
-use crate::services::payments::allocation;
+use crate::services::payments::{allocation, discounts};
 
 use super::PaymentError;
 use super::attempts::*;
@@ -312,7 +312,12 @@ pub(super) async fn apply<C: ConnectionTrait>(
         now,
     )
     .await?;
-    let discount = earned_discount(attempt, currency, today);
+    // Claimed in the database, once per account and offer: of two "pay in full" checkouts
+    // started in two tabs, only the first payment to arrive earns the discount.
+    let discount = match earned_discount(attempt, currency, today) {
+        Some(discount) if discounts::claim(conn, attempt).await? => Some(discount),
+        _ => None,
+    };
     if let Some(discount) = discount {
         ledger::append(
             conn,
@@ -406,7 +411,8 @@ pub(super) async fn refunded<C: ConnectionTrait>(
     if moved.rows_affected != 1 {
         return Ok(EventOutcome::AlreadyDone);
     }
-    let part = Money::from_minor(new_part, Currency::parse(&attempt.currency)?);
+    let currency = Currency::parse(&attempt.currency)?;
+    let part = Money::from_minor(new_part, currency);
     ledger::append(
         conn,
         NewEntry {
@@ -420,6 +426,45 @@ pub(super) async fn refunded<C: ConnectionTrait>(
         now,
     )
     .await?;
-    allocation::unallocate(conn, &attempt, part).await?;
+    let discount_back = discount_taken_back(conn, &attempt, new_part).await?;
+    if discount_back > 0 {
+        ledger::append(
+            conn,
+            NewEntry {
+                account_id: attempt.account_id,
+                kind: EntryKind::Adjustment,
+                amount: Money::from_minor(discount_back, currency),
+                description: "Discount for paying early taken back, because the payment was refunded",
+                reason: None,
+                occurred_on: now.date_naive(),
+            },
+            now,
+        )
+        .await?;
+    }
+    let covered_back = Money::from_minor(new_part + discount_back, currency);
+    allocation::unallocate(conn, &attempt, covered_back, now).await?;
     Ok(EventOutcome::Refunded)
+}
+
+/// The share of the discount this payment earned that goes with the newly refunded part:
+/// in proportion to the cash refunded, so a full refund takes back the whole discount and
+/// partial refunds add up to exactly that.
+async fn discount_taken_back<C: ConnectionTrait>(
+    conn: &C,
+    attempt: &payment_attempt::Model,
+    new_part: i64,
+) -> Result<i64, DbErr> {
+    if attempt.discount_minor <= 0
+        || attempt.amount_minor <= 0
+        || !discounts::claimed_by(conn, attempt).await?
+    {
+        return Ok(0);
+    }
+    let share = |refunded: i64| {
+        let scaled = i128::from(attempt.discount_minor) * i128::from(refunded)
+            / i128::from(attempt.amount_minor);
+        i64::try_from(scaled).unwrap_or(attempt.discount_minor)
+    };
+    Ok(share(attempt.refunded_minor + new_part) - share(attempt.refunded_minor))
 }

@@ -18,6 +18,7 @@ use sea_orm::DbErr;
 use crate::domain::MoneyError;
 use crate::services::accounts::ledger::LedgerError;
 use crate::services::plans::choose::PlanError;
+use crate::services::plans::lifecycle::LifecycleRunError;
 use crate::services::plans::records::RecordError;
 
 #[derive(Debug, thiserror::Error)]
@@ -43,4 +44,6 @@ pub enum PaymentError {
     Records(#[from] RecordError),
     #[error("email could not be rendered")]
     Template(#[from] askama::Error),
+    #[error("plan state could not be worked out")]
+    Lifecycle(#[from] LifecycleRunError),
 }

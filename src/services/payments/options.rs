@@ -16,6 +16,8 @@ use super::PaymentError;
 pub enum PayChoice {
     Full,
     NextInstallment,
+    /// Everything overdue on the plan: missed payments and any still within their grace days.
+    CatchUp,
     Other(Money),
 }
 
@@ -23,7 +25,7 @@ impl PayChoice {
     pub(super) fn purpose(self) -> PaymentPurpose {
         match self {
             Self::Full => PaymentPurpose::Full,
-            Self::NextInstallment => PaymentPurpose::Installment,
+            Self::NextInstallment | Self::CatchUp => PaymentPurpose::Installment,
             Self::Other(_) => PaymentPurpose::Extra,
         }
     }
@@ -36,6 +38,8 @@ pub struct PaymentOptions {
     pub offer: Option<Offer>,
     /// The earliest unpaid installment of an active plan: date and what is left on it.
     pub next_installment: Option<(chrono::NaiveDate, Money)>,
+    /// What is overdue on an active or stopped plan, at most the balance.
+    pub overdue: Option<Money>,
 }
 
 pub async fn options<C: ConnectionTrait>(
@@ -60,10 +64,12 @@ pub async fn options<C: ConnectionTrait>(
         None
     };
     let next_installment = allocation::next_installment(&account, today);
+    let overdue = allocation::overdue(&account, today);
     Ok(Some(PaymentOptions {
         account,
         offer,
         next_installment,
+        overdue,
     }))
 }
 
@@ -98,6 +104,10 @@ pub fn amount_for(
             .next_installment
             .map(|(_, amount)| (amount, None))
             .ok_or_else(|| PaymentError::Amount("There is no payment due in your plan".into())),
+        PayChoice::CatchUp => options
+            .overdue
+            .map(|amount| (amount, None))
+            .ok_or_else(|| PaymentError::Amount("Nothing in your plan is overdue".into())),
         PayChoice::Other(amount) => {
             if !amount.is_positive() {
                 Err(PaymentError::Amount(

@@ -10,11 +10,12 @@ use crate::db::begin_write;
 use crate::domain::Money;
 use crate::domain::plans::{PlanKind, PlanStatus};
 use crate::domain::policy::{self, Breach, PlanPolicy};
-use crate::domain::schedule::{self, Frequency, PlanSize, Schedule, ScheduleError};
+use crate::domain::schedule::{self, Frequency, MoveWindow, PlanSize, Schedule, ScheduleError};
 use crate::domain::wording;
 use crate::email::{outbox, templates};
 use crate::services::accounts::statements::{self, Scope, StatementError};
 use crate::services::audit::{self, Actor, AuditEvent};
+use crate::services::payments::{PaymentError, allocation};
 use crate::services::plans::policies;
 use crate::services::plans::records::{self, ConsentRecord, NewPlan, PlanView, RecordError};
 
@@ -47,6 +48,8 @@ pub enum PlanError {
     Statement(#[from] StatementError),
     #[error("email could not be rendered")]
     Template(#[from] askama::Error),
+    #[error("earlier payments could not be counted towards the plan")]
+    Payments(#[source] Box<PaymentError>),
 }
 
 /// What the plan pages need about one of the person's accounts.
@@ -357,6 +360,9 @@ pub async fn accept_counter_offer(
     {
         return Err(PlanError::TermsChanged);
     }
+    allocation::allocate_earlier_payments(&txn, plan.id, plan.creditor_id, now)
+        .await
+        .map_err(|e| PlanError::Payments(Box::new(e)))?;
     record(&txn, &account, plan.id, "plan.counter_accepted", now).await?;
     let content = templates::plan_confirmation(&account.creditor_name, &schedule)?;
     queue_email(&txn, account.debtor_id, content, now).await?;
@@ -379,6 +385,15 @@ pub async fn cancel(
     record(&txn, &account, plan.id, "plan.cancelled", now).await?;
     txn.commit().await?;
     Ok(())
+}
+
+/// The latest date a moved payment may fall on: the policy's longest plan, counted from the
+/// day the plan was set up (as it was when the plan was checked against the policy).
+fn latest_plan_date(plan: &PlanView, policy: &PlanPolicy) -> NaiveDate {
+    let start = plan.created_at.date_naive();
+    start
+        .checked_add_days(chrono::Days::new(u64::from(policy.max_duration_days())))
+        .unwrap_or(start)
 }
 
 /// What the person wants to change about one upcoming payment.
@@ -409,10 +424,13 @@ pub async fn change_payment(
                     "You have already moved a payment date in this plan",
                 ));
             }
-            check_first_date(date, now.date_naive())?;
+            let window = MoveWindow {
+                today: now.date_naive(),
+                latest: latest_plan_date(plan, &account.policy),
+            };
             (
                 seq,
-                schedule::move_installment(&schedule, seq, date)?,
+                schedule::move_installment_within(&schedule, seq, date, window)?,
                 "plan.date_moved",
             )
         }

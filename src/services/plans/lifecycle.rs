@@ -5,11 +5,12 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 
 use crate::db::begin_write;
-use crate::domain::lifecycle::{self, InstallmentProgress};
+use crate::domain::lifecycle;
 use crate::domain::plans::{PlanKind, PlanStatus};
 use crate::entities::{installment, plan};
 use crate::services::accounts::statements::Scope;
@@ -25,6 +26,9 @@ pub struct LifecycleReport {
     pub restored: usize,
     pub completed: usize,
     pub ended: usize,
+    /// Plans that could not be read or updated: logged by id and left for the next pass, so
+    /// one bad row never stops the others from being checked.
+    pub skipped: usize,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -35,7 +39,8 @@ pub enum LifecycleRunError {
     Records(#[from] RecordError),
 }
 
-/// One pass over every active or broken plan, in batches by id.
+/// One pass over every active or broken plan, in batches by id. A plan that fails is skipped
+/// and counted; only failing to list the plans ends the pass early.
 pub async fn run(
     db: &DatabaseConnection,
     now: DateTime<Utc>,
@@ -55,68 +60,86 @@ pub async fn run(
             .all(db)
             .await?;
         let Some(&(last, _)) = batch.last() else {
+            if report.skipped > 0 {
+                tracing::warn!(
+                    skipped = report.skipped,
+                    "plan lifecycle pass skipped plans"
+                );
+            }
             return Ok(report);
         };
         for (plan_id, creditor_id) in batch {
-            if let Some(plan) = records::load(db, plan_id, Scope::Creditor(creditor_id)).await? {
-                report.checked += 1;
-                step(db, &plan, now, &mut report).await?;
+            if let Err(error) = check_one(db, plan_id, creditor_id, now, &mut report).await {
+                tracing::warn!(plan_id, error = %error, "plan skipped by the lifecycle pass");
+                report.skipped += 1;
             }
         }
         after = last;
     }
 }
 
-async fn step(
+async fn check_one(
     db: &DatabaseConnection,
-    plan: &PlanView,
+    plan_id: i32,
+    creditor_id: i32,
     now: DateTime<Utc>,
     report: &mut LifecycleReport,
 ) -> Result<(), LifecycleRunError> {
+    let Some(plan) = records::load(db, plan_id, Scope::Creditor(creditor_id)).await? else {
+        return Ok(());
+    };
+    report.checked += 1;
+    let txn = begin_write(db).await?;
+    let moved = reassess(&txn, &plan, now).await?;
+    txn.commit().await?;
+    match moved {
+        Some(PlanStatus::Broken) => report.broken += 1,
+        Some(PlanStatus::Completed) => report.completed += 1,
+        Some(PlanStatus::Ended) => report.ended += 1,
+        Some(_) => report.restored += 1,
+        None => {}
+    }
+    Ok(())
+}
+
+/// Brings one plan's state and its installments' "missed" marks in line with its payments
+/// on `now`'s date; returns the new status when it moved. Used by the daily pass and right
+/// after a payment, so catching up shows at once.
+pub async fn reassess<C: ConnectionTrait>(
+    conn: &C,
+    plan: &PlanView,
+    now: DateTime<Utc>,
+) -> Result<Option<PlanStatus>, LifecycleRunError> {
     let today = now.date_naive();
     let target = match plan.kind {
         PlanKind::Deferral => deferral_target(plan, today),
-        PlanKind::Installments => installments_target(db, plan, today).await?,
+        PlanKind::Installments => installments_target(conn, plan, today).await?,
     };
-    if target == plan.status {
-        return Ok(());
+    if target == plan.status
+        || !records::set_status(conn, plan.id, &[plan.status], target, now).await?
+    {
+        return Ok(None);
     }
-    let txn = begin_write(db).await?;
-    if records::set_status(&txn, plan.id, &[plan.status], target, now).await? {
-        let action = match target {
-            PlanStatus::Broken => {
-                report.broken += 1;
-                "plan.broken"
-            }
-            PlanStatus::Completed => {
-                report.completed += 1;
-                "plan.completed"
-            }
-            PlanStatus::Ended => {
-                report.ended += 1;
-                "plan.ended"
-            }
-            _ => {
-                report.restored += 1;
-                "plan.restored"
-            }
-        };
-        audit::record(
-            &txn,
-            AuditEvent {
-                actor: Actor::System,
-                creditor_id: Some(plan.creditor_id),
-                action,
-                subject_kind: "plan",
-                subject_id: Some(plan.id),
-                detail: "",
-            },
-            now,
-        )
-        .await?;
-    }
-    txn.commit().await?;
-    Ok(())
+    let action = match target {
+        PlanStatus::Broken => "plan.broken",
+        PlanStatus::Completed => "plan.completed",
+        PlanStatus::Ended => "plan.ended",
+        _ => "plan.restored",
+    };
+    audit::record(
+        conn,
+        AuditEvent {
+            actor: Actor::System,
+            creditor_id: Some(plan.creditor_id),
+            action,
+            subject_kind: "plan",
+            subject_id: Some(plan.id),
+            detail: "",
+        },
+        now,
+    )
+    .await?;
+    Ok(Some(target))
 }
 
 fn deferral_target(plan: &PlanView, today: NaiveDate) -> PlanStatus {
@@ -127,21 +150,12 @@ fn deferral_target(plan: &PlanView, today: NaiveDate) -> PlanStatus {
 }
 
 /// Works out the plan's state and keeps each installment's "missed" mark up to date.
-async fn installments_target(
-    db: &DatabaseConnection,
+async fn installments_target<C: ConnectionTrait>(
+    conn: &C,
     plan: &PlanView,
     today: NaiveDate,
 ) -> Result<PlanStatus, LifecycleRunError> {
-    let progress: Vec<InstallmentProgress> = plan
-        .installments
-        .iter()
-        .map(|i| InstallmentProgress {
-            seq: i.seq,
-            due_on: i.due_on,
-            amount: i.amount,
-            paid: i.paid,
-        })
-        .collect();
+    let progress = records::progress(&plan.installments);
     let Ok(assessment) = lifecycle::assess(&progress, today, plan.grace_days, plan.missed_to_break)
     else {
         tracing::warn!(plan_id = plan.id, "plan installments could not be assessed");
@@ -152,9 +166,8 @@ async fn installments_target(
         if missed != item.missed {
             installment::Entity::update_many()
                 .col_expr(installment::Column::Missed, Expr::value(missed))
-                .filter(installment::Column::PlanId.eq(plan.id))
-                .filter(installment::Column::Seq.eq(i32::try_from(item.seq).unwrap_or(0)))
-                .exec(db)
+                .filter(installment::Column::Id.eq(item.id))
+                .exec(conn)
                 .await?;
         }
     }

@@ -7,6 +7,7 @@ use sea_orm::{
     Set,
 };
 
+use crate::domain::lifecycle::InstallmentProgress;
 use crate::domain::plans::{PlanKind, PlanStatus};
 use crate::domain::schedule::{Frequency, Installment, Schedule};
 use crate::domain::{Currency, Money, MoneyError};
@@ -16,7 +17,7 @@ use crate::services::accounts::statements::Scope;
 #[derive(Clone, Debug)]
 pub struct InstallmentView {
     /// Stable for the installment's life: moving or skipping a payment renumbers `seq`, never
-    /// this, so payments, reminders and retries stay with the installment they were for.
+    /// this, so payments (and their recorded allocations),, reminders and retries stay with the installment they were for.
     pub id: i32,
     pub seq: u32,
     pub due_on: NaiveDate,
@@ -34,6 +35,19 @@ impl InstallmentView {
             .filter(Money::is_positive)
             .unwrap_or(Money::zero(self.amount.currency()))
     }
+}
+
+/// Installments as the lifecycle rules see them.
+pub fn progress(items: &[InstallmentView]) -> Vec<InstallmentProgress> {
+    items
+        .iter()
+        .map(|i| InstallmentProgress {
+            seq: i.seq,
+            due_on: i.due_on,
+            amount: i.amount,
+            paid: i.paid,
+        })
+        .collect()
 }
 
 /// Where a plan's payments stand on a given day: what collections staff act on.

@@ -19,6 +19,7 @@ use crate::entities::{account, debtor, plan};
 use crate::services::accounts::statements;
 use crate::services::accounts::statements::Scope;
 use crate::services::audit::{self, Actor, AuditEvent};
+use crate::services::payments::{PaymentError, allocation};
 use crate::services::plans::choose::{InstallmentChoice, check_first_date, queue_email};
 use crate::services::plans::policies;
 use crate::services::plans::records::{self, PlanView, RecordError};
@@ -45,6 +46,8 @@ pub enum ReviewError {
     Statement(#[from] statements::StatementError),
     #[error("email could not be rendered")]
     Template(#[from] askama::Error),
+    #[error("earlier payments could not be counted towards the plan")]
+    Payments(#[from] PaymentError),
 }
 
 /// One plan with what staff need beside it.
@@ -261,6 +264,9 @@ pub async fn decide(
     };
     if !records::set_status(&txn, plan.id, &[PlanStatus::Proposed], to, now).await? {
         return Err(ReviewError::AlreadyDecided);
+    }
+    if to == PlanStatus::Active {
+        allocation::allocate_earlier_payments(&txn, plan.id, creditor_id, now).await?;
     }
     records::record_decision(&txn, plan.id, staff_id, reason.as_deref(), now).await?;
     audit::record(

@@ -52,6 +52,7 @@ struct PayPage {
     saving: Option<String>,
     saving_until: Option<String>,
     next: Option<(String, String)>,
+    overdue: Option<String>,
     is_test: bool,
     /// False when this instance has no way to take card payments: the page says how else to pay.
     card_payments: bool,
@@ -82,6 +83,7 @@ fn pay_page(
         next: options
             .next_installment
             .map(|(date, amount)| (amount.to_string(), full_date(date))),
+        overdue: options.overdue.map(|amount| amount.to_string()),
         is_test: provider.is_offline(),
         card_payments: provider.takes_card_payments(),
         reference: account.reference.clone(),
@@ -133,6 +135,7 @@ pub async fn start(
     let choice = match form.choice.as_str() {
         "full" => Some(PayChoice::Full),
         "next" => Some(PayChoice::NextInstallment),
+        "catch_up" => Some(PayChoice::CatchUp),
         "other" => read_amount(&form.amount, &options.account, "amount", &mut problems)
             .map(PayChoice::Other),
         _ => {
@@ -171,7 +174,7 @@ pub async fn start(
         }
         Err(PaymentError::Amount(message)) => {
             problems.add(
-                if choice == PayChoice::NextInstallment {
+                if matches!(choice, PayChoice::NextInstallment | PayChoice::CatchUp) {
                     "choice"
                 } else {
                     "amount"

@@ -9,10 +9,13 @@ use sea_orm::DatabaseConnection;
 use super::plan_choose::{already_has_plan, load_account, plan_page};
 use super::plan_views::PlanPageView;
 use crate::crypto::sha256_hex;
+use crate::domain::lifecycle;
 use crate::domain::plans::{PlanKind, PlanStatus};
 use crate::domain::wording::{self, full_date};
 use crate::services::autopay::setup;
+use crate::services::payments::allocation;
 use crate::services::plans::choose::{self, AccountForPlan, Agreement, PaymentChange, PlanError};
+use crate::services::plans::records;
 use crate::web::auth::{SignedInDebtor, session_marker};
 use crate::web::csrf::CsrfToken;
 use crate::web::errors::{AppError, PageResult};
@@ -41,6 +44,29 @@ struct PlanPage {
     offer_fingerprint: String,
     autopay_on: bool,
     autopay_just_saved: bool,
+    catch_up: Option<CatchUp>,
+}
+
+/// The plan page's offer to pay what is overdue, and what happens if the person does not.
+struct CatchUp {
+    amount: String,
+    if_not: String,
+}
+
+fn catch_up(account: &AccountForPlan, today: chrono::NaiveDate) -> Option<CatchUp> {
+    let amount = allocation::overdue(account, today)?;
+    let plan = account.latest_plan.as_ref()?;
+    let assessment = lifecycle::assess(
+        &records::progress(&plan.installments),
+        today,
+        plan.grace_days,
+        plan.missed_to_break,
+    )
+    .ok()?;
+    Some(CatchUp {
+        amount: amount.to_string(),
+        if_not: lifecycle::if_not_caught_up(&assessment, plan.grace_days, plan.missed_to_break),
+    })
 }
 
 fn can_change(account: &AccountForPlan) -> bool {
@@ -87,6 +113,7 @@ pub async fn show(
             .await
             .map_err(AppError::internal)?,
         autopay_just_saved: query.autopay == "saved",
+        catch_up: catch_up(&account, Utc::now().date_naive()),
     }))
 }
 

@@ -4,11 +4,14 @@ use actix_web::{post, web};
 use chrono::Utc;
 use sea_orm::DatabaseConnection;
 
-use super::accounts::render_workspace;
+use super::accounts::{
+    PaymentDraft, render_workspace, render_workspace_notice, render_workspace_with,
+};
 use crate::domain::Money;
 use validator::{Validate, ValidationError};
 
-use crate::services::payments::offline::{self, OfflinePayment};
+use crate::domain::wording::full_date;
+use crate::services::payments::offline::{self, OfflinePayment, Recorded};
 use crate::services::payments::{self, PaymentError};
 use crate::services::staff::workspace::{self, StaffAction, WorkspaceError};
 use crate::web::auth::SignedInStaff;
@@ -147,6 +150,10 @@ pub async fn end_hold(
     done_or_problem(&db, &csrf.0, ids, "reason", result).await
 }
 
+fn form_token_rule(typed: &str) -> Result<(), ValidationError> {
+    checked(offline::form_token(typed))
+}
+
 #[derive(serde::Deserialize, Default, Validate)]
 #[serde(default)]
 pub struct OfflinePaymentForm {
@@ -156,6 +163,24 @@ pub struct OfflinePaymentForm {
     method: String,
     #[validate(custom(function = "reference_rule"))]
     reference: String,
+    /// The one-time token rendered into the form: a second submit books nothing more.
+    #[validate(custom(function = "form_token_rule"))]
+    form_token: String,
+    /// "yes" once staff confirm a payment with a recently used reference is a different one.
+    confirm_repeat: String,
+}
+
+impl OfflinePaymentForm {
+    /// The form again as typed, with the same token (nothing was booked with it).
+    fn draft(&self, repeat_of: Option<String>) -> PaymentDraft {
+        PaymentDraft {
+            form_token: self.form_token.clone(),
+            amount: self.amount.clone(),
+            method: self.method.clone(),
+            reference: self.reference.clone(),
+            repeat_of,
+        }
+    }
 }
 
 #[post("/accounts/{id}/payments")]
@@ -169,6 +194,17 @@ pub async fn record_payment(
     let action = action(&who, *path)?;
     let (creditor_id, account_id) = (action.creditor_id, action.account_id);
     let problem = |field, message: String| FieldError { field, message };
+    // The form again as typed, with the problem beside its field.
+    let again = |p: FieldError| {
+        render_workspace_with(
+            &db,
+            &csrf.0,
+            creditor_id,
+            account_id,
+            Some(p),
+            Some(form.draft(None)),
+        )
+    };
     // Amounts are read in the account's own currency.
     let currency = match workspace::account_currency(db.get_ref(), creditor_id, account_id).await {
         Ok(currency) => currency,
@@ -177,15 +213,14 @@ pub async fn record_payment(
     };
     let amount = match Money::parse(&form.amount, currency) {
         Ok(amount) => amount,
-        Err(e) => {
-            let p = problem("amount", e.to_string());
-            return render_workspace(&db, &csrf.0, creditor_id, account_id, Some(p)).await;
-        }
+        Err(e) => return again(problem("amount", e.to_string())).await,
     };
-    let problems =
-        Problems::from_validation(form.validate(), &[field("method"), field("reference")]);
-    if !problems.is_empty() {
-        return first_problem(&db, &csrf.0, (creditor_id, account_id), problems).await;
+    let problems = Problems::from_validation(
+        form.validate(),
+        &[field("method"), field("reference"), field("form_token")],
+    );
+    if let Some(first) = problems.0.into_iter().next() {
+        return again(first).await;
     }
     let payment = OfflinePayment {
         staff_id: action.staff_id,
@@ -194,9 +229,27 @@ pub async fn record_payment(
         amount,
         method: &form.method,
         reference: &form.reference,
+        form_token: &form.form_token,
+        confirmed: form.confirm_repeat == "yes",
     };
     match payments::offline::record_offline(&db, payment, Utc::now()).await {
-        Ok(_) => Ok(pages::see_other(&account_page(account_id))),
+        Ok(Recorded::New(_)) => Ok(pages::see_other(&account_page(account_id))),
+        Ok(Recorded::AlreadyRecorded(_)) => {
+            let notice = "This payment was already recorded when the form was first sent. \
+                          It has not been recorded again: see it in the timeline below.";
+            render_workspace_notice(&db, &csrf.0, creditor_id, account_id, notice).await
+        }
+        Ok(Recorded::LooksLikeRepeat { recorded_at }) => {
+            let when = full_date(recorded_at.date_naive());
+            let message = format!(
+                "A payment with this method and reference was recorded for this account on \
+                 {when}. Check it is not the same payment. If it is a different one, tick the \
+                 box and record it again"
+            );
+            let draft = form.draft(Some(when));
+            let p = problem("reference", message);
+            render_workspace_with(&db, &csrf.0, creditor_id, account_id, Some(p), Some(draft)).await
+        }
         Err(PaymentError::Amount(message)) => {
             let field = if message.contains("reference") {
                 "reference"
@@ -205,21 +258,14 @@ pub async fn record_payment(
             } else {
                 "amount"
             };
-            render_workspace(
-                &db,
-                &csrf.0,
-                creditor_id,
-                account_id,
-                Some(problem(field, message)),
-            )
-            .await
+            again(problem(field, message)).await
         }
         Err(PaymentError::NothingOwed) => {
-            let p = problem(
+            again(problem(
                 "amount",
                 "There is nothing left to pay on this account".into(),
-            );
-            render_workspace(&db, &csrf.0, creditor_id, account_id, Some(p)).await
+            ))
+            .await
         }
         Err(PaymentError::NotFound) => Err(AppError::NotFound),
         Err(other) => Err(AppError::internal(other)),
@@ -266,6 +312,8 @@ mod tests {
             amount: "10".into(),
             method: "bitcoin".into(),
             reference: String::new(),
+            form_token: "0123456789abcdef".into(),
+            confirm_repeat: String::new(),
         };
         let problems =
             Problems::from_validation(form.validate(), &[field("method"), field("reference")]);

@@ -4,6 +4,7 @@ use actix_web::{get, web};
 use askama::Template;
 use sea_orm::DatabaseConnection;
 
+use crate::crypto::random_token;
 use crate::services::payments::offline::OFFLINE_METHODS;
 use crate::services::staff::portfolio::{self, AccountRow};
 use crate::services::staff::workspace;
@@ -83,6 +84,8 @@ struct StaffAccountPage {
     timeline: Vec<TimelineRow>,
     methods: Vec<(&'static str, &'static str)>,
     errors: Vec<FieldError>,
+    payment: PaymentDraft,
+    notice: Option<&'static str>,
 }
 
 impl StaffAccountPage {
@@ -94,6 +97,32 @@ impl StaffAccountPage {
     }
 }
 
+/// The "record a payment" form as staff typed it, with its one-time token.
+#[derive(Clone, Debug, Default)]
+pub struct PaymentDraft {
+    pub form_token: String,
+    pub amount: String,
+    pub method: String,
+    pub reference: String,
+    /// When a payment with the same method and reference was recorded recently: staff are
+    /// asked to confirm this is a different one.
+    pub repeat_of: Option<String>,
+}
+
+impl PaymentDraft {
+    pub fn has_method(&self, code: &str) -> bool {
+        self.method == code
+    }
+
+    /// An empty form with a fresh token.
+    fn fresh() -> Self {
+        Self {
+            form_token: random_token(),
+            ..Self::default()
+        }
+    }
+}
+
 /// The account workspace, with a problem to show beside one of its forms (400) or none.
 pub async fn render_workspace(
     db: &DatabaseConnection,
@@ -102,6 +131,49 @@ pub async fn render_workspace(
     account_id: i32,
     problem: Option<FieldError>,
 ) -> PageResult {
+    render_workspace_with(db, csrf, creditor_id, account_id, problem, None).await
+}
+
+/// As [`render_workspace`], keeping what was typed in the payment form.
+pub async fn render_workspace_with(
+    db: &DatabaseConnection,
+    csrf: &str,
+    creditor_id: i32,
+    account_id: i32,
+    problem: Option<FieldError>,
+    payment: Option<PaymentDraft>,
+) -> PageResult {
+    let mut page = workspace_page(db, csrf, creditor_id, account_id).await?;
+    page.errors = problem.into_iter().collect();
+    if let Some(payment) = payment {
+        page.payment = payment;
+    }
+    Ok(if page.errors.is_empty() {
+        pages::ok(&page)
+    } else {
+        pages::invalid(&page)
+    })
+}
+
+/// The account workspace with a notice at the top (200).
+pub async fn render_workspace_notice(
+    db: &DatabaseConnection,
+    csrf: &str,
+    creditor_id: i32,
+    account_id: i32,
+    notice: &'static str,
+) -> PageResult {
+    let mut page = workspace_page(db, csrf, creditor_id, account_id).await?;
+    page.notice = Some(notice);
+    Ok(pages::ok(&page))
+}
+
+async fn workspace_page(
+    db: &DatabaseConnection,
+    csrf: &str,
+    creditor_id: i32,
+    account_id: i32,
+) -> Result<StaffAccountPage, AppError> {
     let found = workspace::workspace(db, creditor_id, account_id)
         .await
         .map_err(AppError::internal)?
@@ -116,7 +188,7 @@ pub async fn render_workspace(
             detail: e.detail.clone(),
         })
         .collect();
-    let page = StaffAccountPage {
+    Ok(StaffAccountPage {
         chrome: Chrome::staff(csrf, false),
         account: AccountView::from_statement(found.statement),
         debtor_name: found.debtor_name,
@@ -124,12 +196,9 @@ pub async fn render_workspace(
         hold_reason: found.hold.map(|h| h.reason),
         timeline,
         methods: OFFLINE_METHODS.to_vec(),
-        errors: problem.into_iter().collect(),
-    };
-    Ok(if page.errors.is_empty() {
-        pages::ok(&page)
-    } else {
-        pages::invalid(&page)
+        errors: Vec::new(),
+        payment: PaymentDraft::fresh(),
+        notice: None,
     })
 }
 

@@ -69,13 +69,7 @@ pub async fn handle_event(
             attempt_id,
             session_id: reference,
             ..
-        } if !is_ours(&txn, *attempt_id, reference).await? => {
-            tracing::warn!(
-                attempt_id,
-                "payment event names another provider object than the attempt's: ignored"
-            );
-            EventOutcome::Ignored
-        }
+        } if !is_ours(&txn, *attempt_id, reference).await? => ignored_as_foreign(*attempt_id),
         PaymentEvent::CheckoutFailed {
             attempt_id,
             message,
@@ -186,6 +180,15 @@ fn names_our_provider_object(attempt: &payment_attempt::Model, reference: &str) 
     }
 }
 
+/// The outcome for an event about someone else's Checkout Session or PaymentIntent.
+fn ignored_as_foreign(attempt_id: i32) -> EventOutcome {
+    tracing::warn!(
+        attempt_id,
+        "payment event names another provider object than the attempt's: ignored"
+    );
+    EventOutcome::Ignored
+}
+
 /// Whether a failure or expiry names the attempt's own provider object (see
 /// [`names_our_provider_object`]); an unknown attempt is left to the status update, which
 /// then changes nothing.
@@ -214,11 +217,7 @@ pub(super) async fn paid<C: ConnectionTrait>(
         return Ok(EventOutcome::Mismatch);
     };
     if !names_our_provider_object(&attempt, news.reference) {
-        tracing::warn!(
-            attempt_id,
-            "payment event names another provider object than the attempt's: ignored"
-        );
-        return Ok(EventOutcome::Ignored);
+        return Ok(ignored_as_foreign(attempt_id));
     }
     if attempt.amount_minor != news.amount_minor
         || !attempt.currency.eq_ignore_ascii_case(news.currency)

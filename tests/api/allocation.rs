@@ -198,6 +198,30 @@ async fn a_refund_takes_back_exactly_the_installments_its_payment_paid() {
 }
 
 #[tokio::test]
+async fn a_refund_after_a_payment_date_moved_still_reopens_what_it_paid() {
+    use goodterms::services::plans::choose::PaymentChange;
+    let app = spawn_demo_app().await;
+    let who = alex_with_plan(&app, 5).await;
+    let first = pay(&app, &who, PayChoice::NextInstallment).await;
+    // Moving payment 3 rewrites the schedule's rows.
+    let third = installments(&app, who.plan).await[2].due_on;
+    choose::change_payment(
+        &app.db,
+        who.debtor,
+        who.account,
+        PaymentChange::MoveTo {
+            seq: 3,
+            date: third + Duration::days(2),
+        },
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    refund(&app, first, 21_300).await;
+    assert_eq!(paid(&app, who.plan).await, vec![0; 5]);
+}
+
+#[tokio::test]
 async fn refunding_a_discounted_payment_in_full_takes_back_the_discount_and_reopens_the_plan() {
     let app = spawn_demo_app().await;
     add_discount(&app, 1_000, Utc::now().date_naive() + Duration::days(10)).await;

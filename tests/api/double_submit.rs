@@ -66,6 +66,23 @@ async fn a_double_submitted_offline_payment_is_booked_once() {
     assert_eq!(statuses, [200, 303]);
     assert_eq!(entries(&app, alex, EntryKind::Payment, "CHQ 42").await, 1);
     assert_eq!(balance_minor(&app, alex).await, 106_500 - 10_000 - 5_000);
+
+    // A form without its token is refused by the amount, and nothing is booked.
+    let stale = app
+        .post_form(
+            &path,
+            &[("amount", "5.00"), ("method", "cash"), ("reference", "R1")],
+        )
+        .await;
+    assert_eq!(stale.status().as_u16(), 400);
+    assert!(
+        stale
+            .text()
+            .await
+            .unwrap()
+            .contains("This form has expired")
+    );
+    assert_eq!(balance_minor(&app, alex).await, 106_500 - 10_000 - 5_000);
 }
 
 async fn send(app: &TestApp, path: &str, fields: Vec<(&str, String)>) -> reqwest::Response {

@@ -198,8 +198,9 @@ pub async fn unallocate<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> Result<(), PaymentError> {
     lock_plans(conn, attempt.account_id).await?;
+    let shares = shares_of(conn, attempt.id).await?;
     let mut left = part.to_minor()?;
-    for (installment_id, share) in shares_of(conn, attempt.id).await? {
+    for (installment_id, share) in shares.on_installments {
         let take = std::cmp::Ord::min(share, left);
         if take > 0 {
             move_paid(conn, attempt.id, installment_id, -take, now).await?;
@@ -209,10 +210,19 @@ pub async fn unallocate<C: ConnectionTrait>(
     let account = choose::account_for_plan(conn, attempt.debtor_id, attempt.account_id)
         .await?
         .ok_or(PaymentError::NotFound)?;
-    if let Some(plan) = account
+    let plan = account
         .latest_plan
         .as_ref()
-        .filter(|p| p.kind == PlanKind::Installments && p.status == PlanStatus::Completed)
+        .filter(|p| p.kind == PlanKind::Installments);
+    // Shares on installment rows a schedule change has since replaced come back from the
+    // plan's latest paid installments instead.
+    let from_replaced = std::cmp::Ord::min(left, shares.on_replaced);
+    if let Some(plan) = plan
+        && from_replaced > 0
+    {
+        take_back_latest_first(conn, attempt.id, plan, from_replaced, now).await?;
+    }
+    if let Some(plan) = plan.filter(|p| p.status == PlanStatus::Completed)
         && account.balance.is_positive()
         && records::set_status(
             conn,
@@ -224,20 +234,37 @@ pub async fn unallocate<C: ConnectionTrait>(
         .await?
     {
         // Reopened: the usual rules decide at once whether it is on track or behind.
-        let reopened = PlanView {
-            status: PlanStatus::Active,
-            ..plan.clone()
-        };
-        reassess(conn, &reopened, now).await?;
+        refresh(conn, plan, now).await?;
     }
     Ok(())
 }
 
-/// What a payment still has on each installment (net of earlier refunds), latest first.
-async fn shares_of<C: ConnectionTrait>(
+async fn take_back_latest_first<C: ConnectionTrait>(
     conn: &C,
     attempt_id: i32,
-) -> Result<Vec<(i32, i64)>, DbErr> {
+    plan: &PlanView,
+    mut left: i64,
+    now: DateTime<Utc>,
+) -> Result<(), PaymentError> {
+    for item in plan.installments.iter().rev() {
+        let take = std::cmp::Ord::min(item.paid.to_minor()?, left);
+        if take > 0 {
+            move_paid(conn, attempt_id, item.id, -take, now).await?;
+            left -= take;
+        }
+    }
+    Ok(())
+}
+
+/// What a payment still has towards a plan, net of earlier refunds.
+struct Shares {
+    /// On installments that still exist, latest first.
+    on_installments: Vec<(i32, i64)>,
+    /// On installment rows since replaced by a schedule change (moved or skipped payments).
+    on_replaced: i64,
+}
+
+async fn shares_of<C: ConnectionTrait>(conn: &C, attempt_id: i32) -> Result<Shares, DbErr> {
     let rows: Vec<(i32, i64)> = payment_allocation::Entity::find()
         .select_only()
         .column(payment_allocation::Column::InstallmentId)
@@ -246,10 +273,11 @@ async fn shares_of<C: ConnectionTrait>(
         .into_tuple()
         .all(conn)
         .await?;
+    let total: i64 = rows.iter().map(|(_, minor)| minor).sum();
     let mut net: Vec<(i32, i64)> = Vec::new();
     for (id, minor) in rows {
         match net.iter_mut().find(|(known, _)| *known == id) {
-            Some((_, total)) => *total += minor,
+            Some((_, sum)) => *sum += minor,
             None => net.push((id, minor)),
         }
     }
@@ -262,11 +290,16 @@ async fn shares_of<C: ConnectionTrait>(
         .into_tuple()
         .all(conn)
         .await?;
-    Ok(order
+    let on_installments: Vec<(i32, i64)> = order
         .into_iter()
         .filter_map(|id| net.iter().find(|(known, _)| *known == id).copied())
         .filter(|(_, minor)| *minor > 0)
-        .collect())
+        .collect();
+    let on_existing: i64 = on_installments.iter().map(|(_, minor)| minor).sum();
+    Ok(Shares {
+        on_installments,
+        on_replaced: std::cmp::Ord::max(total - on_existing, 0),
+    })
 }
 
 /// When staff approve a proposal (or the person accepts a counter-offer), payments made while
@@ -296,7 +329,8 @@ pub async fn allocate_earlier_payments<C: ConnectionTrait>(
         let Some(fresh) = records::load(conn, plan_id, Scope::Creditor(creditor_id)).await? else {
             break;
         };
-        if net > 0 && shares_of(conn, attempt.id).await?.is_empty() {
+        let shares = shares_of(conn, attempt.id).await?;
+        if net > 0 && shares.on_installments.is_empty() && shares.on_replaced == 0 {
             let covered = Money::from_minor(net, fresh.total.currency());
             pay_installments(conn, &fresh, attempt.id, covered, false, now).await?;
         }

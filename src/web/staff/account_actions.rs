@@ -17,7 +17,7 @@ use crate::services::staff::workspace::{self, StaffAction, WorkspaceError};
 use crate::web::auth::SignedInStaff;
 use crate::web::csrf::CsrfToken;
 use crate::web::errors::{AppError, PageResult};
-use crate::web::forms::{Problems, field, refusal};
+use crate::web::forms::{FormField, Problems, field, refusal};
 use crate::web::pages::{self, FieldError};
 
 fn action(who: &SignedInStaff, id: i32) -> Result<StaffAction, AppError> {
@@ -150,6 +150,12 @@ pub async fn end_hold(
     done_or_problem(&db, &csrf.0, ids, "reason", result).await
 }
 
+/// The token is hidden: its problem shows at the top of the form, by the amount.
+const EXPIRED_FORM: FormField = FormField {
+    name: "form_token",
+    id: "amount",
+};
+
 fn form_token_rule(typed: &str) -> Result<(), ValidationError> {
     checked(offline::form_token(typed))
 }
@@ -217,7 +223,7 @@ pub async fn record_payment(
     };
     let problems = Problems::from_validation(
         form.validate(),
-        &[field("method"), field("reference"), field("form_token")],
+        &[field("method"), field("reference"), EXPIRED_FORM],
     );
     if let Some(first) = problems.0.into_iter().next() {
         return again(first).await;

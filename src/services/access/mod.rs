@@ -11,6 +11,8 @@ pub mod throttle;
 /// Who a signed-in debtor is; kept in the session.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DebtorIdentity {
+    /// The debtor row they signed in with. The accounts of every other row of the same person
+    /// (other creditors) are theirs too: see `services::accounts::people`.
     pub debtor_id: i32,
     pub first_name: String,
 }

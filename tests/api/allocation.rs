@@ -119,7 +119,9 @@ pub async fn paid_event(app: &TestApp, attempt_id: i32) -> PaymentEvent {
         event_id: format!("evt_paid_{attempt_id}"),
         attempt_id,
         // The stored session id: an event naming another session is ignored.
-        session_id: attempt.provider_ref.expect("a started checkout has a session"),
+        session_id: attempt
+            .provider_ref
+            .expect("a started checkout has a session"),
         amount_minor: attempt.amount_minor,
         currency: attempt.currency,
     }

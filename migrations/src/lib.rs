@@ -21,6 +21,7 @@ mod m20261203_000017_payment_allocations;
 mod m20261203_000018_autopay_installment_ids;
 mod m20261203_000019_access;
 mod m20261203_000020_people_and_entry_origin;
+mod m20261203_000021_outbox_claim_tokens;
 
 pub struct Migrator;
 
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000018_autopay_installment_ids::Migration),
             Box::new(m20261203_000019_access::Migration),
             Box::new(m20261203_000020_people_and_entry_origin::Migration),
+            Box::new(m20261203_000021_outbox_claim_tokens::Migration),
         ]
     }
 }

@@ -1,7 +1,11 @@
 //! The outbox. A message is written in the transaction of the event that causes it, so an
 //! email is queued exactly when the event commits. The worker claims a due message with a
-//! conditional UPDATE (so two workers never send the same row), sends it, and marks it sent;
+//! conditional UPDATE under its own token (so two workers never send the same row), sends it,
+//! and marks it sent only while that claim still stands;
 //! failures are retried with a growing delay and give up after the last attempt.
+use std::sync::LazyLock;
+use std::time::Instant;
+
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -78,7 +82,12 @@ pub struct DeliveryReport {
     pub sent: usize,
     pub retry_later: usize,
     pub gave_up: usize,
+    /// Sent, but the claim had run out meanwhile, so the outcome was not recorded by us.
+    pub lost_claim: usize,
 }
+
+/// This process's mark on its claims, so it can let go of them when it stops.
+static HOLDER: LazyLock<String> = LazyLock::new(|| random_token()[..16].to_string());
 
 /// Sends every message that is due, up to `batch`. Run by the scheduler, or by tests with a
 /// fixed clock.
@@ -89,27 +98,60 @@ pub async fn deliver_due(
     now: DateTime<Utc>,
     batch: u64,
 ) -> Result<DeliveryReport, DbErr> {
+    deliver_due_while(db, mailer, from, now, batch, || true).await
+}
+
+/// Like `deliver_due`, but takes no new message once `keep_going` says no (on shutdown).
+/// Each message is claimed just before it is sent, with a lease that starts then: the claim
+/// clock moves on from `now` by the time already spent, so slow sends early in a batch cannot
+/// leave later claims expired when they are taken. Retries stay scheduled from `now`.
+pub async fn deliver_due_while(
+    db: &DatabaseConnection,
+    mailer: &Mailer,
+    from: &str,
+    now: DateTime<Utc>,
+    batch: u64,
+    keep_going: impl Fn() -> bool,
+) -> Result<DeliveryReport, DbErr> {
+    let started = Instant::now();
+    let clock = || now + Duration::from_std(started.elapsed()).unwrap_or_default();
     let mut report = DeliveryReport::default();
     for candidate in due_messages(db, now, batch).await? {
-        let Some(row) = claim(db, candidate, now).await? else {
+        if !keep_going() {
+            break;
+        }
+        let Some(row) = claim(db, candidate, clock()).await? else {
             continue;
         };
-        match mailer.send(from, &row).await {
-            Ok(()) => {
-                mark_sent(db, row.id, now).await?;
-                report.sent += 1;
-            }
-            Err(error) => {
-                tracing::warn!(outbox_id = row.id, error = %error, "email delivery failed");
-                if schedule_retry(db, &row, &error.to_string(), now).await? {
-                    report.retry_later += 1;
-                } else {
-                    report.gave_up += 1;
-                }
-            }
-        }
+        deliver_one(db, mailer, from, &row, now, &mut report).await?;
     }
     Ok(report)
+}
+
+async fn deliver_one(
+    db: &DatabaseConnection,
+    mailer: &Mailer,
+    from: &str,
+    row: &outbox_message::Model,
+    now: DateTime<Utc>,
+    report: &mut DeliveryReport,
+) -> Result<(), DbErr> {
+    let counter = match mailer.send(from, row).await {
+        Ok(()) => match mark_sent(db, row, now).await? {
+            true => &mut report.sent,
+            false => &mut report.lost_claim,
+        },
+        Err(error) => {
+            tracing::warn!(outbox_id = row.id, error = %error, "email delivery failed");
+            match schedule_retry(db, row, &error.to_string(), now).await? {
+                Some(true) => &mut report.retry_later,
+                Some(false) => &mut report.gave_up,
+                None => &mut report.lost_claim,
+            }
+        }
+    };
+    *counter += 1;
+    Ok(())
 }
 
 async fn due_messages(
@@ -136,18 +178,20 @@ fn unclaimed(now: DateTime<Utc>) -> Condition {
         .add(Column::ClaimedUntil.lt(now))
 }
 
-/// Takes the row for this worker. The UPDATE only matches a pending, unclaimed row, so of two
-/// workers racing for it exactly one sees a changed row.
+/// Takes the row for this worker under a fresh token. The UPDATE only matches a pending,
+/// unclaimed row, so of two workers racing for it exactly one sees a changed row.
 async fn claim(
     db: &DatabaseConnection,
     id: i32,
     now: DateTime<Utc>,
 ) -> Result<Option<outbox_message::Model>, DbErr> {
+    let token = format!("{}.{}", *HOLDER, random_token());
     let result = outbox_message::Entity::update_many()
         .col_expr(
             Column::ClaimedUntil,
             Expr::value(now + Duration::seconds(CLAIM_SECONDS)),
         )
+        .col_expr(Column::ClaimToken, Expr::value(token))
         .col_expr(Column::Attempts, Expr::col(Column::Attempts).add(1))
         .filter(Column::Id.eq(id))
         .filter(Column::Status.eq(OutboxStatus::Pending))
@@ -162,28 +206,54 @@ async fn claim(
     outbox_message::Entity::find_by_id(id).one(db).await
 }
 
-async fn mark_sent(db: &DatabaseConnection, id: i32, now: DateTime<Utc>) -> Result<(), DbErr> {
-    outbox_message::Entity::update_many()
-        .col_expr(Column::Status, Expr::value(OutboxStatus::Sent))
-        .col_expr(Column::SentAt, Expr::value(now))
+/// Ends a claim with `changes`, only if `row`'s claim is still the one on file: a worker
+/// whose lease ran out (and was perhaps claimed again by another) changes nothing and is
+/// told so (false), and the message's fate is left to the claim's new holder.
+async fn finish_claim(
+    db: &DatabaseConnection,
+    row: &outbox_message::Model,
+    changes: sea_orm::UpdateMany<outbox_message::Entity>,
+) -> Result<bool, DbErr> {
+    let result = changes
         .col_expr(
             Column::ClaimedUntil,
             Expr::value(Option::<DateTime<Utc>>::None),
         )
-        .col_expr(Column::LastError, Expr::value(Option::<String>::None))
-        .filter(Column::Id.eq(id))
+        .col_expr(Column::ClaimToken, Expr::value(Option::<String>::None))
+        .filter(Column::Id.eq(row.id))
+        .filter(Column::ClaimToken.eq(row.claim_token.clone()))
         .exec(db)
         .await?;
-    Ok(())
+    let held = result.rows_affected == 1;
+    if !held {
+        tracing::warn!(
+            outbox_id = row.id,
+            "outbox claim ran out before delivery was recorded"
+        );
+    }
+    Ok(held)
 }
 
-/// Returns false when the message has used all its attempts and is marked failed.
+async fn mark_sent(
+    db: &DatabaseConnection,
+    row: &outbox_message::Model,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let changes = outbox_message::Entity::update_many()
+        .col_expr(Column::Status, Expr::value(OutboxStatus::Sent))
+        .col_expr(Column::SentAt, Expr::value(now))
+        .col_expr(Column::LastError, Expr::value(Option::<String>::None));
+    finish_claim(db, row, changes).await
+}
+
+/// Some(false) when the message has used all its attempts and is marked failed; None when
+/// the claim was lost.
 async fn schedule_retry(
     db: &DatabaseConnection,
     row: &outbox_message::Model,
     error: &str,
     now: DateTime<Utc>,
-) -> Result<bool, DbErr> {
+) -> Result<Option<bool>, DbErr> {
     let delay = usize::try_from(row.attempts - 1)
         .ok()
         .and_then(|i| RETRY_DELAYS_MINUTES.get(i));
@@ -191,19 +261,30 @@ async fn schedule_retry(
         Some(minutes) => (OutboxStatus::Pending, now + Duration::minutes(*minutes)),
         None => (OutboxStatus::Failed, now),
     };
-    outbox_message::Entity::update_many()
+    let changes = outbox_message::Entity::update_many()
         .col_expr(Column::Status, Expr::value(status))
         .col_expr(Column::NextAttemptAt, Expr::value(next))
+        .col_expr(
+            Column::LastError,
+            Expr::value(error.chars().take(500).collect::<String>()),
+        );
+    let finished = finish_claim(db, row, changes).await?;
+    Ok(finished.then_some(status == OutboxStatus::Pending))
+}
+
+/// Lets go of every claim this process still holds (on shutdown), giving back the attempt
+/// it counted: another worker may take the message at once. Returns how many were released.
+pub async fn release_own_claims(db: &DatabaseConnection) -> Result<u64, DbErr> {
+    let result = outbox_message::Entity::update_many()
         .col_expr(
             Column::ClaimedUntil,
             Expr::value(Option::<DateTime<Utc>>::None),
         )
-        .col_expr(
-            Column::LastError,
-            Expr::value(error.chars().take(500).collect::<String>()),
-        )
-        .filter(Column::Id.eq(row.id))
+        .col_expr(Column::ClaimToken, Expr::value(Option::<String>::None))
+        .col_expr(Column::Attempts, Expr::col(Column::Attempts).sub(1))
+        .filter(Column::Status.eq(OutboxStatus::Pending))
+        .filter(Column::ClaimToken.starts_with(format!("{}.", *HOLDER)))
         .exec(db)
         .await?;
-    Ok(status == OutboxStatus::Pending)
+    Ok(result.rows_affected)
 }

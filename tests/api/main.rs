@@ -20,6 +20,7 @@ mod import;
 mod layouts;
 mod lifecycle_pass;
 mod outbox;
+mod outbox_claims;
 mod payments;
 mod people;
 mod plan_dates;

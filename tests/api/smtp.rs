@@ -46,11 +46,21 @@ impl SmtpSink {
 
     /// Starts a sink on this port: used to bring a stopped server back where the app expects it.
     pub async fn start_on(port: u16) -> Self {
+        Self::start_with(port, Duration::ZERO).await
+    }
+
+    /// Starts a sink on a free port that takes `delay` to accept each message, like a slow
+    /// mail server.
+    pub async fn start_slow(delay: Duration) -> Self {
+        Self::start_with(0, delay).await
+    }
+
+    async fn start_with(port: u16, delay: Duration) -> Self {
         let listener = bind_loopback(port);
         let port = listener.local_addr().expect("bound address").port();
         let inbox: Inbox = Arc::new(watch::channel(Vec::new()).0);
         let (stop_signal, stopped) = oneshot::channel();
-        let server = tokio::spawn(serve(listener, inbox.clone(), stopped));
+        let server = tokio::spawn(serve(listener, inbox.clone(), stopped, delay));
         Self {
             port,
             inbox,
@@ -109,7 +119,12 @@ fn bind_loopback(port: u16) -> TcpListener {
 
 /// Accepts connections until told to stop (or until the sink is dropped), then closes the
 /// listener and aborts every conversation still open.
-async fn serve(listener: TcpListener, inbox: Inbox, mut stopped: oneshot::Receiver<()>) {
+async fn serve(
+    listener: TcpListener,
+    inbox: Inbox,
+    mut stopped: oneshot::Receiver<()>,
+    delay: Duration,
+) {
     let mut conversations = JoinSet::new();
     loop {
         tokio::select! {
@@ -117,7 +132,7 @@ async fn serve(listener: TcpListener, inbox: Inbox, mut stopped: oneshot::Receiv
             accepted = listener.accept() => {
                 // A client that gives up before we accept it is no reason to stop serving.
                 if let Ok((stream, _)) = accepted {
-                    conversations.spawn(converse(stream, inbox.clone()));
+                    conversations.spawn(converse(stream, inbox.clone(), delay));
                 }
             }
             Some(_) = conversations.join_next(), if !conversations.is_empty() => {}
@@ -141,7 +156,7 @@ struct Envelope {
     to: Vec<String>,
 }
 
-async fn converse(stream: TcpStream, inbox: Inbox) -> io::Result<()> {
+async fn converse(stream: TcpStream, inbox: Inbox, delay: Duration) -> io::Result<()> {
     let (reader, mut writer) = stream.into_split();
     let mut reader = BufReader::new(reader);
     writer
@@ -157,6 +172,7 @@ async fn converse(stream: TcpStream, inbox: Inbox) -> io::Result<()> {
                     .write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n")
                     .await?;
                 let raw = read_message(&mut reader).await?;
+                tokio::time::sleep(delay).await;
                 let envelope = std::mem::take(&mut envelope);
                 inbox.send_modify(|messages| {
                     messages.push(ReceivedMessage {

@@ -1,4 +1,5 @@
-//! The `goodterms` command: serve the portal, migrate, load demo data, manage staff.
+//! The `goodterms` command: serve the portal, run the scheduled work, migrate, load demo
+//! data, manage staff.
 use std::io::Read;
 
 use anyhow::Context;
@@ -7,7 +8,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 use goodterms::config::Settings;
 use goodterms::domain::staff::StaffRole;
 use goodterms::services::admin::create_staff::{self, NewStaff};
-use goodterms::{crypto::KeyedHasher, db, services, startup::Application, telemetry};
+use goodterms::startup::{self, Application};
+use goodterms::{crypto::KeyedHasher, db, services, telemetry};
 use secrecy::ExposeSecret;
 
 #[derive(Parser)]
@@ -22,13 +24,23 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run the web portal (and its scheduled jobs).
+    /// Run the web portal (and its scheduled jobs) until SIGTERM or Ctrl-C.
     Serve {
         #[arg(long, env = "GOODTERMS_BIND", default_value = "127.0.0.1:8080")]
         bind: String,
         /// Load the demo creditor, debtors and staff (safe to repeat).
         #[arg(long)]
         demo: bool,
+        /// Serve the web only; a separate `goodterms worker` runs the scheduled jobs.
+        #[arg(long)]
+        no_jobs: bool,
+    },
+    /// Run only the scheduled jobs (email, payments, plan lifecycle), with no web listener,
+    /// until SIGTERM or Ctrl-C.
+    Worker {
+        /// Run every job that is due now once, then exit (non-zero if one failed).
+        #[arg(long)]
+        once: bool,
     },
     /// Apply database migrations and exit.
     Migrate,
@@ -70,12 +82,25 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve { bind, .. } => bind.clone(),
         _ => "127.0.0.1:8080".to_string(),
     };
-    let settings = Settings::from_env(bind)?;
+    let mut settings = Settings::from_env(bind)?;
     match cli.command {
-        Command::Serve { demo, .. } => {
+        Command::Serve { demo, no_jobs, .. } => {
+            settings.run_jobs = !no_jobs;
             let app = Application::build(settings, demo).await?;
             tracing::info!(port = app.port(), "Good Terms is listening");
-            app.run_until_stopped().await?;
+            app.run_until(startup::shutdown_signal()).await?;
+        }
+        Command::Worker { once } => {
+            let jobs = startup::worker(&settings).await?;
+            if once {
+                anyhow::ensure!(jobs.run_once(Utc::now()).await, "a scheduled job failed");
+            } else {
+                tracing::info!("Good Terms worker is running");
+                let running = jobs.start();
+                startup::shutdown_signal().await;
+                tracing::info!("shutting down");
+                running.stop().await;
+            }
         }
         Command::Migrate => {
             let conn = db::connect(settings.database_url.expose_secret()).await?;

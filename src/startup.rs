@@ -31,12 +31,16 @@ use crate::{db, jobs, services, web as routes};
 
 /// Debtors and staff are signed out after this long without a request.
 pub const IDLE_TIMEOUT_MINUTES: i64 = 30;
+/// How long requests in flight get to finish on shutdown.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 /// A person fills in a form every few seconds at most; this only stops floods.
 const POSTS_PER_MINUTE_PER_ADDRESS: u32 = 120;
 
 pub struct Application {
     port: u16,
     server: Server,
+    /// The scheduled work, when this instance runs it.
+    jobs: Option<jobs::Running>,
     pub db: DatabaseConnection,
     pub mailer: Mailer,
     pub hasher: KeyedHasher,
@@ -50,36 +54,22 @@ impl Application {
     /// `demo` also turns test payments on.
     pub async fn build(mut settings: Settings, demo: bool) -> anyhow::Result<Self> {
         settings.test_payments |= demo;
-        let db = db::connect(settings.database_url.expose_secret())
-            .await
-            .context("could not open the database (DATABASE_URL)")?;
-        db::migrate(&db)
-            .await
-            .context("database migration failed")?;
+        let db = open_database(&settings).await?;
         let hasher = KeyedHasher::derive(settings.session_key.expose_secret());
         if demo {
             services::demo::load(&db, &hasher, Utc::now())
                 .await
                 .context("loading demo data failed")?;
         }
-        let mailer = match &settings.smtp_url {
-            Some(url) => Mailer::smtp(url.expose_secret()).context("SMTP_URL is not valid")?,
-            None => Mailer::files(&settings.mail_dir).context("mail folder")?,
-        };
+        let mailer = mailer(&settings)?;
         let sessions = session_store(&settings, &db).await?;
         let provider = payment_provider(&settings);
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("could not listen on {}", settings.bind))?;
         let port = listener.local_addr()?.port();
-        if settings.run_jobs {
-            jobs::spawn(
-                db.clone(),
-                mailer.clone(),
-                settings.mail_from.clone(),
-                provider.clone(),
-                settings.base_url.clone(),
-            );
-        }
+        let jobs = settings.run_jobs.then(|| {
+            scheduled_work(&settings, db.clone(), mailer.clone(), provider.clone()).start()
+        });
         let clock = Clock::default();
         let shared = Shared {
             db: db.clone(),
@@ -92,6 +82,7 @@ impl Application {
         Ok(Self {
             port,
             server,
+            jobs,
             db,
             mailer,
             hasher,
@@ -105,8 +96,82 @@ impl Application {
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        self.run_until(std::future::pending()).await
     }
+
+    /// Serves until `shutdown` completes, then stops gracefully: no new connections,
+    /// requests in flight get up to `SHUTDOWN_GRACE` to finish, the job passes in progress
+    /// finish and unsent outbox claims are released.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()>) -> std::io::Result<()> {
+        let handle = self.server.handle();
+        let server = tokio::spawn(self.server);
+        shutdown.await;
+        tracing::info!("shutting down");
+        handle.stop(true).await;
+        let served = server.await.map_err(std::io::Error::other)?;
+        if let Some(jobs) = self.jobs {
+            jobs.stop().await;
+        }
+        served
+    }
+}
+
+/// The scheduled work alone, for `goodterms worker`: the database, mailer and payment
+/// provider as `serve` would set them up, and no HTTP listener.
+pub async fn worker(settings: &Settings) -> anyhow::Result<jobs::Jobs> {
+    let db = open_database(settings).await?;
+    let mailer = mailer(settings)?;
+    let provider = payment_provider(settings);
+    Ok(scheduled_work(settings, db, mailer, provider))
+}
+
+fn scheduled_work(
+    settings: &Settings,
+    db: DatabaseConnection,
+    mailer: Mailer,
+    provider: PaymentProvider,
+) -> jobs::Jobs {
+    jobs::Jobs {
+        db,
+        mailer,
+        from: settings.mail_from.clone(),
+        provider,
+        base_url: settings.base_url.clone(),
+    }
+}
+
+/// Resolves on SIGTERM (what service managers and container runtimes send) or Ctrl-C.
+pub async fn shutdown_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    match signal(SignalKind::terminate()) {
+        Ok(mut terminate) => {
+            tokio::select! {
+                _ = terminate.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+        }
+        Err(error) => {
+            tracing::warn!(error = %error, "cannot listen for SIGTERM; only Ctrl-C stops");
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}
+
+async fn open_database(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
+    let db = db::connect(settings.database_url.expose_secret())
+        .await
+        .context("could not open the database (DATABASE_URL)")?;
+    db::migrate(&db)
+        .await
+        .context("database migration failed")?;
+    Ok(db)
+}
+
+fn mailer(settings: &Settings) -> anyhow::Result<Mailer> {
+    Ok(match &settings.smtp_url {
+        Some(url) => Mailer::smtp(url.expose_secret()).context("SMTP_URL is not valid")?,
+        None => Mailer::files(&settings.mail_dir).context("mail folder")?,
+    })
 }
 
 async fn session_store(
@@ -210,6 +275,9 @@ fn run(listener: TcpListener, settings: &Settings, shared: Shared) -> anyhow::Re
     .client_request_timeout(Duration::from_secs(5))
     .client_disconnect_timeout(Duration::from_secs(1))
     .keep_alive(Duration::from_secs(5))
+    // `run_until` stops the server on SIGTERM itself, after which the jobs are stopped too.
+    .disable_signals()
+    .shutdown_timeout(SHUTDOWN_GRACE.as_secs())
     .listen(listener)?
     .run();
     Ok(server)

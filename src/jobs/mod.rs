@@ -1,12 +1,16 @@
-//! Scheduled work that runs inside `serve`: sending queued email, the plan lifecycle pass
-//! (missed, broken, completed, ended) and housekeeping. Each task
-//! is also callable directly (tests drive them with a fixed clock).
+//! Scheduled work: sending queued email, automatic payments, payment reconciliation, the plan
+//! lifecycle pass (missed, broken, completed, ended) and housekeeping. It runs inside `serve`
+//! (unless `--no-jobs`) or alone in `goodterms worker`. Each task is also callable directly
+//! (tests drive them with a fixed clock).
 pub mod import;
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
 
 use crate::email::mailer::Mailer;
 use crate::email::outbox;
@@ -25,80 +29,193 @@ const OUTBOX_BATCH: u64 = 50;
 /// Reminders and charges are due by the day; hourly keeps a late start from losing a day.
 const AUTOPAY_EVERY: Duration = Duration::from_secs(3600);
 
-pub fn spawn(
-    db: DatabaseConnection,
-    mailer: Mailer,
-    from: String,
-    provider: PaymentProvider,
-    base_url: String,
-) {
-    let outbox_db = db.clone();
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(OUTBOX_EVERY);
-        loop {
-            tick.tick().await;
-            if let Err(error) =
-                outbox::deliver_due(&outbox_db, &mailer, &from, Utc::now(), OUTBOX_BATCH).await
-            {
-                tracing::warn!(error = %error, "outbox pass failed");
-            }
-        }
-    });
-    let autopay_db = db.clone();
-    let autopay_provider = provider.clone();
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(AUTOPAY_EVERY);
-        loop {
-            tick.tick().await;
-            autopay_pass(&autopay_db, &autopay_provider, &base_url).await;
-        }
-    });
-    let payments_db = db.clone();
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(RECONCILE_EVERY);
-        loop {
-            tick.tick().await;
-            match payments::reconcile::reconcile(&payments_db, &provider, Utc::now()).await {
-                Ok(report) if report.failed > 0 => {
-                    tracing::warn!(?report, "payment reconciliation skipped some payments");
-                }
-                Ok(_) => {}
-                Err(error) => tracing::warn!(error = %error, "payment reconciliation failed"),
-            }
-        }
-    });
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(HOUSEKEEPING_EVERY);
-        loop {
-            tick.tick().await;
-            housekeeping(&db).await;
-        }
-    });
+/// Everything the scheduled passes need.
+pub struct Jobs {
+    pub db: DatabaseConnection,
+    pub mailer: Mailer,
+    pub from: String,
+    pub provider: PaymentProvider,
+    pub base_url: String,
 }
 
-async fn autopay_pass(db: &DatabaseConnection, provider: &PaymentProvider, base_url: &str) {
-    match charges::run(db, provider, base_url, Utc::now()).await {
-        Ok(report) if report.reminders + report.charges + report.pay_by_hand > 0 => {
-            tracing::info!(?report, "automatic payments pass");
+/// One kind of scheduled work, repeated on its own interval.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Pass {
+    Outbox,
+    Autopay,
+    Reconcile,
+    Housekeeping,
+}
+
+const PASSES: [Pass; 4] = [
+    Pass::Outbox,
+    Pass::Autopay,
+    Pass::Reconcile,
+    Pass::Housekeeping,
+];
+
+impl Pass {
+    fn every(self) -> Duration {
+        match self {
+            Pass::Outbox => OUTBOX_EVERY,
+            Pass::Autopay => AUTOPAY_EVERY,
+            Pass::Reconcile => RECONCILE_EVERY,
+            Pass::Housekeeping => HOUSEKEEPING_EVERY,
         }
-        Ok(_) => {}
-        Err(error) => tracing::warn!(error = %error, "automatic payments pass failed"),
     }
 }
 
-async fn housekeeping(db: &DatabaseConnection) {
-    let now = Utc::now();
+impl Jobs {
+    /// Runs every pass once (each is due when a worker starts); false when any failed.
+    pub async fn run_once(&self, now: DateTime<Utc>) -> bool {
+        let mut all_ok = true;
+        for pass in PASSES {
+            all_ok &= self.run(pass, now, &|| true).await;
+        }
+        if let Err(error) = outbox::release_own_claims(&self.db).await {
+            tracing::warn!(error = %error, "releasing outbox claims failed");
+            all_ok = false;
+        }
+        all_ok
+    }
+
+    /// Runs each pass on its interval until `Running::stop`.
+    pub fn start(self) -> Running {
+        let jobs = Arc::new(self);
+        let (stop, stopped) = watch::channel(false);
+        let mut tasks = JoinSet::new();
+        for pass in PASSES {
+            tasks.spawn(repeat(jobs.clone(), pass, stopped.clone()));
+        }
+        Running { jobs, stop, tasks }
+    }
+
+    /// One pass; false when it failed (the failure is logged). The outbox pass stops taking
+    /// new messages once `keep_going` says no.
+    async fn run(
+        &self,
+        pass: Pass,
+        now: DateTime<Utc>,
+        keep_going: &(dyn Fn() -> bool + Sync),
+    ) -> bool {
+        match pass {
+            Pass::Outbox => self.outbox_pass(now, keep_going).await,
+            Pass::Autopay => autopay_pass(&self.db, &self.provider, &self.base_url, now).await,
+            Pass::Reconcile => reconcile_pass(&self.db, &self.provider, now).await,
+            Pass::Housekeeping => housekeeping(&self.db, now).await,
+        }
+    }
+
+    async fn outbox_pass(
+        &self,
+        now: DateTime<Utc>,
+        keep_going: &(dyn Fn() -> bool + Sync),
+    ) -> bool {
+        let db = &self.db;
+        match outbox::deliver_due_while(db, &self.mailer, &self.from, now, OUTBOX_BATCH, keep_going)
+            .await
+        {
+            Ok(_) => true,
+            Err(error) => {
+                tracing::warn!(error = %error, "outbox pass failed");
+                false
+            }
+        }
+    }
+}
+
+/// Scheduled work in progress.
+pub struct Running {
+    jobs: Arc<Jobs>,
+    stop: watch::Sender<bool>,
+    tasks: JoinSet<()>,
+}
+
+impl Running {
+    /// Lets each pass in progress finish (the outbox pass takes no new message), then gives
+    /// back any outbox claim this process still holds so another worker can send it at once.
+    pub async fn stop(mut self) {
+        let _ = self.stop.send(true);
+        while self.tasks.join_next().await.is_some() {}
+        match outbox::release_own_claims(&self.jobs.db).await {
+            Ok(0) => {}
+            Ok(released) => tracing::info!(released, "outbox claims released"),
+            Err(error) => tracing::warn!(error = %error, "releasing outbox claims failed"),
+        }
+    }
+}
+
+async fn repeat(jobs: Arc<Jobs>, pass: Pass, mut stopped: watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(pass.every());
+    loop {
+        tokio::select! {
+            // Stopping wins over a tick that is due at the same moment.
+            biased;
+            // Also ends the loop when the sender is gone.
+            _ = stopped.changed() => break,
+            _ = tick.tick() => {}
+        }
+        let keep_going = || !*stopped.borrow();
+        jobs.run(pass, Utc::now(), &keep_going).await;
+    }
+}
+
+async fn autopay_pass(
+    db: &DatabaseConnection,
+    provider: &PaymentProvider,
+    base_url: &str,
+    now: DateTime<Utc>,
+) -> bool {
+    match charges::run(db, provider, base_url, now).await {
+        Ok(report) if report.reminders + report.charges + report.pay_by_hand > 0 => {
+            tracing::info!(?report, "automatic payments pass");
+            true
+        }
+        Ok(_) => true,
+        Err(error) => {
+            tracing::warn!(error = %error, "automatic payments pass failed");
+            false
+        }
+    }
+}
+
+async fn reconcile_pass(
+    db: &DatabaseConnection,
+    provider: &PaymentProvider,
+    now: DateTime<Utc>,
+) -> bool {
+    match payments::reconcile::reconcile(db, provider, now).await {
+        Ok(report) if report.failed > 0 => {
+            tracing::warn!(?report, "payment reconciliation skipped some payments");
+            true
+        }
+        Ok(_) => true,
+        Err(error) => {
+            tracing::warn!(error = %error, "payment reconciliation failed");
+            false
+        }
+    }
+}
+
+async fn housekeeping(db: &DatabaseConnection, now: DateTime<Utc>) -> bool {
+    let mut all_ok = true;
     match lifecycle::run(db, now).await {
         Ok(report) if report != Default::default() => {
             tracing::info!(?report, "plan lifecycle pass");
         }
         Ok(_) => {}
-        Err(error) => tracing::warn!(error = %error, "plan lifecycle pass failed"),
+        Err(error) => {
+            tracing::warn!(error = %error, "plan lifecycle pass failed");
+            all_ok = false;
+        }
     }
     if let Err(error) = sessions::delete_expired(db, now).await {
         tracing::warn!(error = %error, "expired session clean-up failed");
+        all_ok = false;
     }
     if let Err(error) = throttle::delete_old(db, now).await {
         tracing::warn!(error = %error, "sign-in attempt clean-up failed");
+        all_ok = false;
     }
+    all_ok
 }

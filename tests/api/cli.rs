@@ -3,7 +3,7 @@ use std::process::Command;
 
 use goodterms::crypto::random_token;
 
-fn goodterms(database: &std::path::Path) -> Command {
+pub(crate) fn goodterms(database: &std::path::Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_goodterms"));
     command
         .env(
@@ -17,7 +17,7 @@ fn goodterms(database: &std::path::Path) -> Command {
     command
 }
 
-fn temp_database() -> std::path::PathBuf {
+pub(crate) fn temp_database() -> std::path::PathBuf {
     std::env::temp_dir().join(format!("goodterms-cli-{}.db", &random_token()[..12]))
 }
 

@@ -37,4 +37,5 @@ mod stripe_fake;
 mod stripe_webhooks;
 mod test_payments;
 mod throttles;
+mod worker;
 mod workspace;

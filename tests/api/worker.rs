@@ -6,8 +6,11 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
+use goodterms::domain::outbox::OutboxStatus;
 use goodterms::email::EmailContent;
 use goodterms::email::outbox;
+use goodterms::entities::outbox_message;
+use sea_orm::{DatabaseConnection, EntityTrait};
 
 use crate::cli::{goodterms, temp_database};
 use crate::smtp::SmtpSink;
@@ -20,22 +23,40 @@ const STOP_WITHIN: Duration = Duration::from_secs(5);
 
 /// A migrated database holding one queued email to `PERSON`.
 async fn database_with_a_queued_email() -> PathBuf {
+    database_with_emails_to(&[PERSON]).await
+}
+
+/// A migrated database holding one queued email to each address.
+async fn database_with_emails_to(addresses: &[&str]) -> PathBuf {
     let path = temp_database();
-    let conn = goodterms::db::connect(&format!("sqlite://{}?mode=rwc", path.display()))
-        .await
-        .unwrap();
+    let conn = open(&path).await;
     goodterms::db::migrate(&conn).await.unwrap();
-    let content = EmailContent {
-        template: "test_note",
-        subject: "A note".to_string(),
-        text: "Hello".to_string(),
-        html: "<p>Hello</p>".to_string(),
-    };
-    outbox::enqueue(&conn, PERSON, content, Utc::now())
-        .await
-        .unwrap();
+    for address in addresses {
+        let content = EmailContent {
+            template: "test_note",
+            subject: "A note".to_string(),
+            text: "Hello".to_string(),
+            html: "<p>Hello</p>".to_string(),
+        };
+        outbox::enqueue(&conn, address, content, Utc::now())
+            .await
+            .unwrap();
+    }
     conn.close().await.unwrap();
     path
+}
+
+async fn open(path: &Path) -> DatabaseConnection {
+    goodterms::db::connect(&format!("sqlite://{}?mode=rwc", path.display()))
+        .await
+        .unwrap()
+}
+
+async fn outbox_rows(path: &Path) -> Vec<outbox_message::Model> {
+    let conn = open(path).await;
+    let rows = outbox_message::Entity::find().all(&conn).await.unwrap();
+    conn.close().await.unwrap();
+    rows
 }
 
 fn remove_database(path: &Path) {
@@ -182,5 +203,46 @@ async fn a_running_worker_stops_cleanly_on_sigterm() {
     sink.wait_for_messages(1, Duration::from_secs(30)).await;
     assert!(terminate(worker).await.success());
     assert_eq!(sink.messages().len(), 1);
+    remove_database(&database);
+}
+
+#[tokio::test]
+async fn a_worker_stopped_mid_batch_sends_what_it_started_and_leaves_the_rest_free() {
+    let sink = SmtpSink::start_slow(Duration::from_millis(1500)).await;
+    let database =
+        database_with_emails_to(&["a@example.com", "b@example.com", "c@example.com"]).await;
+    let mut command = goodterms(&database);
+    command.env("SMTP_URL", sink.url()).arg("worker");
+    let worker = start(command);
+
+    // Wait until the first email is being sent.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !outbox_rows(&database)
+        .await
+        .iter()
+        .any(|row| row.claimed_until.is_some())
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the worker never started sending"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(terminate(worker).await.success());
+
+    assert_eq!(sink.messages().len(), 1, "the email in flight was finished");
+    let rows = outbox_rows(&database).await;
+    let sent = rows.iter().filter(|row| row.status == OutboxStatus::Sent);
+    assert_eq!(sent.count(), 1);
+    let left: Vec<_> = rows
+        .iter()
+        .filter(|row| row.status == OutboxStatus::Pending)
+        .collect();
+    assert_eq!(left.len(), 2);
+    assert!(
+        left.iter()
+            .all(|row| row.claimed_until.is_none() && row.attempts == 0),
+        "the rest are free for another worker at once: {left:?}"
+    );
     remove_database(&database);
 }

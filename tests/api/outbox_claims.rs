@@ -7,8 +7,10 @@ use goodterms::domain::outbox::OutboxStatus;
 use goodterms::email::EmailContent;
 use goodterms::email::mailer::Mailer;
 use goodterms::email::outbox;
+use goodterms::email::outbox::DeliveryReport;
 use goodterms::entities::outbox_message;
-use sea_orm::EntityTrait;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::helpers::spawn_app;
 use crate::smtp::SmtpSink;
@@ -69,4 +71,55 @@ async fn two_passes_at_once_against_a_slow_mail_server_send_each_email_once() {
     assert!(rows.iter().all(|row| row.status == OutboxStatus::Sent
         && row.attempts == 1
         && row.claimed_until.is_none()));
+}
+
+#[tokio::test]
+async fn a_pass_whose_claim_was_taken_over_leaves_the_outcome_to_the_new_holder() {
+    let app = spawn_app().await;
+    let sink = SmtpSink::start_slow(WaitTime::from_millis(500)).await;
+    let now = Utc::now();
+    let id = outbox::enqueue(&app.db, &address(0), note(0), now)
+        .await
+        .unwrap();
+    let mailer = Mailer::smtp(&sink.url()).unwrap();
+    // While the slow send is under way, another worker takes the message over (as it may once
+    // a lease has run out).
+    let take_over = async {
+        while outbox_message::Entity::find_by_id(id)
+            .one(&app.db)
+            .await
+            .unwrap()
+            .is_some_and(|row| row.claim_token.is_none())
+        {
+            tokio::time::sleep(WaitTime::from_millis(20)).await;
+        }
+        outbox_message::Entity::update_many()
+            .col_expr(
+                outbox_message::Column::ClaimToken,
+                Expr::value("another-worker"),
+            )
+            .filter(outbox_message::Column::Id.eq(id))
+            .exec(&app.db)
+            .await
+            .unwrap();
+    };
+    let (report, ()) = tokio::join!(
+        outbox::deliver_due(&app.db, &mailer, FROM, now, 10),
+        take_over
+    );
+
+    assert_eq!(
+        report.unwrap(),
+        DeliveryReport {
+            lost_claim: 1,
+            ..Default::default()
+        }
+    );
+    let row = outbox_message::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.status, OutboxStatus::Pending, "not marked sent by us");
+    assert_eq!(row.claim_token.as_deref(), Some("another-worker"));
 }

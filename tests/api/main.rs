@@ -36,4 +36,5 @@ mod stripe_fake;
 mod stripe_webhooks;
 mod test_payments;
 mod throttles;
+mod truthful_pages;
 mod workspace;

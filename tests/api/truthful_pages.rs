@@ -148,3 +148,42 @@ async fn a_paid_account_thanks_the_person_and_asks_for_nothing() {
     assert!(!next.contains("Make a payment"), "{next}");
     assert!(!next.contains("If you cannot pay this"), "{next}");
 }
+
+#[tokio::test]
+async fn a_paid_account_offers_no_payment_and_no_plan() {
+    let app = spawn_demo_app().await;
+    app.sign_in_alex().await;
+    let id = alex_pays_in_full(&app).await;
+
+    let pay = visible_text(&app.get_html(&format!("/account/{id}/pay")).await);
+    assert!(pay.contains("You have nothing left to pay to Northwind Utilities. Thank you."));
+    assert!(!pay.contains("£0.00"), "{pay}");
+    assert!(!pay.contains("Continue to payment"), "{pay}");
+    assert!(!pay.contains("smaller payments"), "{pay}");
+    assert!(pay.contains("Back to your account"));
+
+    let options = visible_text(&app.get_html(&format!("/account/{id}/options")).await);
+    assert!(
+        options.contains("You have paid reference NW-1001 in full. Thank you."),
+        "{options}"
+    );
+    for offer in [
+        "£0.00",
+        "Pay in smaller amounts",
+        "Pay later",
+        "I can't afford",
+    ] {
+        assert!(!options.contains(offer), "{offer}: {options}");
+    }
+    assert!(options.contains("Back to your account"));
+
+    // The plan builders send the person to that page instead of offering a plan of nothing.
+    for builder in ["installments", "later", "propose"] {
+        let response = app.get(&format!("/account/{id}/plan/{builder}")).await;
+        assert_eq!(response.status().as_u16(), 303, "{builder}");
+        assert_eq!(
+            response.headers()["location"],
+            format!("/account/{id}/options").as_str()
+        );
+    }
+}

@@ -34,16 +34,23 @@ pub(super) async fn load_account(
         .ok_or(AppError::NotFound)
 }
 
-/// For pages that start a new plan: someone who already has one is shown it instead.
+/// For pages that start a new plan: someone who already has one is shown it instead, and
+/// someone who owes nothing is sent to the options page, which thanks them.
 async fn load_account_without_plan(
     db: &DatabaseConnection,
     who: &SignedInDebtor,
     id: i32,
 ) -> Result<Result<AccountForPlan, HttpResponse>, AppError> {
     let account = load_account(db, who, id).await?;
-    Ok(match account.open_plan() {
-        Some(_) => Err(pages::see_other(&plan_page(&account))),
-        None => Ok(account),
+    Ok(if !account.balance.is_positive() {
+        Err(pages::see_other(&format!(
+            "/account/{}/options",
+            account.account_id
+        )))
+    } else if account.open_plan().is_some() {
+        Err(pages::see_other(&plan_page(&account)))
+    } else {
+        Ok(account)
     })
 }
 
@@ -81,6 +88,7 @@ struct OptionsPage {
     reference: String,
     creditor: String,
     balance: String,
+    settled: bool,
     has_open_plan: bool,
     can_set_up_plan: bool,
     most_payments: u32,
@@ -103,6 +111,7 @@ pub async fn options(
         reference: account.reference.clone(),
         creditor: account.creditor_name.clone(),
         balance: account.balance.to_string(),
+        settled: !account.balance.is_positive(),
         has_open_plan: account.open_plan().is_some(),
         can_set_up_plan: account.balance.is_positive() && allowance.allows_a_plan(),
         most_payments: allowance.most_payments,

@@ -8,7 +8,7 @@ use crate::allocation::{alex_with_plan, in_days};
 use crate::catch_up::due_days_ago;
 use crate::helpers::{TestApp, spawn_demo_app};
 use crate::payments::{account_id, start_paying};
-use crate::plans::{date_fields, hidden, post};
+use crate::plans::{date_fields, hidden, plans_for, post};
 
 /// What a person reads: the page without its tags, spaces collapsed.
 pub fn visible_text(html: &str) -> String {
@@ -186,4 +186,62 @@ async fn a_paid_account_offers_no_payment_and_no_plan() {
             format!("/account/{id}/options").as_str()
         );
     }
+}
+
+/// The statuses shown against each payment in the plan page's table.
+fn payment_states(html: &str) -> Vec<String> {
+    html.split(r#"<td data-label="Status">"#)
+        .skip(1)
+        .map(|cell| cell[..cell.find('<').unwrap()].to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_declined_plan_lists_no_payment_to_pay() {
+    use goodterms::services::plans::review::{self, Decision};
+    let app = spawn_demo_app().await;
+    app.sign_in_alex().await;
+    let plan = crate::plans_staff::propose_twenty_a_month(&app, "NW-1001").await;
+    let id = account_id(&app, "NW-1001").await;
+    let asked = app.get_html(&format!("/account/{id}/plan")).await;
+    assert!(!payment_states(&asked).contains(&"To pay".to_string()));
+
+    let creditor = plans_for(&app, id).await[0].creditor_id;
+    let reason = "We need a little more each month".to_string();
+    review::decide(
+        &app.db,
+        1,
+        creditor,
+        plan,
+        Decision::Decline { reason },
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    let html = app.get_html(&format!("/account/{id}/plan")).await;
+    assert!(html.contains("Not agreed"));
+    let states = payment_states(&html);
+    assert!(!states.is_empty());
+    assert!(states.iter().all(|s| s == "Not agreed"), "{states:?}");
+}
+
+#[tokio::test]
+async fn a_cancelled_plan_lists_no_payment_to_pay() {
+    let app = spawn_demo_app().await;
+    app.sign_in_alex().await;
+    let who = alex_with_plan(&app, 5).await;
+    let page = format!("/account/{}/plan", who.account);
+    assert_eq!(
+        payment_states(&app.get_html(&page).await),
+        vec!["To pay"; 5]
+    );
+    app.post_form(&format!("/account/{}/plan/cancel", who.account), &[])
+        .await;
+    let states = payment_states(&app.get_html(&page).await);
+    assert_eq!(states, vec!["Cancelled"; 5]);
+    assert!(
+        what_happens_next(&app)
+            .await
+            .contains("You do not have a payment plan.")
+    );
 }

@@ -60,6 +60,18 @@ impl ScheduleSummary {
     }
 }
 
+/// What an unpaid payment is, by the plan's status: only a plan that is (or may become) in
+/// place has payments "To pay"; a declined, cancelled or ended plan asks for nothing.
+fn unpaid_label(status: PlanStatus) -> &'static str {
+    match status {
+        PlanStatus::Active | PlanStatus::Broken => "To pay",
+        PlanStatus::Proposed | PlanStatus::Countered => "If agreed",
+        PlanStatus::Declined => "Not agreed",
+        PlanStatus::Cancelled => "Cancelled",
+        PlanStatus::Completed | PlanStatus::Ended => "Not needed",
+    }
+}
+
 /// A stored plan as the person sees it.
 pub struct PlanPageView {
     pub status: PlanStatus,
@@ -86,7 +98,7 @@ impl PlanPageView {
                 } else if stored.missed {
                     "Missed"
                 } else {
-                    "To pay"
+                    unpaid_label(plan.status)
                 };
             }
         }

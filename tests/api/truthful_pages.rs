@@ -245,3 +245,53 @@ async fn a_cancelled_plan_lists_no_payment_to_pay() {
             .contains("You do not have a payment plan.")
     );
 }
+
+/// The "What you agreed" section of the plan page, as read.
+fn what_you_agreed(html: &str) -> Option<String> {
+    let text = visible_text(html);
+    let start = text.find("What you agreed")?;
+    Some(text[start..].to_string())
+}
+
+#[tokio::test]
+async fn after_a_counter_offer_is_accepted_what_you_agreed_quotes_the_new_terms() {
+    use goodterms::domain::schedule::{Frequency, PlanSize};
+    use goodterms::services::plans::choose::InstallmentChoice;
+    use goodterms::services::plans::review::{self, Decision};
+    let app = spawn_demo_app().await;
+    app.sign_in_alex().await;
+    let plan = crate::plans_staff::propose_twenty_a_month(&app, "NW-1001").await;
+    let id = account_id(&app, "NW-1001").await;
+    let creditor = plans_for(&app, id).await[0].creditor_id;
+    let offer = InstallmentChoice {
+        frequency: Frequency::Monthly,
+        size: PlanSize::NumberOfPayments(12),
+        first_due: in_days(10),
+    };
+    review::decide(
+        &app.db,
+        1,
+        creditor,
+        plan,
+        Decision::Counter(offer),
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    let page = format!("/account/{id}/plan");
+    let offered = app.get_html(&page).await;
+    assert!(
+        what_you_agreed(&offered).is_none(),
+        "nothing is agreed while the new terms wait for an answer"
+    );
+
+    let terms = hidden(&offered, "terms");
+    app.post_form(&format!("/account/{id}/plan/accept"), &[("terms", &terms)])
+        .await;
+    let agreed = what_you_agreed(&app.get_html(&page).await).expect("what was agreed");
+    assert!(agreed.contains("12 payments of £88.75"), "{agreed}");
+    assert!(
+        !agreed.contains("£20.00"),
+        "not the terms first asked for: {agreed}"
+    );
+}

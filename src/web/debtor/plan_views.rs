@@ -72,6 +72,20 @@ fn unpaid_label(status: PlanStatus) -> &'static str {
     }
 }
 
+/// A request's stored words are what the person asked for; after a counter-offer they are
+/// no longer the terms on the table, and only accepting the new terms replaces them.
+fn consent_heading(status: PlanStatus) -> &'static str {
+    match status {
+        PlanStatus::Proposed | PlanStatus::Declined => "What you asked for",
+        PlanStatus::Countered => "What you first asked for",
+        PlanStatus::Active
+        | PlanStatus::Broken
+        | PlanStatus::Completed
+        | PlanStatus::Cancelled
+        | PlanStatus::Ended => "What you agreed",
+    }
+}
+
 /// A stored plan as the person sees it.
 pub struct PlanPageView {
     pub status: PlanStatus,
@@ -82,6 +96,10 @@ pub struct PlanPageView {
     pub paid: String,
     pub summary: Option<ScheduleSummary>,
     pub consent_text: Option<String>,
+    /// Words the person agreed to are only "What you agreed" once they are the plan's terms.
+    pub consent_heading: &'static str,
+    /// "Agreed on" or, for words only asked for, "Sent on".
+    pub consent_at_label: &'static str,
     pub consent_at: Option<String>,
     pub decision_reason: Option<String>,
     pub note: Option<String>,
@@ -111,6 +129,12 @@ impl PlanPageView {
             paid: plan.paid().to_string(),
             summary,
             consent_text: plan.consent_text.clone(),
+            consent_heading: consent_heading(plan.status),
+            consent_at_label: if plan.status.is_request() || plan.status.is_declined() {
+                "Sent on"
+            } else {
+                "Agreed on"
+            },
             consent_at: plan
                 .consent_at
                 .map(|t| t.format("%-d %B %Y at %H:%M UTC").to_string()),

@@ -295,3 +295,36 @@ async fn after_a_counter_offer_is_accepted_what_you_agreed_quotes_the_new_terms(
         "not the terms first asked for: {agreed}"
     );
 }
+
+/// Every "For example, D M YYYY." date in a page's hints.
+fn example_dates(html: &str) -> Vec<chrono::NaiveDate> {
+    html.split("For example, ")
+        .skip(1)
+        .filter_map(|rest| {
+            let example = &rest[..rest.find('.')?];
+            chrono::NaiveDate::parse_from_str(example, "%d %m %Y").ok()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn example_dates_in_plan_forms_are_after_today() {
+    let app = spawn_demo_app().await;
+    app.sign_in_alex().await;
+    let id = account_id(&app, "NW-1001").await;
+    let today = Utc::now().date_naive();
+    for form in ["installments", "later", "propose"] {
+        let html = app.get_html(&format!("/account/{id}/plan/{form}")).await;
+        let dates = example_dates(&html);
+        assert_eq!(dates, vec![in_days(14)], "{form}: {html}");
+    }
+
+    // Moving a payment: a few days after the next payment, between it and the one after.
+    let who = alex_with_plan(&app, 5).await;
+    let html = app
+        .get_html(&format!("/account/{}/plan/change", who.account))
+        .await;
+    let dates = example_dates(&html);
+    assert_eq!(dates, vec![in_days(6)], "{html}");
+    assert!(dates.iter().all(|d| *d > today));
+}

@@ -54,6 +54,10 @@ async fn load_account_without_plan(
     })
 }
 
+/// How far after today a form's example date falls: inside the 30 days a first payment may
+/// wait and any creditor's pause.
+const EXAMPLE_DAYS: u64 = 14;
+
 pub(super) fn plan_page(account: &AccountForPlan) -> String {
     format!("/account/{}/plan", account.account_id)
 }
@@ -124,6 +128,8 @@ pub async fn options(
 #[template(path = "debtor/plans/installments.html")]
 struct InstallmentsPage {
     chrome: Chrome,
+    /// The date hint's example, a little after today.
+    date_example: String,
     account_id: i32,
     creditor: String,
     balance: String,
@@ -143,6 +149,7 @@ fn installments_page(
     let allowance = policy::allowance(&account.policy, account.balance, Utc::now().date_naive());
     InstallmentsPage {
         chrome: Chrome::debtor(csrf),
+        date_example: pages::example_date(EXAMPLE_DAYS),
         account_id: account.account_id,
         creditor: account.creditor_name.clone(),
         balance: account.balance.to_string(),
@@ -380,6 +387,8 @@ async fn send_proposal(
 #[template(path = "debtor/plans/propose.html")]
 struct ProposePage {
     chrome: Chrome,
+    /// The date hint's example, a little after today.
+    date_example: String,
     account_id: i32,
     creditor: String,
     balance: String,
@@ -397,6 +406,7 @@ fn propose_page(
 ) -> ProposePage {
     ProposePage {
         chrome: Chrome::debtor(csrf),
+        date_example: pages::example_date(EXAMPLE_DAYS),
         account_id: account.account_id,
         creditor: account.creditor_name.clone(),
         balance: account.balance.to_string(),
@@ -489,6 +499,8 @@ pub struct ReasonOption {
 #[template(path = "debtor/plans/later.html")]
 struct LaterPage {
     chrome: Chrome,
+    /// The date hint's example, a little after today.
+    date_example: String,
     account_id: i32,
     creditor: String,
     balance: String,
@@ -512,6 +524,7 @@ fn later_page(
 ) -> LaterPage {
     LaterPage {
         chrome: Chrome::debtor(csrf),
+        date_example: pages::example_date(EXAMPLE_DAYS),
         account_id: account.account_id,
         creditor: account.creditor_name.clone(),
         balance: account.balance.to_string(),

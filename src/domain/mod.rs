@@ -24,6 +24,7 @@ pub mod plans;
 pub mod policy;
 pub mod schedule;
 pub mod staff;
+pub mod standing;
 pub mod wording;
 
 pub use balance::{BalanceExplanation, EntryKind, EntryOrigin, ExplainedItem, LedgerItem, Totals};

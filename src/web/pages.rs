@@ -138,6 +138,17 @@ pub fn long_date(date: NaiveDate) -> String {
     date.format("%-d %B %Y").to_string()
 }
 
+/// A date hint's example, typed as the three boxes take it ("27 3 2027"): `days` after
+/// today, so it is always a date the form would accept, never one already past.
+pub fn example_date(days: u64) -> String {
+    let today = chrono::Utc::now().date_naive();
+    today
+        .checked_add_days(chrono::Days::new(days))
+        .unwrap_or(today)
+        .format("%-d %-m %Y")
+        .to_string()
+}
+
 /// One problem with one field, for the error summary and the message beside the field.
 #[derive(Clone, Debug)]
 pub struct FieldError {

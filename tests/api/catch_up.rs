@@ -14,7 +14,7 @@ use crate::helpers::{TestApp, spawn_demo_app};
 use crate::payments::start_paying;
 
 /// Moves installment `seq` to `days_ago` days in the past, as if time had passed.
-async fn due_days_ago(app: &TestApp, who: &WithPlan, seq: i32, days_ago: i64) {
+pub async fn due_days_ago(app: &TestApp, who: &WithPlan, seq: i32, days_ago: i64) {
     installment::Entity::update_many()
         .col_expr(installment::Column::DueOn, Expr::value(in_days(-days_ago)))
         .filter(installment::Column::PlanId.eq(who.plan))

@@ -37,5 +37,6 @@ mod stripe_fake;
 mod stripe_webhooks;
 mod test_payments;
 mod throttles;
+mod truthful_pages;
 mod worker;
 mod workspace;

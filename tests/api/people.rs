@@ -81,7 +81,7 @@ async fn one_sign_in_shows_a_persons_accounts_at_every_creditor() {
         "£80.00",
         "You have 2 accounts",
         &format!("/account/{northwind}/pay"),
-        &format!("/account/{contoso}/plan"),
+        &format!("/account/{contoso}/options"),
     ] {
         assert!(html.contains(text), "{text}");
     }

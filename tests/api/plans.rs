@@ -23,7 +23,7 @@ fn in_days(days: i64) -> NaiveDate {
     Utc::now().date_naive() + Duration::days(days)
 }
 
-fn date_fields(prefix: &str, date: NaiveDate) -> Vec<(String, String)> {
+pub fn date_fields(prefix: &str, date: NaiveDate) -> Vec<(String, String)> {
     use chrono::Datelike;
     vec![
         (format!("{prefix}_day"), date.day().to_string()),
@@ -32,7 +32,7 @@ fn date_fields(prefix: &str, date: NaiveDate) -> Vec<(String, String)> {
     ]
 }
 
-fn monthly_plan(payments: &str, first: NaiveDate) -> Vec<(String, String)> {
+pub fn monthly_plan(payments: &str, first: NaiveDate) -> Vec<(String, String)> {
     let mut fields = vec![
         ("frequency".to_string(), "monthly".to_string()),
         ("size_by".to_string(), "payments".to_string()),
@@ -42,7 +42,7 @@ fn monthly_plan(payments: &str, first: NaiveDate) -> Vec<(String, String)> {
     fields
 }
 
-async fn post(app: &TestApp, path: &str, fields: &[(String, String)]) -> reqwest::Response {
+pub async fn post(app: &TestApp, path: &str, fields: &[(String, String)]) -> reqwest::Response {
     let borrowed: Vec<(&str, &str)> = fields
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))
@@ -51,7 +51,7 @@ async fn post(app: &TestApp, path: &str, fields: &[(String, String)]) -> reqwest
 }
 
 /// The value of a hidden input on a page.
-fn hidden(html: &str, name: &str) -> String {
+pub fn hidden(html: &str, name: &str) -> String {
     let marker = format!(r#"name="{name}" value=""#);
     let start = html
         .find(&marker)
@@ -60,7 +60,7 @@ fn hidden(html: &str, name: &str) -> String {
     html[start..start + html[start..].find('"').unwrap()].to_string()
 }
 
-async fn plans_for(app: &TestApp, account: i32) -> Vec<plan::Model> {
+pub async fn plans_for(app: &TestApp, account: i32) -> Vec<plan::Model> {
     plan::Entity::find()
         .filter(plan::Column::AccountId.eq(account))
         .order_by_asc(plan::Column::Id)
@@ -70,7 +70,7 @@ async fn plans_for(app: &TestApp, account: i32) -> Vec<plan::Model> {
 }
 
 /// Fills the builder and returns the "check your answers" page and the fields to agree with.
-async fn check(
+pub async fn check(
     app: &TestApp,
     account: i32,
     fields: Vec<(String, String)>,

@@ -10,8 +10,10 @@ use sea_orm::{
 use crate::domain::lifecycle::InstallmentProgress;
 use crate::domain::plans::{PlanKind, PlanStatus};
 use crate::domain::schedule::{Frequency, Installment, Schedule};
+use crate::domain::standing::PlanFacts;
 use crate::domain::{Currency, Money, MoneyError};
 use crate::entities::{installment, plan};
+use crate::services::accounts::people::same_person_rows;
 use crate::services::accounts::statements::Scope;
 
 #[derive(Clone, Debug)]
@@ -133,11 +135,26 @@ impl PlanView {
             installment: items.first().map(|i| i.amount),
             first_due: items.first().map(|i| i.due_on),
             last_due: items.last().map(|i| i.due_on),
-            next_due: items
-                .iter()
-                .find(|i| i.due_on >= today && i.left().is_positive())
-                .map(|i| i.due_on),
+            next_due: self.next_unpaid(today).map(|i| i.due_on),
             overdue,
+        }
+    }
+
+    /// The first payment from `today` on with something still to pay.
+    fn next_unpaid(&self, today: NaiveDate) -> Option<&InstallmentView> {
+        self.installments
+            .iter()
+            .find(|i| i.due_on >= today && i.left().is_positive())
+    }
+
+    /// What decides where the person stands on `today` (see `AccountStanding`).
+    pub fn facts(&self, today: NaiveDate) -> PlanFacts {
+        PlanFacts {
+            status: self.status,
+            kind: self.kind,
+            pay_later_by: self.pay_later_by(),
+            overdue: self.position(today).overdue,
+            next: self.next_unpaid(today).map(|i| (i.due_on, i.left())),
         }
     }
 }
@@ -275,6 +292,33 @@ pub async fn latest_for_account<C: ConnectionTrait>(
     };
     let rows = installments_of(conn, row.id).await?;
     to_view(row, rows).map(Some)
+}
+
+/// The newest plan on each of these accounts of the person behind `debtor_id` (one person may
+/// have several debtor rows), in one query: the balance page's budget allows no query per
+/// account.
+pub async fn latest_for_person<C: ConnectionTrait>(
+    conn: &C,
+    debtor_id: i32,
+    account_ids: &[i32],
+) -> Result<std::collections::HashMap<i32, PlanView>, RecordError> {
+    let mut latest = std::collections::HashMap::new();
+    if account_ids.is_empty() {
+        return Ok(latest);
+    }
+    let rows = plan::Entity::find()
+        .filter(plan::Column::AccountId.is_in(account_ids.to_vec()))
+        .filter(plan::Column::DebtorId.in_subquery(same_person_rows(debtor_id)))
+        .order_by_asc(plan::Column::Id)
+        .find_with_related(installment::Entity)
+        .all(conn)
+        .await?;
+    // Ascending ids: a later plan on the same account replaces an earlier one.
+    for (row, mut items) in rows {
+        items.sort_by_key(|i| i.seq);
+        latest.insert(row.account_id, to_view(row, items)?);
+    }
+    Ok(latest)
 }
 
 /// What a new plan row holds; the schedule's installments are written alongside.

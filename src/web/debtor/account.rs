@@ -2,10 +2,15 @@
 //! with a plain explanation, with totals that visibly add up.
 use actix_web::{get, web};
 use askama::Template;
+use chrono::{NaiveDate, Utc};
 use sea_orm::DatabaseConnection;
 
+use crate::domain::Money;
 use crate::domain::money::amount_in_words;
+use crate::domain::standing::AccountStanding;
+use crate::domain::wording::full_date;
 use crate::services::accounts::statements::{self, Scope, Statement};
+use crate::services::plans::records;
 use crate::web::auth::SignedInDebtor;
 use crate::web::csrf::CsrfToken;
 use crate::web::errors::{AppError, PageResult};
@@ -40,6 +45,64 @@ pub struct AccountView {
     pub has_other_additions: bool,
     pub paid_and_credited: String,
     pub has_paid_and_credited: bool,
+    /// Where the person stands, for "What happens next" (debtor pages only).
+    pub standing: Option<StandingView>,
+}
+
+/// A payment as the balance page names it: the amount and the date in words.
+pub struct NextPayment {
+    pub amount: String,
+    pub date: String,
+}
+
+impl NextPayment {
+    fn of(next: Option<(NaiveDate, Money)>) -> Option<Self> {
+        next.map(|(date, amount)| Self {
+            amount: amount.to_string(),
+            date: full_date(date),
+        })
+    }
+}
+
+/// [`AccountStanding`] in words and figures: one template branch per state.
+pub enum StandingView {
+    PaidInFull,
+    NoPlan,
+    AwaitingReply,
+    OnTrack {
+        next: Option<NextPayment>,
+    },
+    PaymentMissed {
+        overdue: String,
+        next: Option<NextPayment>,
+    },
+    PlanBroken {
+        overdue: String,
+    },
+    PayLater {
+        by: String,
+    },
+}
+
+impl From<AccountStanding> for StandingView {
+    fn from(standing: AccountStanding) -> Self {
+        match standing {
+            AccountStanding::PaidInFull => Self::PaidInFull,
+            AccountStanding::NoPlan => Self::NoPlan,
+            AccountStanding::AwaitingReply => Self::AwaitingReply,
+            AccountStanding::OnTrack { next } => Self::OnTrack {
+                next: NextPayment::of(next),
+            },
+            AccountStanding::PaymentMissed { overdue, next } => Self::PaymentMissed {
+                overdue: overdue.to_string(),
+                next: NextPayment::of(next),
+            },
+            AccountStanding::PlanBroken { overdue } => Self::PlanBroken {
+                overdue: overdue.to_string(),
+            },
+            AccountStanding::PayLater { by } => Self::PayLater { by: full_date(by) },
+        }
+    }
 }
 
 impl AccountView {
@@ -79,8 +142,33 @@ impl AccountView {
             has_other_additions: !totals.other_additions.is_zero(),
             paid_and_credited: totals.paid_and_credited.to_string(),
             has_paid_and_credited: !totals.paid_and_credited.is_zero(),
+            standing: None,
         }
     }
+}
+
+/// The debtor's view of each statement, with where they stand given the account's newest plan.
+async fn with_standing(
+    db: &DatabaseConnection,
+    debtor_id: i32,
+    statements: Vec<Statement>,
+) -> Result<Vec<AccountView>, AppError> {
+    let ids: Vec<i32> = statements.iter().map(|s| s.account_id).collect();
+    let plans = records::latest_for_person(db, debtor_id, &ids)
+        .await
+        .map_err(AppError::internal)?;
+    let today = Utc::now().date_naive();
+    Ok(statements
+        .into_iter()
+        .map(|s| {
+            let facts = plans.get(&s.account_id).map(|p| p.facts(today));
+            let standing = AccountStanding::of(s.explanation.balance(), facts.as_ref());
+            AccountView {
+                standing: Some(standing.into()),
+                ..AccountView::from_statement(s)
+            }
+        })
+        .collect())
 }
 
 #[derive(Template)]
@@ -104,10 +192,7 @@ pub async fn balance_page(
     Ok(pages::ok(&AccountPage {
         chrome: Chrome::debtor(&csrf.0),
         first_name: who.0.first_name,
-        accounts: statements
-            .into_iter()
-            .map(AccountView::from_statement)
-            .collect(),
+        accounts: with_standing(db.get_ref(), who.0.debtor_id, statements).await?,
         single: false,
     }))
 }
@@ -128,7 +213,7 @@ pub async fn one_account(
     Ok(pages::ok(&AccountPage {
         chrome: Chrome::debtor(&csrf.0),
         first_name: who.0.first_name,
-        accounts: vec![AccountView::from_statement(statement)],
+        accounts: with_standing(db.get_ref(), who.0.debtor_id, vec![statement]).await?,
         single: true,
     }))
 }

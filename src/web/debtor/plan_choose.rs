@@ -34,18 +34,29 @@ pub(super) async fn load_account(
         .ok_or(AppError::NotFound)
 }
 
-/// For pages that start a new plan: someone who already has one is shown it instead.
+/// For pages that start a new plan: someone who already has one is shown it instead, and
+/// someone who owes nothing is sent to the options page, which thanks them.
 async fn load_account_without_plan(
     db: &DatabaseConnection,
     who: &SignedInDebtor,
     id: i32,
 ) -> Result<Result<AccountForPlan, HttpResponse>, AppError> {
     let account = load_account(db, who, id).await?;
-    Ok(match account.open_plan() {
-        Some(_) => Err(pages::see_other(&plan_page(&account))),
-        None => Ok(account),
+    Ok(if !account.balance.is_positive() {
+        Err(pages::see_other(&format!(
+            "/account/{}/options",
+            account.account_id
+        )))
+    } else if account.open_plan().is_some() {
+        Err(pages::see_other(&plan_page(&account)))
+    } else {
+        Ok(account)
     })
 }
+
+/// How far after today a form's example date falls: inside the 30 days a first payment may
+/// wait and any creditor's pause.
+const EXAMPLE_DAYS: u64 = 14;
 
 pub(super) fn plan_page(account: &AccountForPlan) -> String {
     format!("/account/{}/plan", account.account_id)
@@ -81,6 +92,7 @@ struct OptionsPage {
     reference: String,
     creditor: String,
     balance: String,
+    settled: bool,
     has_open_plan: bool,
     can_set_up_plan: bool,
     most_payments: u32,
@@ -103,6 +115,7 @@ pub async fn options(
         reference: account.reference.clone(),
         creditor: account.creditor_name.clone(),
         balance: account.balance.to_string(),
+        settled: !account.balance.is_positive(),
         has_open_plan: account.open_plan().is_some(),
         can_set_up_plan: account.balance.is_positive() && allowance.allows_a_plan(),
         most_payments: allowance.most_payments,
@@ -115,6 +128,8 @@ pub async fn options(
 #[template(path = "debtor/plans/installments.html")]
 struct InstallmentsPage {
     chrome: Chrome,
+    /// The date hint's example, a little after today.
+    date_example: String,
     account_id: i32,
     creditor: String,
     balance: String,
@@ -134,6 +149,7 @@ fn installments_page(
     let allowance = policy::allowance(&account.policy, account.balance, Utc::now().date_naive());
     InstallmentsPage {
         chrome: Chrome::debtor(csrf),
+        date_example: pages::example_date(EXAMPLE_DAYS),
         account_id: account.account_id,
         creditor: account.creditor_name.clone(),
         balance: account.balance.to_string(),
@@ -371,6 +387,8 @@ async fn send_proposal(
 #[template(path = "debtor/plans/propose.html")]
 struct ProposePage {
     chrome: Chrome,
+    /// The date hint's example, a little after today.
+    date_example: String,
     account_id: i32,
     creditor: String,
     balance: String,
@@ -388,6 +406,7 @@ fn propose_page(
 ) -> ProposePage {
     ProposePage {
         chrome: Chrome::debtor(csrf),
+        date_example: pages::example_date(EXAMPLE_DAYS),
         account_id: account.account_id,
         creditor: account.creditor_name.clone(),
         balance: account.balance.to_string(),
@@ -480,6 +499,8 @@ pub struct ReasonOption {
 #[template(path = "debtor/plans/later.html")]
 struct LaterPage {
     chrome: Chrome,
+    /// The date hint's example, a little after today.
+    date_example: String,
     account_id: i32,
     creditor: String,
     balance: String,
@@ -503,6 +524,7 @@ fn later_page(
 ) -> LaterPage {
     LaterPage {
         chrome: Chrome::debtor(csrf),
+        date_example: pages::example_date(EXAMPLE_DAYS),
         account_id: account.account_id,
         creditor: account.creditor_name.clone(),
         balance: account.balance.to_string(),

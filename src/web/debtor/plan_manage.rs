@@ -214,6 +214,8 @@ pub struct UpcomingPayment {
 #[template(path = "debtor/plans/change.html")]
 struct ChangePage {
     chrome: Chrome,
+    /// The date hint's example: a few days after the next payment.
+    date_example: String,
     account_id: i32,
     can_move: bool,
     can_skip: bool,
@@ -231,8 +233,12 @@ fn change_page(
 ) -> Option<ChangePage> {
     let plan = account.open_plan().filter(|_| can_change(account))?;
     let today = Utc::now().date_naive();
+    let next = plan.position(today).next_due.unwrap_or(today);
     Some(ChangePage {
         chrome: Chrome::debtor(csrf),
+        date_example: pages::example_date(
+            u64::try_from((next - today).num_days()).unwrap_or(0) + 3,
+        ),
         account_id: account.account_id,
         can_move: account.policy.allow_move_date() && !plan.date_moved,
         can_skip: account.policy.allow_skip() && !plan.installment_skipped,

@@ -60,6 +60,32 @@ impl ScheduleSummary {
     }
 }
 
+/// What an unpaid payment is, by the plan's status: only a plan that is (or may become) in
+/// place has payments "To pay"; a declined, cancelled or ended plan asks for nothing.
+fn unpaid_label(status: PlanStatus) -> &'static str {
+    match status {
+        PlanStatus::Active | PlanStatus::Broken => "To pay",
+        PlanStatus::Proposed | PlanStatus::Countered => "If agreed",
+        PlanStatus::Declined => "Not agreed",
+        PlanStatus::Cancelled => "Cancelled",
+        PlanStatus::Completed | PlanStatus::Ended => "Not needed",
+    }
+}
+
+/// A request's stored words are what the person asked for; after a counter-offer they are
+/// no longer the terms on the table, and only accepting the new terms replaces them.
+fn consent_heading(status: PlanStatus) -> &'static str {
+    match status {
+        PlanStatus::Proposed | PlanStatus::Declined => "What you asked for",
+        PlanStatus::Countered => "What you first asked for",
+        PlanStatus::Active
+        | PlanStatus::Broken
+        | PlanStatus::Completed
+        | PlanStatus::Cancelled
+        | PlanStatus::Ended => "What you agreed",
+    }
+}
+
 /// A stored plan as the person sees it.
 pub struct PlanPageView {
     pub status: PlanStatus,
@@ -70,6 +96,10 @@ pub struct PlanPageView {
     pub paid: String,
     pub summary: Option<ScheduleSummary>,
     pub consent_text: Option<String>,
+    /// Words the person agreed to are only "What you agreed" once they are the plan's terms.
+    pub consent_heading: &'static str,
+    /// "Agreed on" or, for words only asked for, "Sent on".
+    pub consent_at_label: &'static str,
     pub consent_at: Option<String>,
     pub decision_reason: Option<String>,
     pub note: Option<String>,
@@ -86,7 +116,7 @@ impl PlanPageView {
                 } else if stored.missed {
                     "Missed"
                 } else {
-                    "To pay"
+                    unpaid_label(plan.status)
                 };
             }
         }
@@ -99,6 +129,12 @@ impl PlanPageView {
             paid: plan.paid().to_string(),
             summary,
             consent_text: plan.consent_text.clone(),
+            consent_heading: consent_heading(plan.status),
+            consent_at_label: if plan.status.is_request() || plan.status.is_declined() {
+                "Sent on"
+            } else {
+                "Agreed on"
+            },
             consent_at: plan
                 .consent_at
                 .map(|t| t.format("%-d %B %Y at %H:%M UTC").to_string()),

@@ -30,7 +30,7 @@ async fn spawn_demo_app_sending_to(smtp_url: String) -> TestApp {
 
 /// A sink that has been stopped: its port refuses connections, like a mail server that is down.
 async fn stopped_sink() -> SmtpSink {
-    let mut sink = SmtpSink::start().await;
+    let mut sink = SmtpSink::start_restartable().await;
     sink.stop().await;
     sink
 }

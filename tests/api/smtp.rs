@@ -44,6 +44,21 @@ impl SmtpSink {
         Self::start_on(0).await
     }
 
+    /// Starts a sink on a port below the kernel's ephemeral range (32768 and up), so that while
+    /// it is stopped no other test's outgoing connection or port-0 listener can take the port
+    /// and `start_on` gets it back.
+    pub async fn start_restartable() -> Self {
+        static NEXT: std::sync::atomic::AtomicU16 = std::sync::atomic::AtomicU16::new(0);
+        let offset = (std::process::id() % 4_000) as u16;
+        loop {
+            let step = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let port = 24_000 + (offset + step) % 8_000;
+            if let Ok(listener) = try_bind_loopback(port) {
+                return Self::serving(listener, Duration::ZERO);
+            }
+        }
+    }
+
     /// Starts a sink on this port: used to bring a stopped server back where the app expects it.
     pub async fn start_on(port: u16) -> Self {
         Self::start_with(port, Duration::ZERO).await
@@ -56,7 +71,12 @@ impl SmtpSink {
     }
 
     async fn start_with(port: u16, delay: Duration) -> Self {
-        let listener = bind_loopback(port);
+        let listener = try_bind_loopback(port)
+            .unwrap_or_else(|e| panic!("cannot bind 127.0.0.1:{port}: {e}"));
+        Self::serving(listener, delay)
+    }
+
+    fn serving(listener: TcpListener, delay: Duration) -> Self {
         let port = listener.local_addr().expect("bound address").port();
         let inbox: Inbox = Arc::new(watch::channel(Vec::new()).0);
         let (stop_signal, stopped) = oneshot::channel();
@@ -107,14 +127,12 @@ impl SmtpSink {
     }
 }
 
-fn bind_loopback(port: u16) -> TcpListener {
-    let socket = TcpSocket::new_v4().expect("TCP socket");
+fn try_bind_loopback(port: u16) -> io::Result<TcpListener> {
+    let socket = TcpSocket::new_v4()?;
     // A restarted sink must get its old port back even while old connections are in TIME_WAIT.
-    socket.set_reuseaddr(true).expect("SO_REUSEADDR");
-    socket
-        .bind(SocketAddr::from(([127, 0, 0, 1], port)))
-        .unwrap_or_else(|e| panic!("cannot bind 127.0.0.1:{port}: {e}"));
-    socket.listen(64).expect("listen")
+    socket.set_reuseaddr(true)?;
+    socket.bind(SocketAddr::from(([127, 0, 0, 1], port)))?;
+    socket.listen(64)
 }
 
 /// Accepts connections until told to stop (or until the sink is dropped), then closes the

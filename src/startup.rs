@@ -61,6 +61,9 @@ impl Application {
             services::demo::load(&db, &hasher, Utc::now())
                 .await
                 .context("loading demo data failed")?;
+            services::demo::add_living_portfolio(&db, &hasher, Utc::now())
+                .await
+                .context("adding the demo portfolio failed")?;
         }
         let mailer = match &settings.smtp_url {
             Some(url) => Mailer::smtp(url.expose_secret()).context("SMTP_URL is not valid")?,

@@ -60,6 +60,9 @@ impl Application {
             services::demo::load(&db, &hasher, Utc::now())
                 .await
                 .context("loading demo data failed")?;
+            services::demo::add_living_portfolio(&db, &hasher, Utc::now())
+                .await
+                .context("adding the demo portfolio failed")?;
         }
         let mailer = mailer(&settings)?;
         let sessions = session_store(&settings, &db).await?;

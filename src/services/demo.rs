@@ -2,8 +2,8 @@
 //! Also synthetic accounts in bulk for benchmarks (`goodterms demo --accounts N`).
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    PaginatorTrait, QueryFilter, Set,
 };
 
 use crate::crypto::KeyedHasher;
@@ -16,9 +16,16 @@ use crate::entities::{
     MinorUnits, account, creditor, debtor, ledger_entry, plan_policy, staff_user,
 };
 use crate::services::access::debtor_sign_in::dob_hash;
+use crate::services::accounts::ledger::LedgerError;
 use crate::services::accounts::people;
 use crate::services::admin::create_staff::{self, CreateStaffError, NewStaff};
 use crate::services::plans::policies;
+
+mod portfolio;
+pub mod stories;
+
+use portfolio::Batch;
+pub use portfolio::reference;
 
 pub const DEMO_CREDITOR: &str = "Northwind Utilities";
 
@@ -94,6 +101,8 @@ pub enum DemoError {
     Database(#[from] DbErr),
     #[error("staff user could not be created")]
     Staff(#[from] CreateStaffError),
+    #[error("ledger entry could not be written")]
+    Ledger(#[from] LedgerError),
 }
 
 pub async fn load(
@@ -163,10 +172,10 @@ async fn ensure_policy(
         allowed_frequencies: Frequency::ALL.to_vec(),
         max_installments: 12,
         max_duration_days: 366,
-        min_installment: Money::from_minor(1_000, Currency::GBP),
+        min_installment: Money::from_minor(stories::MIN_INSTALLMENT_MINOR, Currency::GBP),
         max_deferral_days: 60,
-        grace_days: 7,
-        missed_to_break: 2,
+        grace_days: stories::GRACE_DAYS,
+        missed_to_break: stories::MISSED_TO_BREAK,
         allow_move_date: true,
         allow_skip: true,
     })
@@ -268,77 +277,53 @@ async fn ensure_staff(
     Ok(())
 }
 
-/// Adds `count` synthetic accounts to the demo creditor, in batches, for benchmarks.
+/// How many synthetic accounts `serve --demo` gives the demo creditor, so its dashboard and
+/// plan list are not empty.
+pub const LIVING_PORTFOLIO: u64 = 200;
+
+/// Synthetic accounts' references start with this; the next one is numbered after them.
+pub const REFERENCE_PREFIX: &str = "SYN-";
+
+/// Accounts written per transaction: big enough that commits are rare, small enough that
+/// the stories of one batch sit comfortably in memory.
+const ACCOUNTS_PER_BATCH: u64 = 2_000;
+
+/// Adds `count` synthetic accounts with months of history to the demo creditor, numbered
+/// after those already there: running it again adds more, never the same ones.
 pub async fn add_synthetic(
     db: &DatabaseConnection,
     hasher: &KeyedHasher,
     count: u64,
     now: DateTime<Utc>,
-) -> Result<u64, DbErr> {
+) -> Result<u64, DemoError> {
     let creditor_id = ensure_creditor(db, now).await?;
-    let start = account::Entity::find()
-        .filter(account::Column::CreditorId.eq(creditor_id))
-        .count(db)
-        .await?;
-    let dob = dob_hash(hasher, date((1980, 1, 1)));
+    ensure_policy(db, creditor_id, now).await?;
     let mut added = 0;
     while added < count {
-        let batch = (count - added).min(500);
-        let txn = begin_write(db).await?;
-        for i in 0..batch {
-            let n = start + added + i + 1;
-            insert_synthetic(&txn, creditor_id, n, &dob, now).await?;
-        }
-        txn.commit().await?;
+        let batch = (count - added).min(ACCOUNTS_PER_BATCH);
+        portfolio::add_batch(db, hasher, creditor_id, Batch::More(batch), now).await?;
         added += batch;
     }
     Ok(added)
 }
 
-async fn insert_synthetic<C: sea_orm::ConnectionTrait>(
-    conn: &C,
-    creditor_id: i32,
-    n: u64,
-    dob: &str,
+/// The `serve --demo` portfolio: topped up to its size in one transaction, so repeating
+/// `--demo` (or two servers starting at once) adds nothing more.
+pub async fn add_living_portfolio(
+    db: &DatabaseConnection,
+    hasher: &KeyedHasher,
     now: DateTime<Utc>,
-) -> Result<(), DbErr> {
-    let email = format!("person{n}@example.com");
-    let person_id = people::ensure_person(conn, &email, dob, now).await?;
-    let person = debtor::ActiveModel {
-        creditor_id: Set(creditor_id),
-        person_id: Set(Some(person_id)),
-        full_name: Set(format!("Synthetic Person {n}")),
-        email: Set(email),
-        dob_hash: Set(dob.to_string()),
-        time_zone: Set("Europe/London".to_string()),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(conn)
-    .await?;
-    let debt = account::ActiveModel {
-        creditor_id: Set(creditor_id),
-        debtor_id: Set(person.id),
-        reference: Set(format!("SYN-{n:07}")),
-        description: Set("Energy supply".to_string()),
-        currency: Set("GBP".to_string()),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(conn)
-    .await?;
-    ledger_entry::ActiveModel {
-        account_id: Set(debt.id),
-        kind: Set(EntryKind::Principal),
-        amount_minor: Set(MinorUnits(10_000 + (n as i64 % 90_000))),
-        currency: Set("GBP".to_string()),
-        description: Set("Energy used".to_string()),
-        occurred_on: Set(date((2026, 4, 1))),
-        origin: Set(EntryOrigin::Creditor),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(conn)
-    .await?;
-    Ok(())
+) -> Result<u64, DemoError> {
+    let creditor_id = ensure_creditor(db, now).await?;
+    ensure_policy(db, creditor_id, now).await?;
+    let wanted = Batch::UpTo(LIVING_PORTFOLIO);
+    portfolio::add_batch(db, hasher, creditor_id, wanted, now).await
+}
+
+async fn synthetic_count<C: ConnectionTrait>(db: &C, creditor_id: i32) -> Result<u64, DbErr> {
+    account::Entity::find()
+        .filter(account::Column::CreditorId.eq(creditor_id))
+        .filter(account::Column::Reference.starts_with(REFERENCE_PREFIX))
+        .count(db)
+        .await
 }

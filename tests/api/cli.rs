@@ -98,3 +98,20 @@ fn staff_users_are_created_from_the_command_line_and_short_passwords_refused() {
         let _ = std::fs::remove_file(format!("{}{suffix}", database.display()));
     }
 }
+
+#[test]
+fn the_demo_command_adds_more_synthetic_accounts_each_time_it_runs() {
+    let database = temp_database();
+    for _ in 0..2 {
+        let demo = goodterms(&database)
+            .args(["demo", "--accounts", "25"])
+            .output()
+            .unwrap();
+        assert!(
+            demo.status.success(),
+            "{}",
+            String::from_utf8_lossy(&demo.stderr)
+        );
+        assert!(String::from_utf8_lossy(&demo.stdout).contains("25 synthetic accounts added"));
+    }
+}

@@ -12,6 +12,7 @@ mod balance;
 mod catch_up;
 mod cli;
 mod debtor_sign_in;
+mod demo_portfolio;
 mod discounts_admin;
 mod double_submit;
 mod edges;

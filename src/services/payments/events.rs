@@ -294,10 +294,7 @@ pub(super) async fn apply<C: ConnectionTrait>(
     let currency = Currency::parse(&attempt.currency)?;
     let amount = Money::from_minor(attempt.amount_minor, currency);
     let today = now.date_naive();
-    let description = match &attempt.external_reference {
-        Some(reference) => format!("Payment received: {reference}. Thank you"),
-        None => "Card payment. Thank you".to_string(),
-    };
+    let description = payment_description(attempt.external_reference.as_deref());
     ledger::append(
         conn,
         NewEntry {
@@ -466,4 +463,12 @@ async fn discount_taken_back<C: ConnectionTrait>(
         i64::try_from(scaled).unwrap_or(attempt.discount_minor)
     };
     Ok(share(attempt.refunded_minor + new_part) - share(attempt.refunded_minor))
+}
+
+/// How a payment reads in the person's ledger: the staff-recorded reference, or a card payment.
+pub fn payment_description(external_reference: Option<&str>) -> String {
+    match external_reference {
+        Some(reference) => format!("Payment received: {reference}. Thank you"),
+        None => "Card payment. Thank you".to_string(),
+    }
 }

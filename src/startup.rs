@@ -264,6 +264,7 @@ fn run(listener: TcpListener, settings: &Settings, shared: Shared) -> anyhow::Re
             .wrap(from_fn(routes::csrf::guard))
             .wrap(from_fn(routes::edges::guard_bodies))
             .wrap(from_fn(routes::flood::limit_posts))
+            .wrap(from_fn(routes::auth::not_found_way_back))
             .wrap(session_middleware(
                 sessions.clone(),
                 cookie_key.clone(),

@@ -3,6 +3,7 @@
 use actix_session::{Session, SessionExt};
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::StatusCode;
 use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
@@ -68,6 +69,34 @@ fn within_lifetime(session: &Session, hours: i64, now: DateTime<Utc>) -> bool {
 }
 
 /// The application's clock (tests move it), or real time where it is not installed.
+/// Whether this request comes from a debtor whose session is still within its lifetime.
+fn debtor_signed_in(req: &HttpRequest) -> bool {
+    let session = req.get_session();
+    session
+        .get::<DebtorIdentity>(DEBTOR_KEY)
+        .ok()
+        .flatten()
+        .is_some()
+        && within_lifetime(&session, DEBTOR_SESSION_HOURS, now_for(req))
+}
+
+/// A signed-in person who reaches a page that does not exist is offered their account, not
+/// the sign-in page they have already passed. Runs inside the session middleware.
+pub async fn not_found_way_back(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let response = next.call(req).await?;
+    if response.status() != StatusCode::NOT_FOUND || !debtor_signed_in(response.request()) {
+        return Ok(response.map_into_boxed_body());
+    }
+    let (request, _) = response.into_parts();
+    Ok(ServiceResponse::new(
+        request,
+        super::errors::not_found_signed_in(),
+    ))
+}
+
 fn now_for(req: &HttpRequest) -> DateTime<Utc> {
     req.app_data::<web::Data<Clock>>()
         .map_or_else(Utc::now, |clock| clock.now())

@@ -53,7 +53,29 @@ struct ErrorPage {
     chrome: Chrome,
     title: &'static str,
     message: &'static str,
-    show_home_link: bool,
+    way_back: WayBack,
+}
+
+/// Where an error page's way back leads: a signed-in person to their account, anyone else to
+/// the sign-in page.
+struct WayBack {
+    href: &'static str,
+    label: &'static str,
+}
+
+const TO_SIGN_IN: WayBack = WayBack {
+    href: "/",
+    label: "Go to the sign-in page",
+};
+
+const TO_ACCOUNT: WayBack = WayBack {
+    href: "/account",
+    label: "Go to your account",
+};
+
+/// The "Page not found" page for a signed-in debtor: it links to their account.
+pub fn not_found_signed_in() -> HttpResponse {
+    AppError::NotFound.page(TO_ACCOUNT)
 }
 
 impl ResponseError for AppError {
@@ -76,12 +98,18 @@ impl ResponseError for AppError {
             Self::StaffSignInRequired => return super::pages::see_other("/staff/signin"),
             _ => log_cause_chain(self),
         }
+        self.page(TO_SIGN_IN)
+    }
+}
+
+impl AppError {
+    fn page(&self, way_back: WayBack) -> HttpResponse {
         let (title, message) = self.wording();
         let page = ErrorPage {
             chrome: Chrome::plain(),
             title,
             message,
-            show_home_link: true,
+            way_back,
         };
         let mut response = render_page(&page, self.status_code());
         super::security::add_headers(&mut response);

@@ -328,3 +328,63 @@ async fn example_dates_in_plan_forms_are_after_today() {
     assert_eq!(dates, vec![in_days(6)], "{html}");
     assert!(dates.iter().all(|d| *d > today));
 }
+
+#[tokio::test]
+async fn every_debtor_page_has_a_way_back() {
+    let app = spawn_demo_app().await;
+    app.sign_in_alex().await;
+    let id = account_id(&app, "NW-1001").await;
+    // A link back: to the account, or to the step before ("Back to ways to pay", "Keep my plan").
+    let has_way_back = |page: &str, html: &str| {
+        let back = [">Back to ", ">Keep my plan<"];
+        assert!(back.iter().any(|b| html.contains(b)), "{page}: {html}");
+    };
+    let before_a_plan = ["", "/pay", "/options", "/payments"].iter().chain(&[
+        "/plan/installments",
+        "/plan/later",
+        "/plan/propose",
+    ]);
+    for page in before_a_plan {
+        let page = format!("/account/{id}{page}");
+        has_way_back(&page, &app.get_html(&page).await);
+    }
+    let checkout = start_paying(&app, id, &[("choice", "full")]).await;
+    has_way_back(&checkout, &app.get_html(&checkout).await);
+
+    alex_with_plan(&app, 5).await;
+    for page in ["/plan", "/plan/change", "/plan/cancel"] {
+        let page = format!("/account/{id}{page}");
+        has_way_back(&page, &app.get_html(&page).await);
+    }
+}
+
+#[tokio::test]
+async fn a_signed_in_persons_missing_page_links_to_their_account() {
+    let app = spawn_demo_app().await;
+    for path in ["/no-such-page", "/account/999999"] {
+        let response = app.get(path).await;
+        if path == "/no-such-page" {
+            assert_eq!(response.status().as_u16(), 404);
+            let text = visible_text(&response.text().await.unwrap());
+            assert!(text.contains("Go to the sign-in page"), "{text}");
+            assert!(!text.contains("Go to your account"));
+        }
+    }
+
+    app.sign_in_alex().await;
+    let sam = account_id(&app, "NW-1002").await;
+    for path in [
+        "/no-such-page".to_string(),
+        "/account/999999".to_string(),
+        format!("/account/{sam}"),
+    ] {
+        let response = app.get(&path).await;
+        assert_eq!(response.status().as_u16(), 404, "{path}");
+        let html = response.text().await.unwrap();
+        assert!(
+            html.contains(r#"<a href="/account">Go to your account</a>"#),
+            "{path}: {html}"
+        );
+        assert!(!html.contains("Go to the sign-in page"), "{path}");
+    }
+}

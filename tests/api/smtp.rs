@@ -71,8 +71,8 @@ impl SmtpSink {
     }
 
     async fn start_with(port: u16, delay: Duration) -> Self {
-        let listener = try_bind_loopback(port)
-            .unwrap_or_else(|e| panic!("cannot bind 127.0.0.1:{port}: {e}"));
+        let listener =
+            try_bind_loopback(port).unwrap_or_else(|e| panic!("cannot bind 127.0.0.1:{port}: {e}"));
         Self::serving(listener, delay)
     }
 

@@ -44,7 +44,7 @@ enum Command {
     },
     /// Apply database migrations and exit.
     Migrate,
-    /// Add synthetic accounts to the demo creditor (for benchmarks).
+    /// Add realistic accounts with months of history (plans in every state) to the demo creditor.
     Demo {
         #[arg(long, default_value_t = 0)]
         accounts: u64,

@@ -140,6 +140,7 @@ fn scheduled_work(
         from: settings.mail_from.clone(),
         provider,
         base_url: settings.base_url.clone(),
+        hasher: KeyedHasher::derive(settings.session_key.expose_secret()),
     }
 }
 

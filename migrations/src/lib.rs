@@ -22,6 +22,7 @@ mod m20261203_000018_autopay_installment_ids;
 mod m20261203_000019_access;
 mod m20261203_000020_people_and_entry_origin;
 mod m20261203_000021_outbox_claim_tokens;
+mod m20261203_000022_contact;
 
 pub struct Migrator;
 
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000019_access::Migration),
             Box::new(m20261203_000020_people_and_entry_origin::Migration),
             Box::new(m20261203_000021_outbox_claim_tokens::Migration),
+            Box::new(m20261203_000022_contact::Migration),
         ]
     }
 }

@@ -1,5 +1,43 @@
-//! When we may contact a person: never between 21:00 and 08:00 in their own time zone.
+//! When we may contact a person: never between 21:00 and 08:00 in their own time zone, and
+//! only as they asked (their contact preferences).
 use chrono::{DateTime, NaiveTime, TimeZone, Utc};
+
+stored_enum! {
+    /// When in the day a person prefers reminders. Stored in
+    /// `contact_preferences.time_of_day`; every choice stays inside 08:00 to 21:00.
+    pub enum TimeOfDay {
+        Any = "any",
+        /// 08:00 to 12:00.
+        Morning = "morning",
+        /// 12:00 to 17:00.
+        Afternoon = "afternoon",
+        /// 17:00 to 21:00.
+        Evening = "evening",
+    }
+}
+
+/// How one person wants reminders from one creditor. The defaults (no row saved): reminders
+/// by email, at any allowed time, not paused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactPreferences {
+    pub reminders_by_email: bool,
+    pub time_of_day: TimeOfDay,
+    /// Day of the month pay arrives (1 to 31), when reminders should come only around then.
+    pub payday: Option<u32>,
+    /// No reminders before this moment ("pause reminders for 14 days").
+    pub paused_until: Option<DateTime<Utc>>,
+}
+
+impl Default for ContactPreferences {
+    fn default() -> Self {
+        ContactPreferences {
+            reminders_by_email: true,
+            time_of_day: TimeOfDay::Any,
+            payday: None,
+            paused_until: None,
+        }
+    }
+}
 
 const EARLIEST: (u32, u32) = (8, 0);
 const LATEST: (u32, u32) = (21, 0);

@@ -9,6 +9,7 @@ mod stored;
 pub mod audit;
 pub mod autopay;
 pub mod balance;
+pub mod cadence;
 pub mod contact;
 pub mod creditor;
 pub mod discount;

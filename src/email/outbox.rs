@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr,
     EntityTrait, ExprTrait, QueryFilter, QueryOrder, QuerySelect, Set,
@@ -16,9 +17,9 @@ use sea_orm::{
 use super::EmailContent;
 use super::mailer::Mailer;
 use crate::crypto::random_token;
-use crate::domain::outbox::OutboxStatus;
-use crate::entities::debtor;
+use crate::domain::outbox::{MessageCategory, OutboxStatus};
 use crate::entities::outbox_message::{self, Column};
+use crate::entities::{creditor, debtor};
 
 /// Delays before each retry; after the last one the message is marked failed.
 const RETRY_DELAYS_MINUTES: [i64; 6] = [1, 5, 30, 120, 720, 1440];
@@ -44,11 +45,90 @@ pub async fn enqueue_to_debtor<C: ConnectionTrait>(
     content: EmailContent,
     now: DateTime<Utc>,
 ) -> Result<Option<i32>, DbErr> {
+    let Some(row) = to_debtor(conn, debtor_id, content, now).await? else {
+        return Ok(None);
+    };
+    Ok(Some(row.insert(conn).await?.id))
+}
+
+/// A reminder about one account: the scheduler's messages, under the contact policy when
+/// they are delivered. Queued once per `key`, however often (or on however many workers)
+/// the scheduler runs: Some(id) when this call queued it, None when it was queued before
+/// (or the debtor is unknown).
+pub struct Reminder {
+    pub debtor_id: i32,
+    pub account_id: i32,
+    /// Unique for this reminder, say `installment:41:upcoming`.
+    pub key: String,
+    pub content: EmailContent,
+    /// The one-click unsubscribe address, carried in the List-Unsubscribe header.
+    pub unsubscribe_url: String,
+    /// When it should go (the contact policy may hold it later still).
+    pub send_at: DateTime<Utc>,
+    /// Dropped if it could not go before then.
+    pub stale_at: Option<DateTime<Utc>>,
+}
+
+pub async fn enqueue_reminder<C: ConnectionTrait>(
+    conn: &C,
+    reminder: Reminder,
+    now: DateTime<Utc>,
+) -> Result<Option<i32>, DbErr> {
+    let Some(mut row) = to_debtor(conn, reminder.debtor_id, reminder.content, now).await? else {
+        return Ok(None);
+    };
+    row.category = Set(MessageCategory::Reminder);
+    row.account_id = Set(Some(reminder.account_id));
+    row.reminder_key = Set(Some(reminder.key.clone()));
+    row.unsubscribe_url = Set(Some(reminder.unsubscribe_url));
+    row.next_attempt_at = Set(reminder.send_at);
+    row.stale_at = Set(reminder.stale_at);
+    let inserted = outbox_message::Entity::insert(row)
+        .on_conflict(
+            OnConflict::column(Column::ReminderKey)
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(conn)
+        .await?;
+    if inserted == 0 {
+        return Ok(None);
+    }
+    let id = outbox_message::Entity::find()
+        .select_only()
+        .column(Column::Id)
+        .filter(Column::ReminderKey.eq(reminder.key))
+        .into_tuple()
+        .one(conn)
+        .await?;
+    Ok(id)
+}
+
+/// A message to a debtor's address on file, in their creditor's name.
+async fn to_debtor<C: ConnectionTrait>(
+    conn: &C,
+    debtor_id: i32,
+    content: EmailContent,
+    now: DateTime<Utc>,
+) -> Result<Option<outbox_message::ActiveModel>, DbErr> {
     let Some(person) = debtor::Entity::find_by_id(debtor_id).one(conn).await? else {
         return Ok(None);
     };
-    let id = insert(conn, &person.email, Some(person.creditor_id), content, now).await?;
-    Ok(Some(id))
+    let Some(creditor) = creditor::Entity::find_by_id(person.creditor_id)
+        .one(conn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let mut row = new_row(&person.email, Some(person.creditor_id), content, now);
+    row.debtor_id = Set(Some(person.id));
+    row.from_name = Set(Some(sender_name(&creditor.display_name)));
+    Ok(Some(row))
+}
+
+/// "Northwind Utilities via Good Terms": the person knows who the message is from.
+pub fn sender_name(creditor: &str) -> String {
+    format!("{creditor} via Good Terms")
 }
 
 async fn insert<C: ConnectionTrait>(
@@ -58,7 +138,17 @@ async fn insert<C: ConnectionTrait>(
     content: EmailContent,
     now: DateTime<Utc>,
 ) -> Result<i32, DbErr> {
-    let row = outbox_message::ActiveModel {
+    let row = new_row(to, creditor_id, content, now).insert(conn).await?;
+    Ok(row.id)
+}
+
+fn new_row(
+    to: &str,
+    creditor_id: Option<i32>,
+    content: EmailContent,
+    now: DateTime<Utc>,
+) -> outbox_message::ActiveModel {
+    outbox_message::ActiveModel {
         message_id: Set(random_token()),
         template: Set(content.template.to_string()),
         to_address: Set(to.to_string()),
@@ -70,11 +160,9 @@ async fn insert<C: ConnectionTrait>(
         next_attempt_at: Set(now),
         created_at: Set(now),
         creditor_id: Set(creditor_id),
+        category: Set(MessageCategory::Transactional),
         ..Default::default()
     }
-    .insert(conn)
-    .await?;
-    Ok(row.id)
 }
 
 #[derive(Debug, Default, PartialEq, Eq)]

@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-use crate::domain::outbox::OutboxStatus;
+use crate::domain::outbox::{MessageCategory, OutboxStatus};
 
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -26,6 +26,24 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// The creditor the email was sent for; none for staff emails and older messages.
     pub creditor_id: Option<i32>,
+    /// The debtor record (one person at one creditor) the message went to, if any.
+    pub debtor_id: Option<i32>,
+    /// The account it is about, when it is about one (reminders always are).
+    pub account_id: Option<i32>,
+    pub category: MessageCategory,
+    /// Unique per reminder (say `installment:41:upcoming`): the scheduler queues it once.
+    #[sea_orm(unique)]
+    pub reminder_key: Option<String>,
+    /// The display name in From: "Northwind Utilities via Good Terms".
+    pub from_name: Option<String>,
+    /// Reminders only: the one-click unsubscribe address (RFC 8058).
+    pub unsubscribe_url: Option<String>,
+    /// The contact policy's last word, in plain words for staff ("Held until 08:00: quiet
+    /// hours", "Not sent: the person turned reminders off").
+    pub decision: Option<String>,
+    /// A reminder not sent by then is dropped: an upcoming-payment reminder is no use after
+    /// the due date.
+    pub stale_at: Option<DateTimeUtc>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

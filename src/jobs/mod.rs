@@ -36,6 +36,8 @@ pub struct Jobs {
     pub from: String,
     pub provider: PaymentProvider,
     pub base_url: String,
+    /// Signs the unsubscribe links in reminders.
+    pub hasher: crate::crypto::KeyedHasher,
 }
 
 /// One kind of scheduled work, repeated on its own interval.

@@ -190,9 +190,9 @@ async fn session_store(
                 .build()
                 .await
                 .context("could not connect to Redis (REDIS_URL)")?;
-            AppSessionStore::Redis(store)
+            AppSessionStore::redis(store)
         }
-        None => AppSessionStore::Database(db.clone()),
+        None => AppSessionStore::database(db.clone()),
     })
 }
 
@@ -304,7 +304,8 @@ fn session_middleware(
                 .state_ttl(actix_web::cookie::time::Duration::minutes(
                     IDLE_TIMEOUT_MINUTES,
                 ))
-                // Every request pushes the idle timeout back.
+                // Requests push the idle timeout back (the store writes it at most once a
+                // minute per session).
                 .state_ttl_extension_policy(TtlExtensionPolicy::OnEveryRequest),
         )
         .build()

@@ -125,3 +125,31 @@ async fn signing_in_renews_the_form_token_and_an_earlier_one_no_longer_works() {
         .await;
     assert_redirect(&own, "/signed-out");
 }
+
+async fn session_expiries(app: &TestApp) -> Vec<chrono::DateTime<chrono::Utc>> {
+    goodterms::entities::session::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.expires_at)
+        .collect()
+}
+
+#[tokio::test]
+async fn browsing_does_not_rewrite_the_session_on_every_page_and_sign_out_still_ends_it_at_once() {
+    let app = spawn_demo_app().await;
+    app.sign_in_alex().await;
+    assert_eq!(app.get("/account").await.status(), 200);
+    let before = session_expiries(&app).await;
+    for _ in 0..5 {
+        assert_eq!(app.get("/account").await.status(), 200);
+    }
+    assert_eq!(
+        session_expiries(&app).await,
+        before,
+        "the idle timeout is pushed back at most once a minute"
+    );
+    app.post_form("/signout", &[]).await;
+    assert_eq!(app.get("/account").await.status(), 303);
+}

@@ -9,6 +9,7 @@ mod allocation;
 mod autopay;
 mod autopay_safety;
 mod balance;
+mod cadence_admin;
 mod catch_up;
 mod cli;
 mod debtor_sign_in;

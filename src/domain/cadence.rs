@@ -3,7 +3,6 @@ use super::invalid::{Invalid, range_message};
 
 use std::ops::RangeInclusive;
 
-
 /// When reminders go out. Made only by [`ReminderCadence::new`], which keeps each figure in
 /// a humane range.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,7 +43,11 @@ impl ReminderCadence {
         for (field, value, range) in [
             ("days_before", days_before, Self::DAYS_BEFORE),
             ("days_after_miss", days_after_miss, Self::DAYS_AFTER_MISS),
-            ("max_per_installment", max_per_installment, Self::PER_INSTALLMENT),
+            (
+                "max_per_installment",
+                max_per_installment,
+                Self::PER_INSTALLMENT,
+            ),
         ] {
             invalid.check(!range.contains(&value), field, range_message(&range));
         }

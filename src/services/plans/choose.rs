@@ -460,7 +460,7 @@ pub async fn change_payment(
     records::write_installments(&txn, plan.id, &changed).await?;
     records::mark_changed(&txn, plan.id, action == "plan.date_moved", now).await?;
     record(&txn, &account, plan.id, action, now).await?;
-    let content = templates::plan_confirmation(&account.creditor_name, &changed)?;
+    let content = templates::plan_changed(&account.creditor_name, &changed)?;
     queue_email(&txn, debtor_id, content, now).await?;
     txn.commit().await?;
     Ok(())

@@ -257,6 +257,7 @@ pub async fn test_outcome(
     form: web::Form<TestOutcomeForm>,
     db: web::Data<DatabaseConnection>,
     provider: web::Data<PaymentProvider>,
+    settings: web::Data<Settings>,
 ) -> PageResult {
     let attempt = test_attempt(&db, &provider, &who, *path).await?;
     // A settled attempt cannot change: "Succeed" after "Decline" (or the other way round, or
@@ -277,7 +278,7 @@ pub async fn test_outcome(
         _ => return Err(AppError::BadRequest),
     };
     // The same processing a Stripe webhook gets.
-    payments::events::handle_event(&db, &event, Utc::now())
+    payments::events::handle_event(&db, &event, &settings.base_url, Utc::now())
         .await
         .map_err(AppError::internal)?;
     Ok(pages::see_other(&attempt_page(&attempt)))
@@ -370,11 +371,13 @@ pub async fn result(
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
     provider: web::Data<PaymentProvider>,
+    settings: web::Data<Settings>,
 ) -> PageResult {
     let (account_id, attempt_id) = path.into_inner();
     let attempt = payments::views::attempt_for_debtor(
         &db,
         &provider,
+        &settings.base_url,
         who.0.debtor_id,
         account_id,
         attempt_id,
@@ -437,12 +440,14 @@ pub async fn receipt(
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
     provider: web::Data<PaymentProvider>,
+    settings: web::Data<Settings>,
 ) -> PageResult {
     let (account_id, attempt_id) = path.into_inner();
     let options = load_options(&db, &who, account_id).await?;
     let attempt = payments::views::attempt_for_debtor(
         &db,
         &provider,
+        &settings.base_url,
         who.0.debtor_id,
         account_id,
         attempt_id,

@@ -216,7 +216,10 @@ mod tests {
             shown,
             [
                 ("days_before", "Enter a whole number from 0 to 14".into()),
-                ("days_after_miss", "Enter a whole number from 1 to 14".into()),
+                (
+                    "days_after_miss",
+                    "Enter a whole number from 1 to 14".into()
+                ),
                 (
                     "max_per_installment",
                     "Enter a whole number from 0 to 3".into()

@@ -39,6 +39,7 @@ mod stripe_fake;
 mod stripe_webhooks;
 mod test_payments;
 mod throttles;
+mod timeline;
 mod truthful_pages;
 mod worker;
 mod workspace;

@@ -1,6 +1,6 @@
 //! The exact words a person agrees to. Built here, shown on "check your answers", stored
 //! with the plan, and compared by fingerprint when they agree, so the record is what they saw.
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::domain::Money;
 use crate::domain::schedule::Schedule;
@@ -8,6 +8,18 @@ use crate::domain::schedule::Schedule;
 /// "Friday 12 December 2026".
 pub fn full_date(date: NaiveDate) -> String {
     date.format("%A %-d %B %Y").to_string()
+}
+
+const LOCAL_TIME: &str = "%-d %B %Y at %H:%M";
+
+/// "3 December 2026 at 14:05": a moment as the clock on the person's wall showed it. `zone`
+/// is their IANA time zone (`debtors.time_zone`); one we cannot read shows the time in UTC
+/// and says so, rather than passing UTC off as their time.
+pub fn local_time(at: DateTime<Utc>, zone: &str) -> String {
+    match zone.parse::<chrono_tz::Tz>() {
+        Ok(tz) => at.with_timezone(&tz).format(LOCAL_TIME).to_string(),
+        Err(_) => format!("{} UTC", at.format(LOCAL_TIME)),
+    }
 }
 
 pub fn installment_consent(creditor: &str, schedule: &Schedule) -> String {
@@ -40,4 +52,31 @@ pub fn deferral_consent(creditor: &str, balance: Money, until: NaiveDate) -> Str
          Until then you will not send me reminders about this account.",
         full_date(until)
     )
+}
+
+#[cfg(test)]
+mod local_time_tests {
+    use super::local_time;
+
+    #[test]
+    fn a_moment_reads_as_the_persons_own_clock() {
+        let at = "2026-12-03T14:05:00Z".parse().unwrap();
+        assert_eq!(local_time(at, "Europe/London"), "3 December 2026 at 14:05");
+        assert_eq!(
+            local_time(at, "America/New_York"),
+            "3 December 2026 at 09:05"
+        );
+        assert_eq!(local_time(at, "Asia/Tokyo"), "3 December 2026 at 23:05");
+        let summer = "2026-07-01T14:05:00Z".parse().unwrap();
+        assert_eq!(local_time(summer, "Europe/London"), "1 July 2026 at 15:05");
+    }
+
+    #[test]
+    fn a_zone_we_cannot_read_says_the_time_is_utc() {
+        let at = "2026-12-03T14:05:00Z".parse().unwrap();
+        assert_eq!(
+            local_time(at, "Mars/Olympus"),
+            "3 December 2026 at 14:05 UTC"
+        );
+    }
 }

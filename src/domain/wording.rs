@@ -46,12 +46,33 @@ pub fn installment_consent(creditor: &str, schedule: &Schedule) -> String {
     )
 }
 
-pub fn deferral_consent(creditor: &str, balance: Money, until: NaiveDate) -> String {
+/// The person agrees to pay by a date; the reminders they will get are part of what they
+/// agree to (`days_before`: the creditor's reminder cadence).
+pub fn deferral_consent(
+    creditor: &str,
+    balance: Money,
+    until: NaiveDate,
+    days_before: u32,
+) -> String {
     format!(
         "I will pay {creditor} {balance} in full, or set up a payment plan, by {}. \
-         Until then you will not send me reminders about this account.",
-        full_date(until)
+         Until then you will send me {}",
+        full_date(until),
+        pay_later_reminders(days_before)
     )
+}
+
+/// The reminders someone who chose "pay later" gets, as the scheduler sends them: one a few
+/// days before the date (none when the cadence says 0) and one if the date passes. Reads
+/// after "We will send you" or "you will send me".
+pub fn pay_later_reminders(days_before: u32) -> String {
+    match days_before {
+        0 => "a reminder only if that date passes.".to_string(),
+        1 => "one reminder the day before that date, and one more if the date passes.".to_string(),
+        days => {
+            format!("one reminder {days} days before that date, and one more if the date passes.")
+        }
+    }
 }
 
 #[cfg(test)]

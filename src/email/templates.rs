@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 
 use crate::domain::Money;
 use crate::domain::schedule::Schedule;
-use crate::domain::wording::full_date;
+use crate::domain::wording::{full_date, pay_later_reminders};
 
 use super::{Email, EmailContent};
 
@@ -88,6 +88,8 @@ struct DeferralConfirmation<'a> {
     creditor: &'a str,
     balance: String,
     until: String,
+    /// The reminders the person will get before and after the date, in words.
+    reminders: String,
 }
 
 email_bodies!(
@@ -104,15 +106,18 @@ impl Email for DeferralConfirmation<'_> {
     }
 }
 
+/// `days_before`: the creditor's reminder cadence, so the email promises what is sent.
 pub fn deferral_confirmation(
     creditor: &str,
     balance: Money,
     until: NaiveDate,
+    days_before: u32,
 ) -> Result<EmailContent, askama::Error> {
     DeferralConfirmation {
         creditor,
         balance: balance.to_string(),
         until: full_date(until),
+        reminders: pay_later_reminders(days_before),
     }
     .content()
 }

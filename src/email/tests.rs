@@ -88,9 +88,14 @@ fn every_email() -> Vec<Case> {
         ),
         case(
             "pay later",
-            templates::deferral_confirmation(CREDITOR, gbp("250.00"), date(2026, 7, 1)),
+            templates::deferral_confirmation(CREDITOR, gbp("250.00"), date(2026, 7, 1), 3),
             "Your new payment date is set",
-            &[CREDITOR, "£250.00", "Wednesday 1 July 2026"],
+            &[
+                CREDITOR,
+                "£250.00",
+                "Wednesday 1 July 2026",
+                "one reminder 3 days before that date, and one more if the date passes",
+            ],
         ),
         case(
             "proposal received",

@@ -46,6 +46,8 @@ struct PlanPage {
     autopay_on: bool,
     autopay_just_saved: bool,
     catch_up: Option<CatchUp>,
+    /// For pay later: the reminders before and after the date, as the scheduler sends them.
+    pay_later_reminders: String,
 }
 
 /// The plan page's offer to pay what is overdue, and what happens if the person does not.
@@ -119,6 +121,7 @@ pub async fn show(
             .map_err(AppError::internal)?,
         autopay_just_saved: query.autopay == "saved",
         catch_up: catch_up(&account, Utc::now().date_naive()),
+        pay_later_reminders: wording::pay_later_reminders(account.cadence.days_before()),
     }))
 }
 

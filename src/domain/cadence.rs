@@ -3,13 +3,6 @@ use super::invalid::{Invalid, range_message};
 
 use std::ops::RangeInclusive;
 
-/// Days before a due date (0: no upcoming reminder; beyond 14 it is noise).
-const DAYS_BEFORE: RangeInclusive<u32> = 0..=14;
-/// Days after a payment is missed before the gentle follow-up.
-const DAYS_AFTER_MISS: RangeInclusive<u32> = 1..=14;
-/// Reminders about one installment, however they are spread (0: none).
-const PER_INSTALLMENT: RangeInclusive<u32> = 0..=3;
-
 /// When reminders go out. Made only by [`ReminderCadence::new`], which keeps each figure in
 /// a humane range.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,6 +25,13 @@ impl Default for ReminderCadence {
 }
 
 impl ReminderCadence {
+    /// Days before a due date (0: no upcoming reminder; beyond 14 it is noise).
+    pub const DAYS_BEFORE: RangeInclusive<u32> = 0..=14;
+    /// Days after a payment is missed before the gentle follow-up.
+    pub const DAYS_AFTER_MISS: RangeInclusive<u32> = 1..=14;
+    /// Reminders about one installment, however they are spread (0: none).
+    pub const PER_INSTALLMENT: RangeInclusive<u32> = 0..=3;
+
     /// `days_before` 0 turns off the upcoming-payment reminder; `max_per_installment` 0
     /// turns off reminders about installments altogether.
     pub fn new(
@@ -41,9 +41,13 @@ impl ReminderCadence {
     ) -> Result<Self, Invalid> {
         let mut invalid = Invalid::default();
         for (field, value, range) in [
-            ("days_before", days_before, DAYS_BEFORE),
-            ("days_after_miss", days_after_miss, DAYS_AFTER_MISS),
-            ("max_per_installment", max_per_installment, PER_INSTALLMENT),
+            ("days_before", days_before, Self::DAYS_BEFORE),
+            ("days_after_miss", days_after_miss, Self::DAYS_AFTER_MISS),
+            (
+                "max_per_installment",
+                max_per_installment,
+                Self::PER_INSTALLMENT,
+            ),
         ] {
             invalid.check(!range.contains(&value), field, range_message(&range));
         }

@@ -1,6 +1,6 @@
 //! The exact words a person agrees to. Built here, shown on "check your answers", stored
 //! with the plan, and compared by fingerprint when they agree, so the record is what they saw.
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::domain::Money;
 use crate::domain::schedule::Schedule;
@@ -8,6 +8,18 @@ use crate::domain::schedule::Schedule;
 /// "Friday 12 December 2026".
 pub fn full_date(date: NaiveDate) -> String {
     date.format("%A %-d %B %Y").to_string()
+}
+
+const LOCAL_TIME: &str = "%-d %B %Y at %H:%M";
+
+/// "3 December 2026 at 14:05": a moment as the clock on the person's wall showed it. `zone`
+/// is their IANA time zone (`debtors.time_zone`); one we cannot read shows the time in UTC
+/// and says so, rather than passing UTC off as their time.
+pub fn local_time(at: DateTime<Utc>, zone: &str) -> String {
+    match zone.parse::<chrono_tz::Tz>() {
+        Ok(tz) => at.with_timezone(&tz).format(LOCAL_TIME).to_string(),
+        Err(_) => format!("{} UTC", at.format(LOCAL_TIME)),
+    }
 }
 
 pub fn installment_consent(creditor: &str, schedule: &Schedule) -> String {
@@ -34,10 +46,58 @@ pub fn installment_consent(creditor: &str, schedule: &Schedule) -> String {
     )
 }
 
-pub fn deferral_consent(creditor: &str, balance: Money, until: NaiveDate) -> String {
+/// The person agrees to pay by a date; the reminders they will get are part of what they
+/// agree to (`days_before`: the creditor's reminder cadence).
+pub fn deferral_consent(
+    creditor: &str,
+    balance: Money,
+    until: NaiveDate,
+    days_before: u32,
+) -> String {
     format!(
         "I will pay {creditor} {balance} in full, or set up a payment plan, by {}. \
-         Until then you will not send me reminders about this account.",
-        full_date(until)
+         Until then you will send me {}",
+        full_date(until),
+        pay_later_reminders(days_before)
     )
+}
+
+/// The reminders someone who chose "pay later" gets, as the scheduler sends them: one a few
+/// days before the date (none when the cadence says 0) and one if the date passes. Reads
+/// after "We will send you" or "you will send me".
+pub fn pay_later_reminders(days_before: u32) -> String {
+    match days_before {
+        0 => "a reminder only if that date passes.".to_string(),
+        1 => "one reminder the day before that date, and one more if the date passes.".to_string(),
+        days => {
+            format!("one reminder {days} days before that date, and one more if the date passes.")
+        }
+    }
+}
+
+#[cfg(test)]
+mod local_time_tests {
+    use super::local_time;
+
+    #[test]
+    fn a_moment_reads_as_the_persons_own_clock() {
+        let at = "2026-12-03T14:05:00Z".parse().unwrap();
+        assert_eq!(local_time(at, "Europe/London"), "3 December 2026 at 14:05");
+        assert_eq!(
+            local_time(at, "America/New_York"),
+            "3 December 2026 at 09:05"
+        );
+        assert_eq!(local_time(at, "Asia/Tokyo"), "3 December 2026 at 23:05");
+        let summer = "2026-07-01T14:05:00Z".parse().unwrap();
+        assert_eq!(local_time(summer, "Europe/London"), "1 July 2026 at 15:05");
+    }
+
+    #[test]
+    fn a_zone_we_cannot_read_says_the_time_is_utc() {
+        let at = "2026-12-03T14:05:00Z".parse().unwrap();
+        assert_eq!(
+            local_time(at, "Mars/Olympus"),
+            "3 December 2026 at 14:05 UTC"
+        );
+    }
 }

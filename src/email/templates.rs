@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 
 use crate::domain::Money;
 use crate::domain::schedule::Schedule;
-use crate::domain::wording::full_date;
+use crate::domain::wording::{full_date, pay_later_reminders};
 
 use super::{Email, EmailContent};
 
@@ -88,6 +88,8 @@ struct DeferralConfirmation<'a> {
     creditor: &'a str,
     balance: String,
     until: String,
+    /// The reminders the person will get before and after the date, in words.
+    reminders: String,
 }
 
 email_bodies!(
@@ -104,15 +106,18 @@ impl Email for DeferralConfirmation<'_> {
     }
 }
 
+/// `days_before`: the creditor's reminder cadence, so the email promises what is sent.
 pub fn deferral_confirmation(
     creditor: &str,
     balance: Money,
     until: NaiveDate,
+    days_before: u32,
 ) -> Result<EmailContent, askama::Error> {
     DeferralConfirmation {
         creditor,
         balance: balance.to_string(),
         until: full_date(until),
+        reminders: pay_later_reminders(days_before),
     }
     .content()
 }
@@ -125,52 +130,190 @@ pub enum DecisionNotice<'a> {
     Countered(&'a Schedule),
 }
 
-/// News about a proposed plan: received, approved, declined (with the reason) or countered.
-struct PlanUpdate<'a> {
-    creditor: &'a str,
-    /// Which news: "received", "approved", "declined" or "countered".
-    kind: &'static str,
-    reason: &'a str,
-    total: String,
-    lines: &'a [PaymentLine],
-}
-
-email_bodies!(
-    PlanUpdate<'a>,
-    text = "emails/plan_update.txt",
-    html = "emails/plan_update.html"
-);
-
-impl Email for PlanUpdate<'_> {
-    const TEMPLATE: &'static str = "plan_update";
-
-    fn subject(&self) -> &'static str {
-        "An update about your account"
-    }
-}
-
+/// The email for each piece of news about a proposed plan: each has its own subject, so the
+/// person can tell them apart in their inbox.
 pub fn plan_update(
     creditor: &str,
     notice: DecisionNotice<'_>,
 ) -> Result<EmailContent, askama::Error> {
-    let (kind, reason, schedule) = match notice {
-        DecisionNotice::Received => ("received", "", None),
-        DecisionNotice::Approved(s) => ("approved", "", Some(s)),
-        DecisionNotice::Declined(reason) => ("declined", reason, None),
-        DecisionNotice::Countered(s) => ("countered", "", Some(s)),
-    };
-    PlanUpdate {
-        creditor,
-        kind,
-        reason,
-        total: schedule.map(|s| s.total().to_string()).unwrap_or_default(),
-        lines: &schedule.map(payment_lines).unwrap_or_default(),
+    match notice {
+        DecisionNotice::Received => PlanProposed { creditor }.content(),
+        DecisionNotice::Approved(schedule) => {
+            let lines = payment_lines(schedule);
+            PlanApproved(PlanTerms::of(creditor, schedule, &lines)).content()
+        }
+        DecisionNotice::Declined(reason) => PlanDeclined { creditor, reason }.content(),
+        DecisionNotice::Countered(schedule) => {
+            let lines = payment_lines(schedule);
+            PlanCountered(PlanTerms::of(creditor, schedule, &lines)).content()
+        }
     }
-    .content()
 }
 
 pub fn proposal_received(creditor: &str) -> Result<EmailContent, askama::Error> {
     plan_update(creditor, DecisionNotice::Received)
+}
+
+/// A plan's payments as an email shows them: who it is with, each payment, the total.
+struct PlanTerms<'a> {
+    creditor: &'a str,
+    total: String,
+    lines: &'a [PaymentLine],
+}
+
+impl<'a> PlanTerms<'a> {
+    fn of(creditor: &'a str, schedule: &Schedule, lines: &'a [PaymentLine]) -> Self {
+        PlanTerms {
+            creditor,
+            total: schedule.total().to_string(),
+            lines,
+        }
+    }
+}
+
+/// Each email below dereferences to its terms, so its templates name the fields directly.
+macro_rules! plan_terms_email {
+    ($name:ident) => {
+        impl<'a> std::ops::Deref for $name<'a> {
+            type Target = PlanTerms<'a>;
+            fn deref(&self) -> &Self::Target {
+                &self.0
+            }
+        }
+    };
+}
+
+/// A proposal outside the policy reached the creditor.
+struct PlanProposed<'a> {
+    creditor: &'a str,
+}
+
+email_bodies!(
+    PlanProposed<'a>,
+    text = "emails/plan_proposed.txt",
+    html = "emails/plan_proposed.html"
+);
+
+impl Email for PlanProposed<'_> {
+    const TEMPLATE: &'static str = "plan_proposed";
+
+    fn subject(&self) -> &'static str {
+        "We have your payment plan request"
+    }
+}
+
+/// The creditor agreed to the proposal as it was.
+struct PlanApproved<'a>(PlanTerms<'a>);
+plan_terms_email!(PlanApproved);
+
+email_bodies!(
+    PlanApproved<'a>,
+    text = "emails/plan_approved.txt",
+    html = "emails/plan_approved.html"
+);
+
+impl Email for PlanApproved<'_> {
+    const TEMPLATE: &'static str = "plan_approved";
+
+    fn subject(&self) -> &'static str {
+        "Your payment plan is agreed"
+    }
+}
+
+/// The creditor could not agree: kindly, with the reason and what the person can do next.
+struct PlanDeclined<'a> {
+    creditor: &'a str,
+    reason: &'a str,
+}
+
+email_bodies!(
+    PlanDeclined<'a>,
+    text = "emails/plan_declined.txt",
+    html = "emails/plan_declined.html"
+);
+
+impl Email for PlanDeclined<'_> {
+    const TEMPLATE: &'static str = "plan_declined";
+
+    fn subject(&self) -> &'static str {
+        "About the payment plan you asked for"
+    }
+}
+
+/// The creditor offered other terms, quoted in full.
+struct PlanCountered<'a>(PlanTerms<'a>);
+plan_terms_email!(PlanCountered);
+
+email_bodies!(
+    PlanCountered<'a>,
+    text = "emails/plan_countered.txt",
+    html = "emails/plan_countered.html"
+);
+
+impl Email for PlanCountered<'_> {
+    const TEMPLATE: &'static str = "plan_countered";
+
+    fn subject(&self) -> &'static str {
+        "A new offer for your payment plan"
+    }
+}
+
+/// The person moved a payment date or skipped a payment: the payments as they now stand.
+struct PlanChanged<'a>(PlanTerms<'a>);
+plan_terms_email!(PlanChanged);
+
+email_bodies!(
+    PlanChanged<'a>,
+    text = "emails/plan_changed.txt",
+    html = "emails/plan_changed.html"
+);
+
+impl Email for PlanChanged<'_> {
+    const TEMPLATE: &'static str = "plan_changed";
+
+    fn subject(&self) -> &'static str {
+        "Your payment plan is updated"
+    }
+}
+
+pub fn plan_changed(creditor: &str, schedule: &Schedule) -> Result<EmailContent, askama::Error> {
+    let lines = payment_lines(schedule);
+    PlanChanged(PlanTerms::of(creditor, schedule, &lines)).content()
+}
+
+/// A card payment the person started was declined: nothing taken, and a link to try again.
+struct PaymentFailed<'a> {
+    creditor: &'a str,
+    amount: String,
+    link: &'a str,
+}
+
+email_bodies!(
+    PaymentFailed<'a>,
+    text = "emails/payment_failed.txt",
+    html = "emails/payment_failed.html"
+);
+
+impl Email for PaymentFailed<'_> {
+    const TEMPLATE: &'static str = "payment_failed";
+
+    fn subject(&self) -> &'static str {
+        "Your payment did not go through"
+    }
+}
+
+/// `link` opens the page to pay again (a deep link, used once).
+pub fn payment_failed(
+    creditor: &str,
+    amount: Money,
+    link: &str,
+) -> Result<EmailContent, askama::Error> {
+    PaymentFailed {
+        creditor,
+        amount: amount.to_string(),
+        link,
+    }
+    .content()
 }
 
 /// A payment went through: what it paid for and what is left.

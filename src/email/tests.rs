@@ -88,20 +88,25 @@ fn every_email() -> Vec<Case> {
         ),
         case(
             "pay later",
-            templates::deferral_confirmation(CREDITOR, gbp("250.00"), date(2026, 7, 1)),
+            templates::deferral_confirmation(CREDITOR, gbp("250.00"), date(2026, 7, 1), 3),
             "Your new payment date is set",
-            &[CREDITOR, "£250.00", "Wednesday 1 July 2026"],
+            &[
+                CREDITOR,
+                "£250.00",
+                "Wednesday 1 July 2026",
+                "one reminder 3 days before that date, and one more if the date passes",
+            ],
         ),
         case(
             "proposal received",
             templates::proposal_received(CREDITOR),
-            "An update about your account",
+            "We have your payment plan request",
             &[CREDITOR, "2 working days"],
         ),
         case(
             "proposal approved",
             templates::plan_update(CREDITOR, DecisionNotice::Approved(&schedule)),
-            "An update about your account",
+            "Your payment plan is agreed",
             &schedule_and_creditor,
         ),
         case(
@@ -110,18 +115,36 @@ fn every_email() -> Vec<Case> {
                 CREDITOR,
                 DecisionNotice::Declined("We need a first payment of at least £50"),
             ),
-            "An update about your account",
+            "About the payment plan you asked for",
             &[
                 CREDITOR,
                 "could not agree",
                 "We need a first payment of at least £50",
+                "what you can do next",
             ],
         ),
         case(
             "counter-offer",
             templates::plan_update(CREDITOR, DecisionNotice::Countered(&schedule)),
-            "An update about your account",
+            "A new offer for your payment plan",
             &schedule_and_creditor,
+        ),
+        case(
+            "plan changed",
+            templates::plan_changed(CREDITOR, &schedule),
+            "Your payment plan is updated",
+            &schedule_and_creditor,
+        ),
+        case(
+            "payment failed",
+            templates::payment_failed(CREDITOR, gbp("42.50"), "https://goodterms.example/go/t0ken"),
+            "Your payment did not go through",
+            &[
+                CREDITOR,
+                "£42.50",
+                "nothing was taken",
+                "https://goodterms.example/go/t0ken",
+            ],
         ),
         case(
             "receipt",
@@ -302,9 +325,9 @@ fn the_text_body_is_as_written_and_the_html_body_is_escaped() {
         DecisionNotice::Declined("Pay <b>more</b> first"),
     )
     .expect("renders");
-    assert!(email.text.contains("Smith & Sons could not agree"));
+    assert!(email.text.contains("Thank you for asking Smith & Sons"));
     assert!(email.text.contains("They said: Pay <b>more</b> first"));
     assert!(!email.html.contains("Smith & Sons"), "{}", email.html);
     assert!(!email.html.contains("<b>more</b>"), "{}", email.html);
-    assert!(email.html.contains("Sons could not agree") && email.html.contains("more"));
+    assert!(email.html.contains("Sons for a payment plan") && email.html.contains("more"));
 }

@@ -103,7 +103,7 @@ impl Jobs {
         match pass {
             Pass::Outbox => self.outbox_pass(now, keep_going).await,
             Pass::Autopay => autopay_pass(&self.db, &self.provider, &self.base_url, now).await,
-            Pass::Reconcile => reconcile_pass(&self.db, &self.provider, now).await,
+            Pass::Reconcile => reconcile_pass(&self.db, &self.provider, &self.base_url, now).await,
             Pass::Housekeeping => housekeeping(&self.db, now).await,
         }
     }
@@ -184,9 +184,10 @@ async fn autopay_pass(
 async fn reconcile_pass(
     db: &DatabaseConnection,
     provider: &PaymentProvider,
+    base_url: &str,
     now: DateTime<Utc>,
 ) -> bool {
-    match payments::reconcile::reconcile(db, provider, now).await {
+    match payments::reconcile::reconcile(db, provider, base_url, now).await {
         Ok(report) if report.failed > 0 => {
             tracing::warn!(?report, "payment reconciliation skipped some payments");
             true

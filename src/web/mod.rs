@@ -138,6 +138,8 @@ fn admin_routes(cfg: &mut web::ServiceConfig) {
     cfg.service(staff::creditors::list)
         .service(staff::policy::edit)
         .service(staff::policy::save)
+        .service(staff::cadence::edit)
+        .service(staff::cadence::save)
         .service(staff::creditor_forms::new_form)
         .service(staff::creditor_forms::create)
         .service(staff::creditor_forms::edit_form)

@@ -83,7 +83,7 @@ pub async fn stripe_events(
         );
         return Ok(HttpResponse::Ok().finish());
     }
-    let outcome = payments::events::handle_event(&db, &event, Utc::now())
+    let outcome = payments::events::handle_event(&db, &event, &settings.base_url, Utc::now())
         .await
         .map_err(AppError::internal)?;
     tracing::info!(

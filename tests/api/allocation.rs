@@ -130,9 +130,10 @@ pub async fn paid_event(app: &TestApp, attempt_id: i32) -> PaymentEvent {
 pub async fn pay(app: &TestApp, who: &WithPlan, choice: PayChoice) -> i32 {
     let attempt = start(app, who, choice).await;
     let event = paid_event(app, attempt).await;
-    let outcome = payments::events::handle_event(&app.db, &event, Utc::now())
-        .await
-        .unwrap();
+    let outcome =
+        payments::events::handle_event(&app.db, &event, &app.settings.base_url, Utc::now())
+            .await
+            .unwrap();
     assert_eq!(outcome, EventOutcome::Applied);
     attempt
 }
@@ -144,9 +145,10 @@ async fn refund(app: &TestApp, attempt_id: i32, cumulative_minor: i64) {
         amount_minor: cumulative_minor,
         currency: "GBP".into(),
     };
-    let outcome = payments::events::handle_event(&app.db, &event, Utc::now())
-        .await
-        .unwrap();
+    let outcome =
+        payments::events::handle_event(&app.db, &event, &app.settings.base_url, Utc::now())
+            .await
+            .unwrap();
     assert_eq!(outcome, EventOutcome::Refunded);
 }
 
@@ -167,8 +169,8 @@ async fn two_payments_committing_at_once_each_pay_their_own_installment() {
             paid_event(&app, second).await,
         );
         let (one, two) = tokio::join!(
-            payments::events::handle_event(&app.db, &a, Utc::now()),
-            payments::events::handle_event(&app.db, &b, Utc::now()),
+            payments::events::handle_event(&app.db, &a, &app.settings.base_url, Utc::now()),
+            payments::events::handle_event(&app.db, &b, &app.settings.base_url, Utc::now()),
         );
         assert_eq!(one.unwrap(), EventOutcome::Applied);
         assert_eq!(two.unwrap(), EventOutcome::Applied);

@@ -182,9 +182,10 @@ async fn a_lost_autopay_webhook_is_made_up_for_by_reconciliation() {
     )
     .await;
     let later = at(first_due) + Duration::minutes(10);
-    let pass = payments::reconcile::reconcile(&app.db, &app.provider, later)
-        .await
-        .unwrap();
+    let pass =
+        payments::reconcile::reconcile(&app.db, &app.provider, &app.settings.base_url, later)
+            .await
+            .unwrap();
     assert_eq!((pass.checked, pass.failed), (1, 0));
     assert_eq!(balance_minor(&app, id).await, 106_500 - 21_300);
     assert_eq!(
@@ -339,9 +340,10 @@ async fn reconciliation_skips_and_reports_one_bad_payment_and_finishes_the_rest(
         .unwrap();
 
     let later = Utc::now() + Duration::minutes(10);
-    let pass = payments::reconcile::reconcile(&app.db, &app.provider, later)
-        .await
-        .expect("the pass finishes");
+    let pass =
+        payments::reconcile::reconcile(&app.db, &app.provider, &app.settings.base_url, later)
+            .await
+            .expect("the pass finishes");
     assert_eq!((pass.checked, pass.failed), (2, 1));
     assert_eq!(
         balance_minor(&app, id).await,

@@ -157,8 +157,8 @@ async fn two_pay_in_full_checkouts_in_two_tabs_earn_the_discount_once() {
         paid_event(&app, second).await,
     );
     let (one, two) = tokio::join!(
-        payments::events::handle_event(&app.db, &a, Utc::now()),
-        payments::events::handle_event(&app.db, &b, Utc::now()),
+        payments::events::handle_event(&app.db, &a, &app.settings.base_url, Utc::now()),
+        payments::events::handle_event(&app.db, &b, &app.settings.base_url, Utc::now()),
     );
     assert_eq!(one.unwrap(), EventOutcome::Applied);
     assert_eq!(two.unwrap(), EventOutcome::Applied);

@@ -147,13 +147,13 @@ async fn replayed_and_late_events_apply_a_payment_exactly_once() {
         currency: "GBP".into(),
     };
     assert_eq!(
-        payments::events::handle_event(&app.db, &again, Utc::now())
+        payments::events::handle_event(&app.db, &again, &app.settings.base_url, Utc::now())
             .await
             .unwrap(),
         EventOutcome::AlreadyDone
     );
     assert_eq!(
-        payments::events::handle_event(&app.db, &again, Utc::now())
+        payments::events::handle_event(&app.db, &again, &app.settings.base_url, Utc::now())
             .await
             .unwrap(),
         EventOutcome::AlreadyDone
@@ -163,7 +163,7 @@ async fn replayed_and_late_events_apply_a_payment_exactly_once() {
         attempt_id: attempt.id,
         session_id: attempt.provider_ref.clone().unwrap(),
     };
-    payments::events::handle_event(&app.db, &expired, Utc::now())
+    payments::events::handle_event(&app.db, &expired, &app.settings.base_url, Utc::now())
         .await
         .unwrap();
     assert_eq!(latest_attempt(&app).await.status, PaymentStatus::Succeeded);
@@ -189,7 +189,7 @@ async fn an_event_that_does_not_match_its_attempt_is_flagged_not_applied() {
             currency: currency.into(),
         };
         assert_eq!(
-            payments::events::handle_event(&app.db, &event, Utc::now())
+            payments::events::handle_event(&app.db, &event, &app.settings.base_url, Utc::now())
                 .await
                 .unwrap(),
             EventOutcome::Mismatch
@@ -203,7 +203,7 @@ async fn an_event_that_does_not_match_its_attempt_is_flagged_not_applied() {
         currency: "GBP".into(),
     };
     assert_eq!(
-        payments::events::handle_event(&app.db, &unknown, Utc::now())
+        payments::events::handle_event(&app.db, &unknown, &app.settings.base_url, Utc::now())
             .await
             .unwrap(),
         EventOutcome::Mismatch
@@ -324,7 +324,7 @@ async fn a_discounted_payment_that_succeeds_too_late_earns_no_discount() {
         currency: "GBP".into(),
     };
     let three_days_later = Utc::now() + Duration::days(3);
-    payments::events::handle_event(&app.db, &event, three_days_later)
+    payments::events::handle_event(&app.db, &event, &app.settings.base_url, three_days_later)
         .await
         .unwrap();
     assert!(entries_of_kind(&app, id, "discount").await.is_empty());
@@ -350,22 +350,37 @@ async fn a_refund_books_a_reversal_once() {
         currency: "GBP".into(),
     };
     assert_eq!(
-        payments::events::handle_event(&app.db, &refund("evt_r1", 5_000), Utc::now())
-            .await
-            .unwrap(),
+        payments::events::handle_event(
+            &app.db,
+            &refund("evt_r1", 5_000),
+            &app.settings.base_url,
+            Utc::now()
+        )
+        .await
+        .unwrap(),
         EventOutcome::Refunded
     );
     assert_eq!(
-        payments::events::handle_event(&app.db, &refund("evt_r1", 5_000), Utc::now())
-            .await
-            .unwrap(),
+        payments::events::handle_event(
+            &app.db,
+            &refund("evt_r1", 5_000),
+            &app.settings.base_url,
+            Utc::now()
+        )
+        .await
+        .unwrap(),
         EventOutcome::AlreadyDone
     );
     // Stripe reports the cumulative refunded amount.
     assert_eq!(
-        payments::events::handle_event(&app.db, &refund("evt_r2", 20_000), Utc::now())
-            .await
-            .unwrap(),
+        payments::events::handle_event(
+            &app.db,
+            &refund("evt_r2", 20_000),
+            &app.settings.base_url,
+            Utc::now()
+        )
+        .await
+        .unwrap(),
         EventOutcome::Refunded
     );
     assert_eq!(
@@ -536,7 +551,7 @@ async fn run_history(steps: Vec<Step>) -> (i64, i64, Vec<(i64, i64)>) {
                     amount_minor,
                     currency: "GBP".into(),
                 };
-                payments::events::handle_event(&app.db, &event, Utc::now())
+                payments::events::handle_event(&app.db, &event, &app.settings.base_url, Utc::now())
                     .await
                     .unwrap();
                 paid.push((attempt_id, 0));
@@ -558,7 +573,7 @@ async fn run_history(steps: Vec<Step>) -> (i64, i64, Vec<(i64, i64)>) {
                     amount_minor: total,
                     currency: "GBP".into(),
                 };
-                payments::events::handle_event(&app.db, &event, Utc::now())
+                payments::events::handle_event(&app.db, &event, &app.settings.base_url, Utc::now())
                     .await
                     .unwrap();
                 net -= total - *refunded;

@@ -554,7 +554,7 @@ async fn the_person_sees_a_counter_offer_and_agrees_to_it() {
             .contains("12 payments of £88.75")
     );
     let updates = outbox_message::Entity::find()
-        .filter(outbox_message::Column::Subject.eq("An update about your account"))
+        .filter(outbox_message::Column::Template.is_in(["plan_proposed", "plan_countered"]))
         .count(&app.db)
         .await
         .unwrap();

@@ -23,7 +23,13 @@ const STAFF: (&str, &str) = ("staff@northwind.example", "northwind-demo");
 const ADMIN: (&str, &str) = ("admin@goodterms.example", "admin-demo");
 const OTHER_STAFF: (&str, &str) = ("staff@fabrikam.example", "fabrikam-password-1");
 const ALEX_EMAIL: &str = "alex.morgan@example.com";
-const UPDATE_SUBJECT: &str = "An update about your account";
+/// The emails that tell the person what happened to a proposal, each with its own subject.
+const PROPOSAL_NEWS: [&str; 4] = [
+    "plan_proposed",
+    "plan_approved",
+    "plan_declined",
+    "plan_countered",
+];
 const NOTE: &str = "I can pay 20 a month";
 
 /// The person proposes £20 a month, first payment in a week: far more payments and far
@@ -64,7 +70,7 @@ async fn stored_plan(app: &TestApp, id: i32) -> plan::Model {
 async fn updates_to_alex(app: &TestApp) -> u64 {
     outbox_message::Entity::find()
         .filter(outbox_message::Column::ToAddress.eq(ALEX_EMAIL))
-        .filter(outbox_message::Column::Subject.eq(UPDATE_SUBJECT))
+        .filter(outbox_message::Column::Template.is_in(PROPOSAL_NEWS))
         .count(&app.db)
         .await
         .unwrap()
@@ -212,7 +218,7 @@ async fn approving_starts_the_plan_tells_the_person_and_is_audited() {
         .into_iter()
         .max_by_key(|m| m.id)
         .unwrap();
-    assert_eq!(newest.subject, UPDATE_SUBJECT);
+    assert_eq!(newest.subject, "Your payment plan is agreed");
     assert!(newest.text_body.contains("has agreed to your payment plan"));
     assert_eq!(audit_count(&app, "plan.approved", id).await, 1);
 

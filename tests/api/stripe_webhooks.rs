@@ -308,13 +308,14 @@ async fn a_payment_left_pending_is_finished_by_reconciliation() {
     ))
     .await;
     let later = Utc::now() + chrono::Duration::minutes(10);
-    let checked = payments::reconcile::reconcile(&app.db, &app.provider, later)
-        .await
-        .unwrap();
+    let checked =
+        payments::reconcile::reconcile(&app.db, &app.provider, &app.settings.base_url, later)
+            .await
+            .unwrap();
     assert_eq!(checked.checked, 1);
     assert_eq!(balance_minor(&app, id).await, 0);
     assert_eq!(
-        payments::reconcile::reconcile(&app.db, &app.provider, later)
+        payments::reconcile::reconcile(&app.db, &app.provider, &app.settings.base_url, later)
             .await
             .unwrap()
             .checked,

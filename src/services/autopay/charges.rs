@@ -389,7 +389,7 @@ impl Pass<'_> {
         self.record_sent(attempt, &intent_id).await?;
         let succeeded = matches!(found, IntentStatus::Succeeded { .. });
         if let Some(event) = intent_event(attempt.id, found, "lookup") {
-            payments::events::handle_event(self.db, &event, self.now).await?;
+            payments::events::handle_event(self.db, &event, self.base_url, self.now).await?;
             if succeeded {
                 report.succeeded += 1;
             } else {
@@ -502,7 +502,7 @@ impl Pass<'_> {
                 amount_minor: attempt.amount_minor,
                 currency: attempt.currency.clone(),
             };
-            payments::events::handle_event(self.db, &event, self.now).await?;
+            payments::events::handle_event(self.db, &event, self.base_url, self.now).await?;
             report.succeeded += 1;
         }
         Ok(())

@@ -23,9 +23,12 @@ use super::attempts::*;
 
 /// The one path every payment outcome takes. Replays, late and out-of-order events end the
 /// same way: the event id is recorded once, and attempt statuses only move forward.
+/// `base_url` makes the "try again" link in a failed payment's email absolute (it is never
+/// taken from a request).
 pub async fn handle_event(
     db: &DatabaseConnection,
     event: &PaymentEvent,
+    base_url: &str,
     now: DateTime<Utc>,
 ) -> Result<EventOutcome, PaymentError> {
     let txn = begin_write(db).await?;
@@ -81,7 +84,7 @@ pub async fn handle_event(
             ..
         } => {
             let kind_message = friendly_failure(message);
-            set_status(
+            let moved = set_status(
                 &txn,
                 *attempt_id,
                 &PaymentStatus::UNDECIDED,
@@ -91,6 +94,9 @@ pub async fn handle_event(
                 now,
             )
             .await?;
+            if moved {
+                super::failures::notify(&txn, *attempt_id, base_url, now).await?;
+            }
             EventOutcome::Failed
         }
         PaymentEvent::CheckoutExpired { attempt_id, .. } => {

@@ -8,6 +8,7 @@ pub mod attempts;
 pub mod checkout;
 pub mod discounts;
 pub mod events;
+mod failures;
 pub mod offline;
 pub mod options;
 pub mod reconcile;

@@ -90,6 +90,7 @@ pub enum Recorded {
 pub async fn record_offline(
     db: &DatabaseConnection,
     payment: OfflinePayment<'_>,
+    base_url: &str,
     now: DateTime<Utc>,
 ) -> Result<Recorded, PaymentError> {
     let account = crate::entities::account::Entity::find_by_id(payment.account_id)
@@ -153,7 +154,7 @@ pub async fn record_offline(
         amount_minor: attempt.amount_minor,
         currency: attempt.currency.clone(),
     };
-    handle_event(db, &event, now).await?;
+    handle_event(db, &event, base_url, now).await?;
     audit::record(
         db,
         AuditEvent {

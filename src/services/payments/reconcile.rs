@@ -25,6 +25,7 @@ pub(super) async fn refresh(
     db: &DatabaseConnection,
     provider: &PaymentProvider,
     attempt: &payment_attempt::Model,
+    base_url: &str,
     now: DateTime<Utc>,
 ) -> Result<(), PaymentError> {
     let Some(reference) = attempt.provider_ref.as_deref() else {
@@ -36,7 +37,7 @@ pub(super) async fn refresh(
         checkout_news(provider, attempt, reference).await
     };
     if let Some(event) = event {
-        handle_event(db, &event, now).await?;
+        handle_event(db, &event, base_url, now).await?;
     }
     Ok(())
 }
@@ -122,6 +123,7 @@ pub fn intent_event(attempt_id: i32, status: IntentStatus, source: &str) -> Opti
 pub async fn reconcile(
     db: &DatabaseConnection,
     provider: &PaymentProvider,
+    base_url: &str,
     now: DateTime<Utc>,
 ) -> Result<Reconciled, PaymentError> {
     // Without a provider there is nobody to ask.
@@ -140,7 +142,7 @@ pub async fn reconcile(
         failed: 0,
     };
     for attempt in &stale {
-        if let Err(error) = refresh(db, provider, attempt, now).await {
+        if let Err(error) = refresh(db, provider, attempt, base_url, now).await {
             tracing::warn!(attempt_id = attempt.id, error = %error, "reconciliation skipped a payment it could not process");
             report.failed += 1;
         }

@@ -52,6 +52,7 @@ pub(super) fn to_view(row: payment_attempt::Model) -> Result<AttemptView, Paymen
 pub async fn attempt_for_debtor(
     db: &DatabaseConnection,
     provider: &PaymentProvider,
+    base_url: &str,
     debtor_id: i32,
     account_id: i32,
     attempt_id: i32,
@@ -67,7 +68,7 @@ pub async fn attempt_for_debtor(
         return Ok(None);
     };
     if row.status.is_pending() {
-        refresh(db, provider, &row, now).await?;
+        refresh(db, provider, &row, base_url, now).await?;
         return find().await?.map(to_view).transpose();
     }
     to_view(row).map(Some)

@@ -8,6 +8,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, S
 use crate::crypto::sha256_hex;
 use crate::db::begin_write;
 use crate::domain::Money;
+use crate::domain::cadence::ReminderCadence;
 use crate::domain::plans::{PlanKind, PlanStatus};
 use crate::domain::policy::{self, Breach, PlanPolicy};
 use crate::domain::schedule::{self, Frequency, MoveWindow, PlanSize, Schedule, ScheduleError};
@@ -15,6 +16,7 @@ use crate::domain::wording;
 use crate::email::{outbox, templates};
 use crate::services::accounts::statements::{self, Scope, StatementError};
 use crate::services::audit::{self, Actor, AuditEvent};
+use crate::services::contact::cadence;
 use crate::services::payments::{PaymentError, allocation};
 use crate::services::plans::policies;
 use crate::services::plans::records::{self, ConsentRecord, NewPlan, PlanView, RecordError};
@@ -62,6 +64,8 @@ pub struct AccountForPlan {
     pub debtor_id: i32,
     pub balance: Money,
     pub policy: PlanPolicy,
+    /// When reminders go out: the pay-later pages and consent say what the person will get.
+    pub cadence: ReminderCadence,
     pub latest_plan: Option<PlanView>,
 }
 
@@ -84,6 +88,7 @@ pub async fn account_for_plan<C: ConnectionTrait>(
     };
     let balance = statement.explanation.balance();
     let policy = policies::for_creditor(conn, statement.creditor.id, balance.currency()).await?;
+    let cadence = cadence::for_creditor(conn, statement.creditor.id).await?;
     let latest_plan =
         records::latest_for_account(conn, account_id, Scope::Debtor(debtor_id)).await?;
     Ok(Some(AccountForPlan {
@@ -94,6 +99,7 @@ pub async fn account_for_plan<C: ConnectionTrait>(
         debtor_id,
         balance,
         policy,
+        cadence,
         latest_plan,
     }))
 }
@@ -275,11 +281,17 @@ pub fn preview_deferral(
         return Err(PlanError::Date("The date must be in the future"));
     }
     let breaches = policy::check_deferral(&account.policy, today, choice.until);
-    let text = wording::deferral_consent(&account.creditor_name, account.balance, choice.until);
+    let text = wording::deferral_consent(
+        &account.creditor_name,
+        account.balance,
+        choice.until,
+        account.cadence.days_before(),
+    );
     Ok((breaches, text))
 }
 
-/// Pay later: within policy it starts at once, and reminders pause until the date.
+/// Pay later: within policy it starts at once. Until the date the person gets only the
+/// reminder the consent names (a few days before it), and one if the date passes.
 pub async fn defer(
     db: &DatabaseConnection,
     who: Agreement<'_>,
@@ -314,8 +326,12 @@ pub async fn defer(
     };
     let plan_id = insert_once(&txn, new, now).await?;
     record(&txn, &account, plan_id, "plan.deferred", now).await?;
-    let content =
-        templates::deferral_confirmation(&account.creditor_name, account.balance, choice.until)?;
+    let content = templates::deferral_confirmation(
+        &account.creditor_name,
+        account.balance,
+        choice.until,
+        account.cadence.days_before(),
+    )?;
     queue_email(&txn, account.debtor_id, content, now).await?;
     txn.commit().await?;
     Ok(plan_id)
@@ -460,7 +476,7 @@ pub async fn change_payment(
     records::write_installments(&txn, plan.id, &changed).await?;
     records::mark_changed(&txn, plan.id, action == "plan.date_moved", now).await?;
     record(&txn, &account, plan.id, action, now).await?;
-    let content = templates::plan_confirmation(&account.creditor_name, &changed)?;
+    let content = templates::plan_changed(&account.creditor_name, &changed)?;
     queue_email(&txn, debtor_id, content, now).await?;
     txn.commit().await?;
     Ok(())

@@ -113,7 +113,7 @@ pub async fn reassess<C: ConnectionTrait>(
     let today = now.date_naive();
     let target = match plan.kind {
         PlanKind::Deferral => deferral_target(plan, today),
-        PlanKind::Installments => installments_target(conn, plan, today).await?,
+        PlanKind::Installments => installments_target(conn, plan, now).await?,
     };
     if target == plan.status
         || !records::set_status(conn, plan.id, &[plan.status], target, now).await?
@@ -126,6 +126,18 @@ pub async fn reassess<C: ConnectionTrait>(
         PlanStatus::Ended => "plan.ended",
         _ => "plan.restored",
     };
+    record(conn, plan, action, "", now).await?;
+    Ok(Some(target))
+}
+
+/// Something the lifecycle did to a plan, in the audit log.
+async fn record<C: ConnectionTrait>(
+    conn: &C,
+    plan: &PlanView,
+    action: &str,
+    detail: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
     audit::record(
         conn,
         AuditEvent {
@@ -134,12 +146,11 @@ pub async fn reassess<C: ConnectionTrait>(
             action,
             subject_kind: "plan",
             subject_id: Some(plan.id),
-            detail: "",
+            detail,
         },
         now,
     )
-    .await?;
-    Ok(Some(target))
+    .await
 }
 
 fn deferral_target(plan: &PlanView, today: NaiveDate) -> PlanStatus {
@@ -149,12 +160,15 @@ fn deferral_target(plan: &PlanView, today: NaiveDate) -> PlanStatus {
     }
 }
 
-/// Works out the plan's state and keeps each installment's "missed" mark up to date.
+/// Works out the plan's state and keeps each installment's "missed" mark up to date; each
+/// change of mark is audited, so the account's timeline shows every missed payment and
+/// every one caught up.
 async fn installments_target<C: ConnectionTrait>(
     conn: &C,
     plan: &PlanView,
-    today: NaiveDate,
+    now: DateTime<Utc>,
 ) -> Result<PlanStatus, LifecycleRunError> {
+    let today = now.date_naive();
     let progress = records::progress(&plan.installments);
     let Ok(assessment) = lifecycle::assess(&progress, today, plan.grace_days, plan.missed_to_break)
     else {
@@ -169,6 +183,12 @@ async fn installments_target<C: ConnectionTrait>(
                 .filter(installment::Column::Id.eq(item.id))
                 .exec(conn)
                 .await?;
+            let action = if missed {
+                "plan.installment_missed"
+            } else {
+                "plan.installment_caught_up"
+            };
+            record(conn, plan, action, &format!("payment={}", item.seq), now).await?;
         }
     }
     Ok(assessment.state.into())

@@ -4,10 +4,11 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr,
+    EntityTrait, QueryFilter, QueryOrder, Set,
 };
 
+use crate::domain::outbox::OutboxStatus;
 use crate::domain::payments::PaymentStatus;
 use crate::domain::plans::PlanKind;
 use crate::entities::{
@@ -261,9 +262,15 @@ pub async fn workspace<C: ConnectionTrait>(
         .await?;
     let (name, email) = person.map(|p| (p.full_name, p.email)).unwrap_or_default();
     let mut timeline = ledger_events(&statement);
-    timeline.extend(plan_events(conn, account_id).await?);
+    timeline.extend(plan_events(conn, creditor_id, account_id).await?);
     timeline.extend(payment_events(conn, account_id).await?);
-    timeline.extend(email_events(conn, creditor_id, &email).await?);
+    let whose = MessagesFor {
+        creditor_id,
+        debtor_id: owner.debtor_id,
+        account_id,
+        email: &email,
+    };
+    timeline.extend(message_events(conn, &whose).await?);
     timeline.extend(sign_in_events(conn, owner.debtor_id).await?);
     timeline.extend(note_events(conn, account_id).await?);
     timeline.extend(hold_events(conn, account_id).await?);
@@ -299,29 +306,96 @@ fn ledger_events(statement: &statements::Statement) -> Vec<TimelineEvent> {
         .collect()
 }
 
+/// What happened to the account's plans, from the audit log: agreed, proposed and decided,
+/// changed, each missed payment, broken, restored, completed, ended, cancelled. A plan with
+/// no record of how it started (made by the demo loader or an import) shows its creation
+/// from the plan itself.
 async fn plan_events<C: ConnectionTrait>(
     conn: &C,
+    creditor_id: i32,
     account_id: i32,
 ) -> Result<Vec<TimelineEvent>, DbErr> {
-    let rows = plan::Entity::find()
+    let plans = plan::Entity::find()
         .filter(plan::Column::AccountId.eq(account_id))
+        .filter(plan::Column::CreditorId.eq(creditor_id))
         .all(conn)
         .await?;
-    Ok(rows
-        .into_iter()
-        .map(|p| {
-            let what = match p.kind {
-                PlanKind::Deferral => "Pay later",
-                PlanKind::Installments => "Payment plan",
-            };
-            event(
+    if plans.is_empty() {
+        return Ok(Vec::new());
+    }
+    let records = audit_log::Entity::find()
+        .filter(audit_log::Column::CreditorId.eq(creditor_id))
+        .filter(audit_log::Column::SubjectKind.eq("plan"))
+        .filter(audit_log::Column::SubjectId.is_in(plans.iter().map(|p| p.id)))
+        // Newest first, so events at the same moment (a payment missed and the plan
+        // breaking because of it) keep their order through the timeline's stable sort.
+        .order_by_desc(audit_log::Column::Id)
+        .all(conn)
+        .await?;
+    let mut events = Vec::new();
+    for p in plans {
+        let what = match p.kind {
+            PlanKind::Deferral => "Pay later",
+            PlanKind::Installments => "Payment plan",
+        };
+        let own: Vec<&audit_log::Model> = records
+            .iter()
+            .filter(|r| r.subject_id == Some(p.id))
+            .collect();
+        if !own.iter().any(|r| STARTS.contains(&r.action.as_str())) {
+            events.push(event(
                 p.created_at,
                 EventKind::Plan,
-                format!("{what} ({})", p.status),
-                p.debtor_note,
-            )
-        })
-        .collect())
+                format!("{what} set up"),
+                p.debtor_note.clone(),
+            ));
+        }
+        for record in own {
+            let note = (record.action == "plan.proposed")
+                .then(|| p.debtor_note.clone())
+                .flatten();
+            events.push(event(
+                record.created_at,
+                EventKind::Plan,
+                plan_event_title(what, &record.action, &record.detail),
+                note,
+            ));
+        }
+    }
+    Ok(events)
+}
+
+/// The audit actions that start a plan.
+const STARTS: [&str; 3] = ["plan.agreed", "plan.proposed", "plan.deferred"];
+
+/// One plan event in staff's words.
+fn plan_event_title(what: &str, action: &str, detail: &str) -> String {
+    match action {
+        "plan.agreed" => format!("{what} agreed by the person"),
+        "plan.proposed" => format!("{what} proposed by the person"),
+        "plan.deferred" => format!("{what} agreed by the person"),
+        "plan.approved" => "Proposal approved".to_string(),
+        "plan.declined" => "Proposal declined".to_string(),
+        "plan.countered" => "Counter-offer sent".to_string(),
+        "plan.counter_accepted" => "Counter-offer agreed by the person".to_string(),
+        "plan.date_moved" => "Plan changed: one payment date moved".to_string(),
+        "plan.payment_skipped" => "Plan changed: one payment skipped".to_string(),
+        "plan.installment_missed" => format!("Payment {} missed", payment_number(detail)),
+        "plan.installment_caught_up" => {
+            format!("Missed payment {} now paid", payment_number(detail))
+        }
+        "plan.broken" => "Plan broken: too many payments missed".to_string(),
+        "plan.restored" => "Plan back on track".to_string(),
+        "plan.completed" => format!("{what} completed: everything paid"),
+        "plan.ended" => format!("{what} ended: the date passed"),
+        "plan.cancelled" => format!("{what} cancelled by the person"),
+        other => other.to_string(),
+    }
+}
+
+/// "payment=2" (how the lifecycle pass records an installment) reads as "2".
+fn payment_number(detail: &str) -> &str {
+    detail.strip_prefix("payment=").unwrap_or(detail)
 }
 
 async fn payment_events<C: ConnectionTrait>(
@@ -349,20 +423,37 @@ async fn payment_events<C: ConnectionTrait>(
         .collect())
 }
 
-/// Emails to the person's address sent for this creditor. Subjects are neutral, so showing
-/// them reveals nothing; another creditor's emails to the same address are not ours to show.
-async fn email_events<C: ConnectionTrait>(
-    conn: &C,
+/// Whose messages an account's timeline shows.
+struct MessagesFor<'a> {
     creditor_id: i32,
-    email: &str,
+    debtor_id: i32,
+    account_id: i32,
+    email: &'a str,
+}
+
+/// Every message sent, waiting, or held back by the contact policy for the account's person
+/// at this creditor, with the policy's reason. Subjects are neutral, so showing them reveals
+/// nothing; another creditor's messages to the same person are not ours to show. Messages
+/// queued before outbox rows named their person are found by address.
+async fn message_events<C: ConnectionTrait>(
+    conn: &C,
+    whose: &MessagesFor<'_>,
 ) -> Result<Vec<TimelineEvent>, DbErr> {
-    if email.is_empty() {
-        return Ok(Vec::new());
+    use outbox_message::Column;
+    let mut theirs = Condition::any()
+        .add(Column::DebtorId.eq(whose.debtor_id))
+        .add(Column::AccountId.eq(whose.account_id));
+    if !whose.email.is_empty() {
+        theirs = theirs.add(
+            Condition::all()
+                .add(Column::DebtorId.is_null())
+                .add(Column::ToAddress.eq(whose.email)),
+        );
     }
     let rows = outbox_message::Entity::find()
-        .filter(outbox_message::Column::ToAddress.eq(email))
-        .filter(outbox_message::Column::CreditorId.eq(creditor_id))
-        .order_by_desc(outbox_message::Column::Id)
+        .filter(Column::CreditorId.eq(whose.creditor_id))
+        .filter(theirs)
+        .order_by_desc(Column::Id)
         .all(conn)
         .await?;
     Ok(rows
@@ -371,11 +462,21 @@ async fn email_events<C: ConnectionTrait>(
             event(
                 m.sent_at.unwrap_or(m.created_at),
                 EventKind::Email,
-                format!("“{}” ({})", m.subject, m.status),
-                None,
+                format!("“{}”: {}", m.subject, message_status(m.status)),
+                m.decision,
             )
         })
         .collect())
+}
+
+/// A message's status in staff's words.
+fn message_status(status: OutboxStatus) -> &'static str {
+    match status {
+        OutboxStatus::Pending => "waiting to send",
+        OutboxStatus::Sent => "sent",
+        OutboxStatus::Failed => "could not be delivered",
+        OutboxStatus::Suppressed => "not sent",
+    }
 }
 
 async fn sign_in_events<C: ConnectionTrait>(

@@ -9,9 +9,10 @@ use super::plan_forms::read_amount;
 use super::plan_views::sentence_case;
 use crate::config::Settings;
 use crate::domain::payments::PaymentStatus;
-use crate::domain::wording::full_date;
+use crate::domain::wording::{full_date, local_time};
 use crate::providers::PaymentProvider;
 use crate::providers::offline::OfflineProvider;
+use crate::services::accounts::debtors;
 use crate::services::payments::{
     self, PaymentError, checkout::Payer, checkout::StartOutcome, options::PayChoice,
     options::PaymentOptions, views::AttemptView,
@@ -257,6 +258,7 @@ pub async fn test_outcome(
     form: web::Form<TestOutcomeForm>,
     db: web::Data<DatabaseConnection>,
     provider: web::Data<PaymentProvider>,
+    settings: web::Data<Settings>,
 ) -> PageResult {
     let attempt = test_attempt(&db, &provider, &who, *path).await?;
     // A settled attempt cannot change: "Succeed" after "Decline" (or the other way round, or
@@ -277,7 +279,7 @@ pub async fn test_outcome(
         _ => return Err(AppError::BadRequest),
     };
     // The same processing a Stripe webhook gets.
-    payments::events::handle_event(&db, &event, Utc::now())
+    payments::events::handle_event(&db, &event, &settings.base_url, Utc::now())
         .await
         .map_err(AppError::internal)?;
     Ok(pages::see_other(&attempt_page(&attempt)))
@@ -297,7 +299,8 @@ pub struct AttemptRow {
 }
 
 impl AttemptRow {
-    fn of(a: &AttemptView) -> Self {
+    /// `zone` is the person's time zone: the time reads as their clock showed it.
+    fn of(a: &AttemptView, zone: &str) -> Self {
         let status = match a.status {
             PaymentStatus::Succeeded => "Paid",
             PaymentStatus::Refunded => "Refunded",
@@ -309,7 +312,7 @@ impl AttemptRow {
         };
         Self {
             id: a.id,
-            date: full_date(a.succeeded_at.unwrap_or(a.created_at).date_naive()),
+            date: local_time(a.succeeded_at.unwrap_or(a.created_at), zone),
             what: a.purpose.label(),
             amount: a.amount.to_string(),
             discount: (!a.discount.is_zero() && a.status == PaymentStatus::Succeeded)
@@ -370,11 +373,13 @@ pub async fn result(
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
     provider: web::Data<PaymentProvider>,
+    settings: web::Data<Settings>,
 ) -> PageResult {
     let (account_id, attempt_id) = path.into_inner();
     let attempt = payments::views::attempt_for_debtor(
         &db,
         &provider,
+        &settings.base_url,
         who.0.debtor_id,
         account_id,
         attempt_id,
@@ -383,11 +388,12 @@ pub async fn result(
     .await
     .map_err(AppError::internal)?
     .ok_or(AppError::NotFound)?;
+    let zone = zone_of(&db, &who).await?;
     Ok(pages::ok(&ResultPage {
         chrome: Chrome::debtor(&csrf.0),
         account_id,
         outcome: PaymentOutcome::of(attempt.status),
-        row: AttemptRow::of(&attempt),
+        row: AttemptRow::of(&attempt, &zone),
     }))
 }
 
@@ -412,10 +418,11 @@ pub async fn history(
     let rows = payments::views::history(db.get_ref(), who.0.debtor_id, options.account.account_id)
         .await
         .map_err(AppError::internal)?;
+    let zone = zone_of(&db, &who).await?;
     Ok(pages::ok(&HistoryPage {
         chrome: Chrome::debtor(&csrf.0),
         account_id,
-        rows: rows.iter().map(AttemptRow::of).collect(),
+        rows: rows.iter().map(|a| AttemptRow::of(a, &zone)).collect(),
     }))
 }
 
@@ -437,12 +444,14 @@ pub async fn receipt(
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
     provider: web::Data<PaymentProvider>,
+    settings: web::Data<Settings>,
 ) -> PageResult {
     let (account_id, attempt_id) = path.into_inner();
     let options = load_options(&db, &who, account_id).await?;
     let attempt = payments::views::attempt_for_debtor(
         &db,
         &provider,
+        &settings.base_url,
         who.0.debtor_id,
         account_id,
         attempt_id,
@@ -452,16 +461,25 @@ pub async fn receipt(
     .map_err(AppError::internal)?
     .filter(|a| a.status.is_settled())
     .ok_or(AppError::NotFound)?;
+    let zone = zone_of(&db, &who).await?;
     Ok(pages::ok(&ReceiptPage {
         chrome: Chrome::debtor(&csrf.0),
         account_id,
         reference: options.account.reference.clone(),
         creditor: options.account.creditor_name.clone(),
-        row: AttemptRow::of(&attempt),
+        row: AttemptRow::of(&attempt, &zone),
         how_often: options
             .account
             .open_plan()
             .and_then(|p| p.frequency)
             .map(|f| sentence_case(f.label())),
     }))
+}
+
+/// The signed-in person's time zone, for the times on their pages.
+async fn zone_of(db: &DatabaseConnection, who: &SignedInDebtor) -> Result<String, AppError> {
+    Ok(debtors::time_zone_of(db, who.0.debtor_id)
+        .await
+        .map_err(AppError::internal)?
+        .unwrap_or_default())
 }

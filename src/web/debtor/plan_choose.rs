@@ -14,6 +14,7 @@ use super::plan_views::{ScheduleSummary, sentence_case};
 use crate::crypto::sha256_hex;
 use crate::domain::policy::{self, Breach};
 use crate::domain::schedule::{Frequency, PlanSize};
+use crate::domain::wording;
 use crate::services::plans::choose::{
     self, AccountForPlan, Agreement, DEFER_REASONS, InstallmentChoice, PlanError,
 };
@@ -98,6 +99,8 @@ struct OptionsPage {
     most_payments: u32,
     smallest_payment: String,
     max_deferral_days: u32,
+    /// What reminders pay later brings, as the scheduler sends them.
+    pay_later_reminders: String,
 }
 
 #[get("/account/{id}/options")]
@@ -121,6 +124,7 @@ pub async fn options(
         most_payments: allowance.most_payments,
         smallest_payment: allowance.smallest_payment.to_string(),
         max_deferral_days: account.policy.max_deferral_days(),
+        pay_later_reminders: wording::pay_later_reminders(account.cadence.days_before()),
     }))
 }
 
@@ -505,6 +509,8 @@ struct LaterPage {
     creditor: String,
     balance: String,
     max_days: u32,
+    /// What reminders pay later brings, as the scheduler sends them.
+    pay_later_reminders: String,
     reasons: Vec<ReasonOption>,
     form: DeferralForm,
     errors: Vec<FieldError>,
@@ -529,6 +535,7 @@ fn later_page(
         creditor: account.creditor_name.clone(),
         balance: account.balance.to_string(),
         max_days: account.policy.max_deferral_days(),
+        pay_later_reminders: wording::pay_later_reminders(account.cadence.days_before()),
         reasons: DEFER_REASONS
             .iter()
             .map(|(code, label)| ReasonOption { code, label })

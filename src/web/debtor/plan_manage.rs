@@ -12,6 +12,7 @@ use crate::crypto::sha256_hex;
 use crate::domain::lifecycle;
 use crate::domain::plans::{PlanKind, PlanStatus};
 use crate::domain::wording::{self, full_date};
+use crate::services::accounts::debtors;
 use crate::services::autopay::setup;
 use crate::services::payments::allocation;
 use crate::services::plans::choose::{self, AccountForPlan, Agreement, PaymentChange, PlanError};
@@ -45,6 +46,8 @@ struct PlanPage {
     autopay_on: bool,
     autopay_just_saved: bool,
     catch_up: Option<CatchUp>,
+    /// For pay later: the reminders before and after the date, as the scheduler sends them.
+    pay_later_reminders: String,
 }
 
 /// The plan page's offer to pay what is overdue, and what happens if the person does not.
@@ -99,12 +102,16 @@ pub async fn show(
         .filter(|_| plan.status == PlanStatus::Countered)
         .map(|s| sha256_hex(&wording::installment_consent(&account.creditor_name, &s)))
         .unwrap_or_default();
+    let zone = debtors::time_zone_of(db.get_ref(), who.0.debtor_id)
+        .await
+        .map_err(AppError::internal)?
+        .unwrap_or_default();
     Ok(pages::ok(&PlanPage {
         chrome: Chrome::debtor(&csrf.0),
         account_id: account.account_id,
         reference: account.reference.clone(),
         creditor: account.creditor_name.clone(),
-        plan: PlanPageView::of(plan),
+        plan: PlanPageView::of(plan, &zone),
         just_agreed: !query.done.is_empty(),
         just_sent: !query.sent.is_empty(),
         can_change: can_change(&account),
@@ -114,6 +121,7 @@ pub async fn show(
             .map_err(AppError::internal)?,
         autopay_just_saved: query.autopay == "saved",
         catch_up: catch_up(&account, Utc::now().date_naive()),
+        pay_later_reminders: wording::pay_later_reminders(account.cadence.days_before()),
     }))
 }
 

@@ -1,7 +1,7 @@
 //! What the plan pages show, already in words and figures.
 use crate::domain::plans::{PlanKind, PlanStatus};
 use crate::domain::schedule::Schedule;
-use crate::domain::wording::full_date;
+use crate::domain::wording::{full_date, local_time};
 use crate::services::plans::records::PlanView;
 
 pub struct ScheduleLine {
@@ -106,7 +106,8 @@ pub struct PlanPageView {
 }
 
 impl PlanPageView {
-    pub fn of(plan: &PlanView) -> Self {
+    /// `zone` is the person's time zone, for when they agreed.
+    pub fn of(plan: &PlanView, zone: &str) -> Self {
         let mut summary = plan.schedule().as_ref().map(ScheduleSummary::of);
         if let Some(summary) = summary.as_mut() {
             for (line, stored) in summary.lines.iter_mut().zip(&plan.installments) {
@@ -135,9 +136,7 @@ impl PlanPageView {
             } else {
                 "Agreed on"
             },
-            consent_at: plan
-                .consent_at
-                .map(|t| t.format("%-d %B %Y at %H:%M UTC").to_string()),
+            consent_at: plan.consent_at.map(|t| local_time(t, zone)),
             decision_reason: plan.decision_reason.clone(),
             note: plan.debtor_note.clone(),
         }

@@ -7,6 +7,7 @@ use sea_orm::DatabaseConnection;
 use super::accounts::{
     PaymentDraft, render_workspace, render_workspace_notice, render_workspace_with,
 };
+use crate::config::Settings;
 use crate::domain::Money;
 use validator::{Validate, ValidationError};
 
@@ -196,6 +197,7 @@ pub async fn record_payment(
     form: web::Form<OfflinePaymentForm>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
+    settings: web::Data<Settings>,
 ) -> PageResult {
     let action = action(&who, *path)?;
     let (creditor_id, account_id) = (action.creditor_id, action.account_id);
@@ -238,7 +240,7 @@ pub async fn record_payment(
         form_token: &form.form_token,
         confirmed: form.confirm_repeat == "yes",
     };
-    match payments::offline::record_offline(&db, payment, Utc::now()).await {
+    match payments::offline::record_offline(&db, payment, &settings.base_url, Utc::now()).await {
         Ok(Recorded::New(_)) => Ok(pages::see_other(&account_page(account_id))),
         Ok(Recorded::AlreadyRecorded(_)) => {
             let notice = "This payment was already recorded when the form was first sent. \

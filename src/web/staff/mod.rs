@@ -6,6 +6,7 @@
 pub mod account_actions;
 pub mod accounts;
 pub mod audit_log;
+pub mod cadence;
 pub mod creditor_forms;
 pub mod creditors;
 pub mod dashboard;

@@ -11,6 +11,7 @@ mod autopay_safety;
 mod balance;
 mod catch_up;
 mod cli;
+mod contact_policy;
 mod debtor_sign_in;
 mod demo_portfolio;
 mod discounts_admin;

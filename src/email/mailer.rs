@@ -148,3 +148,29 @@ impl Header for ListUnsubscribePost {
         HeaderValue::new(Self::name(), ONE_CLICK.to_string())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_plain_web_address_goes_in_list_unsubscribe() {
+        let url = "https://portal.example/unsubscribe/7/abc";
+        let mut headers = lettre::message::header::Headers::new();
+        headers.set(ListUnsubscribe::for_url(url).unwrap());
+        let expected = format!("<{url}>");
+        assert_eq!(headers.get_raw("List-Unsubscribe"), Some(expected.as_str()));
+        assert_eq!(
+            headers.get::<ListUnsubscribe>(),
+            Some(ListUnsubscribe(url.into()))
+        );
+        for bad in [
+            "mailto:someone@example.com",
+            "https://portal.example/a>b",
+            "https://portal.example/a b",
+            "https://portal.example/a\r\nBcc: x@example.com",
+        ] {
+            assert!(ListUnsubscribe::for_url(bad).is_err(), "{bad:?}");
+        }
+    }
+}

@@ -21,6 +21,7 @@ mod email_scope;
 mod import;
 mod layouts;
 mod lifecycle_pass;
+mod mail_format;
 mod outbox;
 mod outbox_claims;
 mod payments;

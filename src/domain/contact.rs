@@ -154,8 +154,9 @@ pub fn decide_reminder(facts: &ReminderFacts, now: DateTime<Utc>) -> ContactDeci
 /// One timing rule: None when `at` is allowed, else a later moment worth trying.
 type Rule = fn(&ReminderFacts, DateTime<Utc>) -> Option<DateTime<Utc>>;
 
-/// In this order, so the reason given is the one the person would recognise first: at 22:00
-/// for someone who likes mornings, "quiet hours" rather than "preferred time of day".
+/// Applied in this order; when several hold a reminder, the reason given is the one that
+/// held it longest (a pause of 14 days, not the quiet hours its last night ends in), and of
+/// equal ones the first here.
 const RULES: [(DeferReason, Rule); 5] = [
     (DeferReason::Paused, after_pause),
     (DeferReason::WeeklyCap, after_cap),
@@ -170,13 +171,13 @@ const RULES: [(DeferReason, Rule); 5] = [
 const ROUNDS: usize = 12;
 
 /// None when every rule allows `now`; else the earliest moment they all allow, with the
-/// first rule that held the reminder back.
+/// rule that held the reminder back longest.
 fn earliest_allowed(
     facts: &ReminderFacts,
     now: DateTime<Utc>,
 ) -> Option<(DateTime<Utc>, DeferReason)> {
     let mut at = now;
-    let mut first = None;
+    let mut longest: Option<(Duration, DeferReason)> = None;
     for _ in 0..ROUNDS {
         let moved = RULES
             .iter()
@@ -184,10 +185,14 @@ fn earliest_allowed(
         let Some((later, reason)) = moved else {
             break;
         };
-        first.get_or_insert(reason);
-        at = later.max(at + Duration::minutes(1));
+        let later = later.max(at + Duration::minutes(1));
+        let wait = later - at;
+        if longest.is_none_or(|(most, _)| wait > most) {
+            longest = Some((wait, reason));
+        }
+        at = later;
     }
-    first.map(|reason| (at, reason))
+    longest.map(|(_, reason)| (at, reason))
 }
 
 fn after_pause(facts: &ReminderFacts, at: DateTime<Utc>) -> Option<DateTime<Utc>> {
@@ -471,10 +476,16 @@ mod tests {
             decide_reminder(&facts, at("2026-11-23T14:00:00Z")),
             held("2026-11-24T08:00:00Z", DeferReason::TimeOfDay)
         );
-        // At night the reason is quiet hours, which the person would recognise first.
+        // At night the reason is quiet hours: they alone hold it until the morning.
         assert_eq!(
             decide_reminder(&facts, at("2026-11-23T23:00:00Z")),
             held("2026-11-24T08:00:00Z", DeferReason::QuietHours)
+        );
+        // Early in the morning for someone who likes evenings: the evening is the reason.
+        facts.preferences.time_of_day = TimeOfDay::Evening;
+        assert_eq!(
+            decide_reminder(&facts, at("2026-11-24T07:30:00Z")),
+            held("2026-11-24T17:00:00Z", DeferReason::TimeOfDay)
         );
     }
 

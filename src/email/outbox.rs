@@ -3,6 +3,10 @@
 //! conditional UPDATE under its own token (so two workers never send the same row), sends it,
 //! and marks it sent only while that claim still stands;
 //! failures are retried with a growing delay and give up after the last attempt.
+//! A reminder is claimed only if the contact policy lets it go now (see `reminders`);
+//! messages the person asked for are claimed at once.
+mod reminders;
+
 use std::sync::LazyLock;
 use std::time::Instant;
 
@@ -17,6 +21,7 @@ use sea_orm::{
 use super::EmailContent;
 use super::mailer::Mailer;
 use crate::crypto::random_token;
+use crate::domain::contact::{SENT_AT_ONCE, SENT_REMINDER};
 use crate::domain::outbox::{MessageCategory, OutboxStatus};
 use crate::entities::outbox_message::{self, Column};
 use crate::entities::{creditor, debtor};
@@ -172,6 +177,10 @@ pub struct DeliveryReport {
     pub gave_up: usize,
     /// Sent, but the claim had run out meanwhile, so the outcome was not recorded by us.
     pub lost_claim: usize,
+    /// Reminders the contact policy held for later (quiet hours, the 7-day cap, ...).
+    pub deferred: usize,
+    /// Reminders the contact policy dropped (turned off, on hold, too late).
+    pub suppressed: usize,
 }
 
 /// This process's mark on its claims, so it can let go of them when it stops.
@@ -204,16 +213,43 @@ pub async fn deliver_due_while(
     let started = Instant::now();
     let clock = || now + Duration::from_std(started.elapsed()).unwrap_or_default();
     let mut report = DeliveryReport::default();
-    for candidate in due_messages(db, now, batch).await? {
+    for due in due_messages(db, now, batch).await? {
         if !keep_going() {
             break;
         }
-        let Some(row) = claim(db, candidate, clock()).await? else {
+        let Some(row) = take(db, &due, now, clock(), &mut report).await? else {
             continue;
         };
         deliver_one(db, mailer, from, &row, now, &mut report).await?;
     }
     Ok(report)
+}
+
+/// Claims a due message for sending: at once if the person asked for it, through the
+/// contact policy if it is a reminder (which may hold it or drop it instead). None when
+/// there is nothing to send now.
+async fn take(
+    db: &DatabaseConnection,
+    due: &Due,
+    now: DateTime<Utc>,
+    lease_now: DateTime<Utc>,
+    report: &mut DeliveryReport,
+) -> Result<Option<outbox_message::Model>, DbErr> {
+    if due.category == MessageCategory::Transactional {
+        return claim(db, due.id, lease_now).await;
+    }
+    Ok(match reminders::gate(db, due, now, lease_now).await? {
+        reminders::Gate::Claimed(row) => Some(*row),
+        reminders::Gate::Held => {
+            report.deferred += 1;
+            None
+        }
+        reminders::Gate::Dropped => {
+            report.suppressed += 1;
+            None
+        }
+        reminders::Gate::Taken => None,
+    })
 }
 
 async fn deliver_one(
@@ -242,14 +278,21 @@ async fn deliver_one(
     Ok(())
 }
 
+/// A message that is due, and what decides whether it may go.
+struct Due {
+    id: i32,
+    category: MessageCategory,
+    debtor_id: Option<i32>,
+}
+
 async fn due_messages(
     db: &DatabaseConnection,
     now: DateTime<Utc>,
     batch: u64,
-) -> Result<Vec<i32>, DbErr> {
-    outbox_message::Entity::find()
+) -> Result<Vec<Due>, DbErr> {
+    let rows: Vec<(i32, MessageCategory, Option<i32>)> = outbox_message::Entity::find()
         .select_only()
-        .column(Column::Id)
+        .columns([Column::Id, Column::Category, Column::DebtorId])
         .filter(Column::Status.eq(OutboxStatus::Pending))
         .filter(Column::NextAttemptAt.lte(now))
         .filter(unclaimed(now))
@@ -257,7 +300,15 @@ async fn due_messages(
         .limit(batch)
         .into_tuple()
         .all(db)
-        .await
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, category, debtor_id)| Due {
+            id,
+            category,
+            debtor_id,
+        })
+        .collect())
 }
 
 fn unclaimed(now: DateTime<Utc>) -> Condition {
@@ -268,8 +319,8 @@ fn unclaimed(now: DateTime<Utc>) -> Condition {
 
 /// Takes the row for this worker under a fresh token. The UPDATE only matches a pending,
 /// unclaimed row, so of two workers racing for it exactly one sees a changed row.
-async fn claim(
-    db: &DatabaseConnection,
+async fn claim<C: ConnectionTrait>(
+    db: &C,
     id: i32,
     now: DateTime<Utc>,
 ) -> Result<Option<outbox_message::Model>, DbErr> {
@@ -327,9 +378,14 @@ async fn mark_sent(
     row: &outbox_message::Model,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
+    let decision = match row.category {
+        MessageCategory::Reminder => SENT_REMINDER,
+        MessageCategory::Transactional => SENT_AT_ONCE,
+    };
     let changes = outbox_message::Entity::update_many()
         .col_expr(Column::Status, Expr::value(OutboxStatus::Sent))
         .col_expr(Column::SentAt, Expr::value(now))
+        .col_expr(Column::Decision, Expr::value(decision))
         .col_expr(Column::LastError, Expr::value(Option::<String>::None));
     finish_claim(db, row, changes).await
 }

@@ -2,4 +2,5 @@
 //! outgoing message passes through.
 pub mod cadence;
 pub mod deep_links;
+pub mod policy;
 pub mod unsubscribe;

@@ -176,3 +176,39 @@ async fn a_link_to_another_site_is_never_followed() {
     // Nothing was remembered for after sign-in either.
     assert_redirect(&app.sign_in_alex().await, "/account");
 }
+
+/// POSTs Continue from a browser of its own (its own cookies and form token).
+async fn continue_in_new_browser(app: &TestApp, link: &str) -> u16 {
+    let (jar, browser) = app.second_browser();
+    browser.get(app.url("/")).send().await.unwrap();
+    let url: reqwest::Url = app.address.parse().unwrap();
+    let cookies = reqwest::cookie::CookieStore::cookies(jar.as_ref(), &url).unwrap();
+    let token = cookies
+        .to_str()
+        .unwrap()
+        .split("; ")
+        .find_map(|pair| pair.strip_prefix("gt_csrf="))
+        .unwrap()
+        .to_string();
+    browser
+        .post(app.url(link))
+        .form(&[("csrf_token", token)])
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn two_continues_at_once_sign_in_once() {
+    let app = spawn_demo_app().await;
+    let (link, _) = pay_link(&app, Utc::now()).await;
+    let (first, second) = tokio::join!(
+        continue_in_new_browser(&app, &link),
+        continue_in_new_browser(&app, &link)
+    );
+    let mut statuses = [first, second];
+    statuses.sort();
+    assert_eq!(statuses, [303, 410]);
+}

@@ -249,6 +249,7 @@ fn run(listener: TcpListener, settings: &Settings, shared: Shared) -> anyhow::Re
     let csrf_settings = web::Data::new(CsrfSettings {
         secure,
         exempt_paths: routes::CSRF_EXEMPT_PATHS,
+        exempt_prefixes: routes::CSRF_EXEMPT_PREFIXES,
     });
     let post_limiter = web::Data::new(PostLimiter::new(POSTS_PER_MINUTE_PER_ADDRESS));
     let server = HttpServer::new(move || {

@@ -11,6 +11,7 @@ pub mod autopay;
 pub mod balance;
 pub mod cadence;
 pub mod contact;
+pub mod contact_choices;
 pub mod creditor;
 pub mod discount;
 pub mod import;

@@ -20,12 +20,15 @@ use crate::domain::staff::StaffRole;
 use crate::services::access::DebtorIdentity;
 use crate::services::access::staff_sign_in::{self, StaffIdentity};
 use crate::services::accounts::people;
+use crate::services::contact::deep_links::is_portal_path;
 
 const DEBTOR_KEY: &str = "debtor";
 const STAFF_KEY: &str = "staff_id";
 const STAFF_EPOCH_KEY: &str = "staff_epoch";
 const MARKER_KEY: &str = "marker";
 const STARTED_KEY: &str = "started_at";
+/// The page a signed-out person asked for, opened once they sign in.
+const RETURN_TO_KEY: &str = "return_to";
 
 /// However active, a debtor signs in again after this long (besides the idle timeout).
 pub const DEBTOR_SESSION_HOURS: i64 = 2;
@@ -57,6 +60,58 @@ pub fn start_debtor_session(
         .map_err(AppError::internal)
 }
 
+/// Where to go once signed in: the page the person asked for while signed out (re-checked to
+/// be a page of this portal, so it can never lead elsewhere), or their account. Read it
+/// before `start_debtor_session`, which starts a clean session.
+pub fn landing_after_sign_in(session: &Session) -> String {
+    session
+        .get::<String>(RETURN_TO_KEY)
+        .ok()
+        .flatten()
+        .filter(|path| is_portal_path(path))
+        .unwrap_or_else(|| "/account".to_string())
+}
+
+/// Remembers `path` (a portal path only) as the page to open after signing in by any route.
+pub fn remember_landing(session: &Session, path: &str) {
+    let known = session.get::<String>(RETURN_TO_KEY).ok().flatten();
+    if is_portal_path(path) && known.as_deref() != Some(path) {
+        // Failing to remember only means landing on the account page.
+        let _ = session.insert(RETURN_TO_KEY, path);
+    }
+}
+
+/// The page a signed-out visitor asked for, worth opening after sign-in: GETs only (a POST
+/// cannot be replayed by a redirect), and only paths inside the portal.
+fn page_asked_for(req: &HttpRequest) -> Option<String> {
+    let path = req.uri().path_and_query()?.as_str();
+    (req.method() == actix_web::http::Method::GET && is_portal_path(path)).then(|| path.to_string())
+}
+
+/// A debtor session past its lifetime is ended; the page asked for is kept, in a new empty
+/// session, so signing in again leads back to it.
+fn end_expired_session(session: &Session, asked_for: Option<&str>) {
+    match asked_for {
+        Some(path) => {
+            session.clear();
+            session.renew();
+            remember_landing(session, path);
+        }
+        None => session.purge(),
+    }
+}
+
+/// The signed-in debtor, without any side effect (no page remembered, nothing purged): for
+/// pages anyone may open that act differently for someone signed in.
+pub fn current_debtor(req: &HttpRequest) -> Option<DebtorIdentity> {
+    let session = req.get_session();
+    session
+        .get::<DebtorIdentity>(DEBTOR_KEY)
+        .ok()
+        .flatten()
+        .filter(|_| within_lifetime(&session, DEBTOR_SESSION_HOURS, now_for(req)))
+}
+
 /// True when the session started less than `hours` ago. A session without a start time
 /// (from before lifetimes existed) counts as over.
 fn within_lifetime(session: &Session, hours: i64, now: DateTime<Utc>) -> bool {
@@ -68,16 +123,9 @@ fn within_lifetime(session: &Session, hours: i64, now: DateTime<Utc>) -> bool {
         .is_some_and(|started| now - started < Duration::hours(hours))
 }
 
-/// The application's clock (tests move it), or real time where it is not installed.
 /// Whether this request comes from a debtor whose session is still within its lifetime.
 fn debtor_signed_in(req: &HttpRequest) -> bool {
-    let session = req.get_session();
-    session
-        .get::<DebtorIdentity>(DEBTOR_KEY)
-        .ok()
-        .flatten()
-        .is_some()
-        && within_lifetime(&session, DEBTOR_SESSION_HOURS, now_for(req))
+    current_debtor(req).is_some()
 }
 
 /// A signed-in person who reaches a page that does not exist is offered their account, not
@@ -97,6 +145,7 @@ pub async fn not_found_way_back(
     ))
 }
 
+/// The application's clock (tests move it), or real time where it is not installed.
 fn now_for(req: &HttpRequest) -> DateTime<Utc> {
     req.app_data::<web::Data<Clock>>()
         .map_or_else(Utc::now, |clock| clock.now())
@@ -172,9 +221,16 @@ impl FromRequest for SignedInDebtor {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let session = req.get_session();
         let who = session.get::<DebtorIdentity>(DEBTOR_KEY).ok().flatten();
+        let asked_for = page_asked_for(req);
         let who = match who {
             Some(_) if !within_lifetime(&session, DEBTOR_SESSION_HOURS, now_for(req)) => {
-                session.purge();
+                end_expired_session(&session, asked_for.as_deref());
+                None
+            }
+            None => {
+                if let Some(path) = &asked_for {
+                    remember_landing(&session, path);
+                }
                 None
             }
             who => who,

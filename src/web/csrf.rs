@@ -69,6 +69,19 @@ pub struct CsrfSettings {
     pub secure: bool,
     /// Paths whose POSTs come from other systems and prove who sent them their own way.
     pub exempt_paths: &'static [&'static str],
+    /// Path prefixes whose POSTs carry their proof in the rest of the path (a signature), for
+    /// routes with a parameter in the path; each is justified where it is listed.
+    pub exempt_prefixes: &'static [&'static str],
+}
+
+impl CsrfSettings {
+    fn exempts(&self, path: &str) -> bool {
+        self.exempt_paths.contains(&path)
+            || self
+                .exempt_prefixes
+                .iter()
+                .any(|prefix| path.starts_with(prefix))
+    }
 }
 
 pub async fn guard(
@@ -87,7 +100,7 @@ pub async fn guard(
     let settings = req
         .app_data::<actix_web::web::Data<CsrfSettings>>()
         .map(|s| *s.get_ref());
-    let exempt = settings.is_some_and(|s| s.exempt_paths.contains(&req.path()));
+    let exempt = settings.is_some_and(|s| s.exempts(req.path()));
     let must_check = req.method() == actix_web::http::Method::POST && !exempt;
     if must_check && is_upload(&req) {
         // The token is in the query string, checked against the cookie the same way; the

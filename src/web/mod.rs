@@ -27,6 +27,11 @@ pub const FORM_LIMIT_BYTES: usize = 16 * 1024;
 /// POSTs from other systems, which carry a signature instead of a form token.
 pub const CSRF_EXEMPT_PATHS: &[&str] = &[webhooks::STRIPE_EVENTS_PATH];
 
+/// POSTs proved by a signature in their path. Only the one-click unsubscribe: mail providers
+/// post to it on the person's behalf (RFC 8058) with no cookies and no form token, so the
+/// keyed signature in the URL is the proof; it is unguessable and can only turn reminders off.
+pub const CSRF_EXEMPT_PREFIXES: &[&str] = &[debtor::unsubscribe::ONE_CLICK_PREFIX];
+
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(health::healthz)
         .service(health::readyz)
@@ -41,6 +46,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(debtor::link::sent)
         .service(debtor::link::open)
         .service(debtor::link::redeem)
+        // Contact preferences, unsubscribe and links from emails; before `/account/{id}`.
+        .service(debtor::contact::show)
+        .service(debtor::contact::save)
+        .service(debtor::unsubscribe::show)
+        .service(debtor::unsubscribe::confirm)
+        .service(debtor::go::open)
+        .service(debtor::go::redeem)
         .service(debtor::account::balance_page)
         .service(debtor::account::one_account)
         .service(debtor::plan_choose::options)

@@ -24,6 +24,18 @@ use crate::stripe_fake::{
     payment_intent_json,
 };
 
+/// The pay-by-hand email's link opens this account's payment page: for the person already
+/// signed in, at once (a link from an email keeps its destination).
+async fn assert_opens_pay_page(app: &TestApp, body: &str, id: i32) {
+    let site = "https://goodterms.example";
+    let start = body
+        .find(&format!("{site}/go/"))
+        .expect("a link to the page")
+        + site.len();
+    let path = body[start..].split_whitespace().next().unwrap();
+    assert_redirect(&app.get(path).await, &format!("/account/{id}/pay"));
+}
+
 /// The first payment is this many days after the plan is agreed.
 const FIRST_DUE_IN_DAYS: i64 = 5;
 
@@ -293,11 +305,7 @@ async fn a_declined_card_is_retried_once_after_three_days_then_the_person_is_tol
         .filter(|e| e.template == "autopay_pay_by_hand")
         .collect();
     assert_eq!(told.len(), 1);
-    assert!(
-        told[0]
-            .text_body
-            .contains(&format!("https://goodterms.example/account/{id}/pay"))
-    );
+    assert_opens_pay_page(&app, &told[0].text_body, id).await;
     assert!(told[0].text_body.contains("Nothing was taken"));
     assert!(!told[0].subject.contains('£'));
 }
@@ -523,11 +531,7 @@ async fn a_stripe_charge_needing_authentication_fails_and_asks_the_person_to_pay
             .text_body
             .contains("Your bank asked you to confirm the payment")
     );
-    assert!(
-        told[0]
-            .text_body
-            .contains(&format!("https://goodterms.example/account/{id}/pay"))
-    );
+    assert_opens_pay_page(&app, &told[0].text_body, id).await;
     // No retry for a payment only the person can confirm.
     run(&app, first_due + Duration::days(3)).await;
     assert_eq!(fake.requests_to("/v1/payment_intents").await.len(), 1);

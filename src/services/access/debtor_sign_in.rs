@@ -87,7 +87,8 @@ async fn find_debtor(
         .find(|d| constant_time_eq(&d.dob_hash, wanted_dob_hash)))
 }
 
-pub(super) async fn record_sign_in<C: sea_orm::ConnectionTrait>(
+/// Also used by the links in emails (`services::contact::deep_links`), which sign people in too.
+pub(crate) async fn record_sign_in<C: sea_orm::ConnectionTrait>(
     conn: &C,
     found: &debtor::Model,
     method: &str,

@@ -32,6 +32,7 @@ use crate::email::templates::PaymentLine;
 use crate::entities::{autopay_mandate, autopay_step, payment_attempt};
 use crate::providers::{IntentStatus, PaymentEvent, PaymentProvider, ProviderError};
 use crate::services::autopay::setup::{self, TEST_DECLINING_CARD};
+use crate::services::contact::deep_links;
 use crate::services::payments::{self, reconcile::intent_event};
 use crate::services::plans::choose::{self, AccountForPlan};
 use crate::services::plans::records::{InstallmentView, PlanView};
@@ -548,14 +549,20 @@ impl Pass<'_> {
         reason: StopReason,
         report: &mut Report,
     ) -> Result<(), AutopayError> {
-        let link = format!("{}/account/{}/pay", self.base_url, account.account_id);
-        let content = autopay_templates::pay_by_hand(&account.creditor_name, line, reason, &link)?;
-        if self
-            .record_with_email(installment_id, StepKind::GaveUp, content)
-            .await?
-        {
-            report.pay_by_hand += 1;
+        let txn = begin_write(self.db).await?;
+        let kind = StepKind::GaveUp;
+        if !insert_step(&txn, self.mandate, installment_id, kind, None, self.now).await? {
+            return Ok(());
         }
+        // A link that signs the person in and opens the payment page itself, made in the
+        // same transaction as the step so a step taken twice makes no second link.
+        let pay_page = format!("/account/{}/pay", account.account_id);
+        let debtor_id = self.mandate.debtor_id;
+        let link = deep_links::create(&txn, self.base_url, debtor_id, &pay_page, self.now).await?;
+        let content = autopay_templates::pay_by_hand(&account.creditor_name, line, reason, &link)?;
+        outbox::enqueue_to_debtor(&txn, debtor_id, content, self.now).await?;
+        txn.commit().await?;
+        report.pay_by_hand += 1;
         Ok(())
     }
 }

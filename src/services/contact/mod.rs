@@ -3,4 +3,5 @@
 pub mod cadence;
 pub mod deep_links;
 pub mod policy;
+pub mod preferences;
 pub mod unsubscribe;

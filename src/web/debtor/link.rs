@@ -13,7 +13,7 @@ use crate::crypto::KeyedHasher;
 use crate::domain::inputs::EmailAddress;
 use crate::services::access::sign_in_links::{self, LINK_MINUTES, LinkProblem, LinkRequestOutcome};
 use crate::services::access::throttle::describe_wait;
-use crate::web::auth::{client_address, start_debtor_session};
+use crate::web::auth::{client_address, landing_after_sign_in, start_debtor_session};
 use crate::web::csrf::CsrfToken;
 use crate::web::errors::{AppError, PageResult};
 use crate::web::pages::{self, Chrome, FieldError};
@@ -163,8 +163,9 @@ pub async fn redeem(
         .map_err(AppError::internal)?
     {
         Ok(who) => {
+            let landing = landing_after_sign_in(&session);
             start_debtor_session(&session, &who, now)?;
-            Ok(pages::see_other("/account"))
+            Ok(pages::see_other(&landing))
         }
         Err(problem) => Ok(problem_page(problem)),
     }

@@ -1,6 +1,8 @@
 //! Pages for the person who owes money.
 pub mod account;
 pub mod autopay;
+pub mod contact;
+pub mod go;
 pub mod link;
 pub mod pay;
 pub mod plan_choose;
@@ -8,3 +10,4 @@ pub mod plan_forms;
 pub mod plan_manage;
 pub mod plan_views;
 pub mod sign_in;
+pub mod unsubscribe;

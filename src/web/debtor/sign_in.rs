@@ -9,7 +9,7 @@ use crate::crypto::KeyedHasher;
 use crate::domain::inputs::{AccountReference, DateOfBirth};
 use crate::services::access::debtor_sign_in::{self, SignInOutcome};
 use crate::services::access::throttle::describe_wait;
-use crate::web::auth::{client_address, end_session, start_debtor_session};
+use crate::web::auth::{client_address, end_session, landing_after_sign_in, start_debtor_session};
 use crate::web::csrf::CsrfToken;
 use crate::web::errors::{AppError, PageResult};
 use crate::web::pages::{self, Chrome, FieldError};
@@ -101,8 +101,9 @@ pub async fn submit(
             .map_err(AppError::internal)?;
     match outcome {
         SignInOutcome::SignedIn(who) => {
+            let landing = landing_after_sign_in(&session);
             start_debtor_session(&session, &who, now)?;
-            Ok(pages::see_other("/account"))
+            Ok(pages::see_other(&landing))
         }
         SignInOutcome::NoMatch => {
             let mut page = SignInPage::new(&csrf.0, form);

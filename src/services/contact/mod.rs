@@ -1,4 +1,5 @@
 //! Contact with people: their preferences, the reminders we start, and the policy every
 //! outgoing message passes through.
 pub mod deep_links;
+pub mod reminders;
 pub mod unsubscribe;

@@ -49,6 +49,7 @@ macro_rules! email_bodies {
 pub mod autopay_templates;
 pub mod mailer;
 pub mod outbox;
+pub mod reminder_templates;
 pub mod staff_templates;
 pub mod templates;
 

@@ -1,5 +1,5 @@
 //! Scheduled work: sending queued email, automatic payments, payment reconciliation, the plan
-//! lifecycle pass (missed, broken, completed, ended) and housekeeping. It runs inside `serve`
+//! lifecycle pass (missed, broken, completed, ended), housekeeping and reminders. It runs inside `serve`
 //! (unless `--no-jobs`) or alone in `goodterms worker`. Each task is also callable directly
 //! (tests drive them with a fixed clock).
 pub mod import;
@@ -18,6 +18,7 @@ use crate::providers::PaymentProvider;
 use crate::services::access::sessions;
 use crate::services::access::throttle;
 use crate::services::autopay::charges;
+use crate::services::contact::reminders;
 use crate::services::payments;
 use crate::services::plans::lifecycle;
 
@@ -28,6 +29,8 @@ const RECONCILE_EVERY: Duration = Duration::from_secs(120);
 const OUTBOX_BATCH: u64 = 50;
 /// Reminders and charges are due by the day; hourly keeps a late start from losing a day.
 const AUTOPAY_EVERY: Duration = Duration::from_secs(3600);
+/// Reminders are due by the day and planned for 10:00 local time; hourly is plenty.
+const REMINDERS_EVERY: Duration = Duration::from_secs(3600);
 
 /// Everything the scheduled passes need.
 pub struct Jobs {
@@ -47,13 +50,17 @@ enum Pass {
     Autopay,
     Reconcile,
     Housekeeping,
+    Reminders,
 }
 
-const PASSES: [Pass; 4] = [
+/// In this order in `run_once`: reminders come after housekeeping, whose plan lifecycle
+/// pass marks the missed installments and broken or completed plans they tell people about.
+const PASSES: [Pass; 5] = [
     Pass::Outbox,
     Pass::Autopay,
     Pass::Reconcile,
     Pass::Housekeeping,
+    Pass::Reminders,
 ];
 
 impl Pass {
@@ -63,6 +70,7 @@ impl Pass {
             Pass::Autopay => AUTOPAY_EVERY,
             Pass::Reconcile => RECONCILE_EVERY,
             Pass::Housekeeping => HOUSEKEEPING_EVERY,
+            Pass::Reminders => REMINDERS_EVERY,
         }
     }
 }
@@ -105,6 +113,22 @@ impl Jobs {
             Pass::Autopay => autopay_pass(&self.db, &self.provider, &self.base_url, now).await,
             Pass::Reconcile => reconcile_pass(&self.db, &self.provider, &self.base_url, now).await,
             Pass::Housekeeping => housekeeping(&self.db, now).await,
+            Pass::Reminders => self.reminders_pass(now).await,
+        }
+    }
+
+    /// Queues the reminders that have come due (the outbox pass sends them).
+    pub async fn reminders_pass(&self, now: DateTime<Utc>) -> bool {
+        match reminders::run(&self.db, &self.hasher, &self.base_url, now).await {
+            Ok(report) if report.queued() + report.skipped > 0 => {
+                tracing::info!(?report, "reminders pass");
+                true
+            }
+            Ok(_) => true,
+            Err(error) => {
+                tracing::warn!(error = %error, "reminders pass failed");
+                false
+            }
         }
     }
 

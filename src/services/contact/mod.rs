@@ -4,4 +4,5 @@ pub mod cadence;
 pub mod deep_links;
 pub mod policy;
 pub mod preferences;
+pub mod reminders;
 pub mod unsubscribe;

@@ -93,7 +93,7 @@ fn every_email() -> Vec<Case> {
         case(
             "pay later",
             AskedFor,
-            templates::deferral_confirmation(CREDITOR, gbp("250.00"), date(2026, 7, 1)),
+            templates::deferral_confirmation(CREDITOR, gbp("250.00"), date(2026, 7, 1), 3),
         ),
         case(
             "proposal received",

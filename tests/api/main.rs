@@ -26,6 +26,7 @@ mod outbox_claims;
 mod payments;
 mod people;
 mod plan_dates;
+mod plan_messages;
 mod plans;
 mod plans_staff;
 mod reimport;

@@ -10,10 +10,12 @@ use sea_orm::{
 use crate::db::begin_write;
 pub use crate::domain::payments::EventOutcome;
 use crate::domain::payments::PaymentStatus;
+use crate::domain::wording::local_date;
 use crate::domain::{Currency, EntryKind, Money};
 use crate::email::{outbox, templates};
 use crate::entities::{payment_attempt, provider_event};
 use crate::providers::PaymentEvent;
+use crate::services::accounts::debtors;
 use crate::services::accounts::ledger::{self, NewEntry};
 use crate::services::audit::{self, Actor, AuditEvent};
 use crate::services::payments::{allocation, discounts};
@@ -351,11 +353,15 @@ pub(super) async fn apply<C: ConnectionTrait>(
     )
     .await?;
     let left = effect.balance_after;
+    // The receipt gives the date on the person's own calendar.
+    let zone = debtors::time_zone_of(conn, attempt.debtor_id)
+        .await?
+        .unwrap_or_default();
     let content = templates::payment_receipt(
         &effect.creditor_name,
         amount,
         discount,
-        today,
+        local_date(now, &zone),
         &effect.paid_for,
         left,
     )?;

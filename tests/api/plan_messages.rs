@@ -277,3 +277,33 @@ async fn payment_times_are_shown_in_the_persons_own_time_zone() {
         .await;
     assert!(receipt.contains("3 December 2026 at 09:05"), "{receipt}");
 }
+
+#[tokio::test]
+async fn a_receipt_carries_a_one_time_link_to_itself() {
+    let app = spawn_demo_app().await;
+    app.sign_in_alex().await;
+    let id = account_id(&app, "NW-1001").await;
+    let started = app
+        .post_form(
+            &format!("/account/{id}/pay"),
+            &[("choice", "other"), ("amount", "10.00")],
+        )
+        .await;
+    let checkout = started.headers()["location"].to_str().unwrap().to_string();
+    app.post_form(&checkout, &[("outcome", "succeed")]).await;
+
+    let receipt = the_one(&app, "payment_receipt", "Your receipt").await;
+    let attempt = payment_attempt::Entity::find()
+        .filter(payment_attempt::Column::AccountId.eq(id))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let links = deep_link::Entity::find().all(&app.db).await.unwrap();
+    assert_eq!(links.len(), 1);
+    assert_eq!(
+        links[0].target,
+        format!("/account/{id}/payments/{}/receipt", attempt.id)
+    );
+    assert!(receipt.text_body.contains("/go/"));
+}

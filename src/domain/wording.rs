@@ -12,6 +12,15 @@ pub fn full_date(date: NaiveDate) -> String {
 
 const LOCAL_TIME: &str = "%-d %B %Y at %H:%M";
 
+/// The date on the person's own calendar at `at` (UTC's date when the zone cannot be read):
+/// a payment made at 01:00 in London on the 4th was not made on the 3rd.
+pub fn local_date(at: DateTime<Utc>, zone: &str) -> NaiveDate {
+    match zone.parse::<chrono_tz::Tz>() {
+        Ok(tz) => at.with_timezone(&tz).date_naive(),
+        Err(_) => at.date_naive(),
+    }
+}
+
 /// "3 December 2026 at 14:05": a moment as the clock on the person's wall showed it. `zone`
 /// is their IANA time zone (`debtors.time_zone`); one we cannot read shows the time in UTC
 /// and says so, rather than passing UTC off as their time.
@@ -90,6 +99,15 @@ mod local_time_tests {
         assert_eq!(local_time(at, "Asia/Tokyo"), "3 December 2026 at 23:05");
         let summer = "2026-07-01T14:05:00Z".parse().unwrap();
         assert_eq!(local_time(summer, "Europe/London"), "1 July 2026 at 15:05");
+    }
+
+    #[test]
+    fn the_date_is_the_one_on_the_persons_calendar() {
+        let late = "2026-12-03T23:30:00Z".parse().unwrap();
+        let date = |d| chrono::NaiveDate::from_ymd_opt(2026, 12, d).unwrap();
+        assert_eq!(super::local_date(late, "Asia/Tokyo"), date(4));
+        assert_eq!(super::local_date(late, "America/New_York"), date(3));
+        assert_eq!(super::local_date(late, "nowhere"), date(3));
     }
 
     #[test]

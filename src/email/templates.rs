@@ -325,6 +325,8 @@ struct PaymentReceipt<'a> {
     paid_for: &'a [String],
     left: String,
     settled: bool,
+    /// Opens this receipt (a deep link, used once).
+    link: &'a str,
 }
 
 email_bodies!(
@@ -348,6 +350,7 @@ pub fn payment_receipt(
     date: NaiveDate,
     paid_for: &[String],
     left: Money,
+    link: &str,
 ) -> Result<EmailContent, askama::Error> {
     PaymentReceipt {
         creditor,
@@ -357,6 +360,7 @@ pub fn payment_receipt(
         paid_for,
         settled: !left.is_positive(),
         left: left.to_string(),
+        link,
     }
     .content()
 }

@@ -155,6 +155,7 @@ fn every_email() -> Vec<Case> {
                 date(2026, 6, 12),
                 &["£42.50 towards your payment due on Friday 12 June 2026".to_string()],
                 gbp("57.50"),
+                "https://goodterms.example/go/r3ceipt",
             ),
             "Your receipt",
             &[
@@ -164,6 +165,7 @@ fn every_email() -> Vec<Case> {
                 "Friday 12 June 2026",
                 "£42.50 towards your payment due on Friday 12 June 2026",
                 "£57.50",
+                "https://goodterms.example/go/r3ceipt",
             ],
         ),
         case(
@@ -175,6 +177,7 @@ fn every_email() -> Vec<Case> {
                 date(2026, 7, 12),
                 &["£57.50 towards what is left".to_string()],
                 gbp("0.00"),
+                "https://goodterms.example/go/r3ceipt",
             ),
             "Your receipt",
             &[

@@ -30,6 +30,7 @@ mod outbox_claims;
 mod payments;
 mod people;
 mod plan_dates;
+mod plan_messages;
 mod plan_month;
 mod plans;
 mod plans_staff;

@@ -10,12 +10,15 @@ use sea_orm::{
 use crate::db::begin_write;
 pub use crate::domain::payments::EventOutcome;
 use crate::domain::payments::PaymentStatus;
+use crate::domain::wording::local_date;
 use crate::domain::{Currency, EntryKind, Money};
 use crate::email::{outbox, templates};
 use crate::entities::{payment_attempt, provider_event};
 use crate::providers::PaymentEvent;
+use crate::services::accounts::debtors;
 use crate::services::accounts::ledger::{self, NewEntry};
 use crate::services::audit::{self, Actor, AuditEvent};
+use crate::services::contact::deep_links;
 use crate::services::payments::{allocation, discounts};
 
 use super::PaymentError;
@@ -56,7 +59,7 @@ pub async fn handle_event(
                 amount_minor: *amount_minor,
                 currency,
             };
-            paid(&txn, news, now).await?
+            paid(&txn, news, base_url, now).await?
         }
         PaymentEvent::CheckoutFailed {
             attempt_id,
@@ -212,6 +215,7 @@ async fn is_ours<C: ConnectionTrait>(
 pub(super) async fn paid<C: ConnectionTrait>(
     conn: &C,
     news: PaidNews<'_>,
+    base_url: &str,
     now: DateTime<Utc>,
 ) -> Result<EventOutcome, PaymentError> {
     let attempt_id = news.attempt_id;
@@ -252,7 +256,7 @@ pub(super) async fn paid<C: ConnectionTrait>(
         .filter(payment_attempt::Column::Id.eq(attempt.id))
         .exec(conn)
         .await?;
-    apply(conn, &attempt, now).await?;
+    apply(conn, &attempt, base_url, now).await?;
     Ok(EventOutcome::Applied)
 }
 
@@ -295,6 +299,7 @@ pub(super) async fn flag<C: ConnectionTrait>(
 pub(super) async fn apply<C: ConnectionTrait>(
     conn: &C,
     attempt: &payment_attempt::Model,
+    base_url: &str,
     now: DateTime<Utc>,
 ) -> Result<(), PaymentError> {
     let currency = Currency::parse(&attempt.currency)?;
@@ -351,13 +356,23 @@ pub(super) async fn apply<C: ConnectionTrait>(
     )
     .await?;
     let left = effect.balance_after;
+    // The receipt gives the date on the person's own calendar.
+    let zone = debtors::time_zone_of(conn, attempt.debtor_id)
+        .await?
+        .unwrap_or_default();
+    let receipt_page = format!(
+        "/account/{}/payments/{}/receipt",
+        attempt.account_id, attempt.id
+    );
+    let link = deep_links::create(conn, base_url, attempt.debtor_id, &receipt_page, now).await?;
     let content = templates::payment_receipt(
         &effect.creditor_name,
         amount,
         discount,
-        today,
+        local_date(now, &zone),
         &effect.paid_for,
         left,
+        &link,
     )?;
     outbox::enqueue_to_debtor(conn, attempt.debtor_id, content, now).await?;
     Ok(())

@@ -638,3 +638,61 @@ async fn reminders_are_queued_once_however_often_the_scheduler_asks() {
     assert_eq!(w.app.deliver_outbox(now).await, report(1, 0, 0));
     assert_eq!(w.inbox(ALEX), ["Hello. Reminder installment:1:upcoming."]);
 }
+
+/// The cap is decided under a lock on the person: while one worker decides (and claims) a
+/// reminder to Alex, another worker's decision for Alex waits, then counts the claimed one.
+#[tokio::test]
+async fn a_second_worker_waits_for_the_first_to_decide_and_counts_its_reminder() {
+    let w = world().await;
+    let earlier = monday_lunchtime() - Duration::hours(1);
+    for n in 1..=2 {
+        w.remind(w.alex, &format!("alex:sent:{n}"), earlier, None)
+            .await;
+    }
+    assert_eq!(w.app.deliver_outbox(earlier).await, report(2, 0, 0));
+    let now = monday_lunchtime();
+    w.remind(w.alex, "alex:first", now, None).await;
+    w.remind(w.alex, "alex:second", now, None).await;
+
+    // The first worker has locked Alex and claimed "alex:second" (the second worker meets
+    // "alex:first" first, so only the lock on Alex can make it wait), and not committed yet.
+    let first = goodterms::db::begin_write(&w.app.db).await.unwrap();
+    goodterms::services::contact::policy::lock_person(&first, w.alex.debtor_id)
+        .await
+        .unwrap()
+        .expect("Alex");
+    outbox_message::Entity::update_many()
+        .col_expr(
+            outbox_message::Column::ClaimToken,
+            Expr::value("first-worker"),
+        )
+        .col_expr(
+            outbox_message::Column::ClaimedUntil,
+            Expr::value(now + Duration::minutes(2)),
+        )
+        .filter(outbox_message::Column::ReminderKey.eq("alex:second"))
+        .exec(&first)
+        .await
+        .unwrap();
+    let second = tokio::spawn({
+        let (db, mailer) = (w.app.db.clone(), w.app.mailer.clone());
+        async move { outbox::deliver_due(&db, &mailer, MAIL_FROM, now, 100).await }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(
+        !second.is_finished(),
+        "the second worker waits for the lock"
+    );
+    first.commit().await.unwrap();
+
+    // It counted the first worker's claim: two sent plus one being sent is the cap.
+    let second = second.await.unwrap().unwrap();
+    assert_eq!(second, report(0, 1, 0));
+    let (status, decision) = w.fate("alex:first").await;
+    assert_eq!(status, OutboxStatus::Pending);
+    assert!(
+        decision.contains("3 reminders in the last 7 days"),
+        "{decision}"
+    );
+    assert_eq!(w.inbox(ALEX).len(), 2, "nothing more went to Alex");
+}

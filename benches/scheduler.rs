@@ -148,25 +148,38 @@ async fn build(db: &DatabaseConnection, accounts: usize, now: DateTime<Utc>) -> 
         &txn,
         "INSERT INTO account_holds (account_id, reason, started_by, started_at) VALUES ",
     );
+    // Table by table, parents first, so every foreign key finds its row.
     for n in 1..=accounts {
-        let s = story(n, today);
         let zone = ZONES[n % ZONES.len()];
         debtors
             .row(format_args!(
-                "{n},{creditor_id},'Person {n}','person{n}@example.com','{:064}','{zone}','{created}'",
-                n
+                "{n},{creditor_id},'Person {n}','person{n}@example.com','{n:064}','{zone}','{created}'"
             ))
             .await?;
+    }
+    debtors.flush().await?;
+    for n in 1..=accounts {
         accounts_rows
             .row(format_args!(
                 "{n},{creditor_id},{n},'BEN-{n:07}','Energy supplied','GBP','{created}'"
             ))
             .await?;
+    }
+    accounts_rows.flush().await?;
+    for n in 1..=accounts {
         ledger
             .row(format_args!(
                 "{n},'principal',90000,'GBP','Energy supplied','2026-01-01','{created}'"
             ))
             .await?;
+        if story(n, today).held {
+            holds
+                .row(format_args!("{n},'Hardship',1,'{created}'"))
+                .await?;
+        }
+    }
+    for n in 1..=accounts {
+        let s = story(n, today);
         let (kind, status, until, updated) = match (s.deferral, s.broken) {
             (true, _) => ("deferral", "active", format!("'{}'", s.first_due), &created),
             (false, true) => ("installments", "broken", "NULL".to_string(), &changed),
@@ -178,24 +191,25 @@ async fn build(db: &DatabaseConnection, accounts: usize, now: DateTime<Utc>) -> 
                 s.first_due
             ))
             .await?;
-        if !s.deferral {
-            for seq in 0..3i64 {
-                let due = s.first_due + Duration::days(28 * seq);
-                let past = due < today;
-                let missed = past && (s.misses || s.broken) && due + Duration::days(7) < today;
-                let paid = if past && !(s.misses || s.broken) { 30000 } else { 0 };
-                installments
-                    .row(format_args!(
-                        "{n},{},'{due}',30000,{paid},{}",
-                        seq + 1,
-                        i32::from(missed)
-                    ))
-                    .await?;
-            }
+    }
+    plans.flush().await?;
+    for n in 1..=accounts {
+        let s = story(n, today);
+        if s.deferral {
+            continue;
         }
-        if s.held {
-            holds
-                .row(format_args!("{n},'Hardship',1,'{created}'"))
+        for seq in 0..3i64 {
+            let due = s.first_due + Duration::days(28 * seq);
+            let past = due < today;
+            let behind = s.misses || s.broken;
+            let missed = past && behind && due + Duration::days(7) < today;
+            let paid = if past && !behind { 30000 } else { 0 };
+            installments
+                .row(format_args!(
+                    "{n},{},'{due}',30000,{paid},{}",
+                    seq + 1,
+                    i32::from(missed)
+                ))
                 .await?;
         }
     }

@@ -20,7 +20,7 @@ const MISSED_LATE_DAYS: u64 = 3;
 /// period plus the longest wait after a miss, with room to spare.
 const MISSED_LOOKBACK_DAYS: u64 = 90;
 
-pub fn upcoming_key(installment_id: i32) -> String {
+fn upcoming_key(installment_id: i32) -> String {
     format!("installment:{installment_id}:upcoming")
 }
 
@@ -48,13 +48,7 @@ pub async fn upcoming(
             return Ok(());
         };
         cursor = Some((last.due_on, last.installment_id));
-        let keys: Vec<String> = rows.iter().map(|r| upcoming_key(r.installment_id)).collect();
-        let queued = queries::queued_keys(db, &keys).await?;
-        let due: Vec<Due> = rows
-            .iter()
-            .filter(|r| !queued.contains(&upcoming_key(r.installment_id)))
-            .filter_map(|r| upcoming_due(context, r))
-            .collect();
+        let due: Vec<Due> = rows.iter().filter_map(|r| upcoming_due(context, r)).collect();
         report.upcoming += compose::queue(db, context, due, &mut report.skipped).await?;
     }
 }
@@ -106,18 +100,9 @@ pub async fn missed(
             return Ok(());
         };
         cursor = Some((last.due_on, last.installment_id));
-        let keys: Vec<String> = rows
-            .iter()
-            .flat_map(|r| [upcoming_key(r.installment_id), missed_key(r.installment_id)])
-            .collect();
-        let queued = queries::queued_keys(db, &keys).await?;
         let due: Vec<Due> = rows
             .iter()
-            .filter(|r| !queued.contains(&missed_key(r.installment_id)))
-            .filter(|r| {
-                let earlier = u32::from(queued.contains(&upcoming_key(r.installment_id)));
-                earlier < context.cadence(r.creditor_id).max_per_installment()
-            })
+            .filter(|r| r.earlier < i64::from(context.cadence(r.creditor_id).max_per_installment()))
             .filter_map(|r| missed_due(context, r))
             .collect();
         report.missed += compose::queue(db, context, due, &mut report.skipped).await?;
@@ -159,12 +144,14 @@ fn missed_due(context: &Context<'_>, row: &InstallmentRow) -> Option<Due> {
 }
 
 fn recipient(row: &InstallmentRow) -> Recipient {
-    Recipient::new(
-        row.debtor_id,
-        row.account_id,
-        &row.full_name,
-        &row.creditor_name,
-    )
+    Recipient {
+        debtor_id: row.debtor_id,
+        account_id: row.account_id,
+        first_name: compose::first_name(&row.full_name),
+        email: row.email.clone(),
+        creditor_id: row.creditor_id,
+        creditor: row.creditor_name.clone(),
+    }
 }
 
 /// An amount in words and figures ("£213.00"); None (and a log line) for a currency this

@@ -145,12 +145,14 @@ async fn not_yet_queued(
 }
 
 fn recipient(row: &PlanRow) -> Recipient {
-    Recipient::new(
-        row.debtor_id,
-        row.account_id,
-        &row.full_name,
-        &row.creditor_name,
-    )
+    Recipient {
+        debtor_id: row.debtor_id,
+        account_id: row.account_id,
+        first_name: compose::first_name(&row.full_name),
+        email: row.email.clone(),
+        creditor_id: row.creditor_id,
+        creditor: row.creditor_name.clone(),
+    }
 }
 
 fn add(day: NaiveDate, days: u64) -> NaiveDate {

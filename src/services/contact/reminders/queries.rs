@@ -14,7 +14,7 @@ pub const BATCH: u64 = 1_000;
 
 /// The person and creditor a reminder goes to and for.
 const WHO: &str = "p.id AS plan_id, p.account_id, p.debtor_id, p.creditor_id, p.currency, \
-     d.full_name, d.time_zone, c.display_name AS creditor_name";
+     d.full_name, d.email, d.time_zone, c.display_name AS creditor_name";
 
 const JOINS: &str = "JOIN debtors d ON d.id = p.debtor_id JOIN creditors c ON c.id = p.creditor_id";
 
@@ -39,6 +39,8 @@ pub struct InstallmentRow {
     pub left_minor: i64,
     /// Everything overdue on the plan (the catch-up amount).
     pub overdue_minor: i64,
+    /// Reminders already queued about this installment (the cap counts them).
+    pub earlier: i64,
     pub grace_days: i32,
     /// When the plan was agreed: set up, consented to or approved, whichever was last.
     pub created_at: DateTime<Utc>,
@@ -49,6 +51,7 @@ pub struct InstallmentRow {
     pub creditor_id: i32,
     pub currency: String,
     pub full_name: String,
+    pub email: String,
     pub time_zone: String,
     pub creditor_name: String,
 }
@@ -65,6 +68,14 @@ impl InstallmentRow {
 
 /// Where a keyset batch over installments stopped: (due_on, id) of the last row.
 pub type InstallmentCursor = Option<(NaiveDate, i32)>;
+
+/// The installment's reminder of this kind is not queued yet (by its unique key).
+fn not_queued(kind: &str) -> String {
+    format!(
+        "NOT EXISTS (SELECT 1 FROM outbox_messages o WHERE o.reminder_key = \
+         'installment:' || CAST(i.id AS TEXT) || ':{kind}')"
+    )
+}
 
 /// Which installments a query reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -94,26 +105,37 @@ pub async fn installments<C: ConnectionTrait>(
         after_id.into(),
         PlanStatus::Active.as_str().into(),
     ];
-    let (missed, autopay) = match query {
+    let (missed, earlier, only) = match query {
         InstallmentQuery::Upcoming => {
             values.push(MandateStatus::Active.as_str().into());
             (
                 "false",
-                "AND NOT EXISTS (SELECT 1 FROM autopay_mandates m \
-                 WHERE m.plan_id = p.id AND m.status = $7)",
+                "CAST(0 AS BIGINT)".to_string(),
+                format!(
+                    "AND {} AND NOT EXISTS (SELECT 1 FROM autopay_mandates m \
+                     WHERE m.plan_id = p.id AND m.status = $7)",
+                    not_queued("upcoming")
+                ),
             )
         }
-        InstallmentQuery::Missed => ("true", ""),
+        InstallmentQuery::Missed => (
+            "true",
+            "(SELECT CAST(COUNT(*) AS BIGINT) FROM outbox_messages o WHERE o.reminder_key = \
+             'installment:' || CAST(i.id AS TEXT) || ':upcoming')"
+                .to_string(),
+            format!("AND {}", not_queued("missed")),
+        ),
     };
     // (missed, due_on, id) is one index: the range and the order come straight from it.
     let sql = format!(
         "SELECT i.id AS installment_id, i.due_on, \
          CAST(i.amount_minor - i.paid_minor AS BIGINT) AS left_minor, {OVERDUE}, \
+         {earlier} AS earlier, \
          p.grace_days, p.created_at, p.consent_at, p.decided_at, {WHO} \
          FROM installments i JOIN plans p ON p.id = i.plan_id {JOINS} \
          WHERE i.missed = {missed} AND i.due_on >= $2 AND i.due_on <= $3 \
          AND (i.due_on, i.id) > ($4, $5) \
-         AND i.paid_minor < i.amount_minor AND p.status = $6 AND {NOT_HELD} {autopay} \
+         AND i.paid_minor < i.amount_minor AND p.status = $6 AND {NOT_HELD} {only} \
          ORDER BY i.due_on, i.id LIMIT {BATCH}"
     );
     let statement = Statement::from_sql_and_values(conn.get_database_backend(), sql, values);
@@ -137,6 +159,7 @@ pub struct PlanRow {
     pub creditor_id: i32,
     pub currency: String,
     pub full_name: String,
+    pub email: String,
     pub time_zone: String,
     pub creditor_name: String,
 }

@@ -289,6 +289,10 @@ async fn main() -> anyhow::Result<()> {
         first * 100_000.0 / accounts as f64
     );
     drop(db);
+    if std::env::var_os("SCHEDULER_KEEP_DB").is_some() {
+        println!("kept {}", path.display());
+        return Ok(());
+    }
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
     }

@@ -60,10 +60,7 @@ pub struct Context<'a> {
 impl Context<'_> {
     /// The creditor's cadence; no row (or a row outside the allowed ranges) is the default.
     fn cadence(&self, creditor_id: i32) -> ReminderCadence {
-        self.cadences
-            .get(&creditor_id)
-            .copied()
-            .unwrap_or_default()
+        self.cadences.get(&creditor_id).copied().unwrap_or_default()
     }
 
     /// The widest "days before" of any creditor: how far ahead the pass must look.

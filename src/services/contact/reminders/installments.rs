@@ -48,7 +48,10 @@ pub async fn upcoming(
             return Ok(());
         };
         cursor = Some((last.due_on, last.installment_id));
-        let due: Vec<Due> = rows.iter().filter_map(|r| upcoming_due(context, r)).collect();
+        let due: Vec<Due> = rows
+            .iter()
+            .filter_map(|r| upcoming_due(context, r))
+            .collect();
         report.upcoming += compose::queue(db, context, due, &mut report.skipped).await?;
     }
 }
@@ -89,7 +92,9 @@ pub async fn missed(
 ) -> Result<(), DbErr> {
     let today = context.now.date_naive();
     let window = (
-        today.checked_sub_days(Days::new(MISSED_LOOKBACK_DAYS)).unwrap_or(today),
+        today
+            .checked_sub_days(Days::new(MISSED_LOOKBACK_DAYS))
+            .unwrap_or(today),
         today,
     );
     let mut cursor = None;

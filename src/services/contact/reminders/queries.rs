@@ -164,54 +164,63 @@ pub struct PlanRow {
     pub creditor_name: String,
 }
 
-/// One batch, after plan id `after`, of plans that moved to `status` since `since`.
+/// Where a keyset batch over plans stopped: (the ordering column, id) of the last row.
+pub type PlanCursor<T> = Option<(T, i32)>;
+
+/// One batch, after `cursor`, of plans that moved to `status` since `since`, in the order of
+/// the (status, updated_at) index.
 pub async fn plans_moved<C: ConnectionTrait>(
     conn: &C,
     status: PlanStatus,
     today: NaiveDate,
     since: DateTime<Utc>,
-    after: i32,
+    cursor: PlanCursor<DateTime<Utc>>,
 ) -> Result<Vec<PlanRow>, DbErr> {
+    let (after_at, after_id) = cursor.unwrap_or((since, 0));
     let sql = format!(
         "SELECT p.status, p.kind, p.created_at, p.updated_at, p.defer_until, {OVERDUE}, \
          {BALANCE}, {WHO} \
          FROM plans p {JOINS} \
-         WHERE p.status = $2 AND p.updated_at >= $3 AND p.id > $4 AND {NOT_HELD} \
-         ORDER BY p.id LIMIT {BATCH}"
+         WHERE p.status = $2 AND p.updated_at >= $3 AND (p.updated_at, p.id) > ($4, $5) \
+         AND {NOT_HELD} ORDER BY p.updated_at, p.id LIMIT {BATCH}"
     );
     let values: Vec<Value> = vec![
         today.into(),
         status.as_str().into(),
         since.into(),
-        after.into(),
+        after_at.into(),
+        after_id.into(),
     ];
     let statement = Statement::from_sql_and_values(conn.get_database_backend(), sql, values);
     PlanRow::find_by_statement(statement).all(conn).await
 }
 
-/// One batch, after plan id `after`, of active pay-later plans whose date falls between
-/// `from` and `to` (inclusive).
+/// One batch, after `cursor`, of active pay-later plans whose date falls between `from` and
+/// `to` (inclusive), in the order of the defer_until index.
 pub async fn deferrals_due<C: ConnectionTrait>(
     conn: &C,
     today: NaiveDate,
     (from, to): (NaiveDate, NaiveDate),
-    after: i32,
+    cursor: PlanCursor<NaiveDate>,
 ) -> Result<Vec<PlanRow>, DbErr> {
+    let (after_day, after_id) = cursor.unwrap_or((from, 0));
     let sql = format!(
         "SELECT p.status, p.kind, p.created_at, p.updated_at, p.defer_until, {OVERDUE}, \
          {BALANCE}, {WHO} \
          FROM plans p {JOINS} \
-         WHERE p.defer_until >= $2 AND p.defer_until <= $3 AND p.id > $4 \
+         WHERE p.defer_until >= $2 AND p.defer_until <= $3 \
+         AND (p.defer_until, p.id) > ($4, $7) \
          AND p.kind = $5 AND p.status = $6 AND {NOT_HELD} \
-         ORDER BY p.id LIMIT {BATCH}"
+         ORDER BY p.defer_until, p.id LIMIT {BATCH}"
     );
     let values: Vec<Value> = vec![
         today.into(),
         from.into(),
         to.into(),
-        after.into(),
+        after_day.into(),
         PlanKind::Deferral.as_str().into(),
         PlanStatus::Active.as_str().into(),
+        after_id.into(),
     ];
     let statement = Statement::from_sql_and_values(conn.get_database_backend(), sql, values);
     PlanRow::find_by_statement(statement).all(conn).await

@@ -72,6 +72,20 @@ impl Context<'_> {
             .max()
             .unwrap_or_default()
     }
+
+    /// The fewest and most "days after a miss" of any creditor.
+    fn days_after_miss_range(&self) -> (u32, u32) {
+        let all = || {
+            self.cadences
+                .values()
+                .map(ReminderCadence::days_after_miss)
+                .chain([ReminderCadence::default().days_after_miss()])
+        };
+        (
+            all().min().unwrap_or_default(),
+            all().max().unwrap_or_default(),
+        )
+    }
 }
 
 /// One pass at `now`. `base_url` makes the links absolute (never taken from a request);

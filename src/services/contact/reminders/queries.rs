@@ -4,7 +4,7 @@
 //! with a hold in force are left out here; the contact policy checks holds again at send
 //! time. Plain SQL with `$n` parameters, which both SQLite and PostgreSQL read.
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Statement, Value};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, FromQueryResult, Statement, Value};
 
 use crate::domain::autopay::MandateStatus;
 use crate::domain::plans::{PlanKind, PlanStatus};
@@ -83,9 +83,19 @@ pub enum InstallmentQuery {
     /// Unpaid, due in the window, on an active plan without automatic payments (those have
     /// their own notice before each charge).
     Upcoming,
-    /// Marked missed and still unpaid, due in the window, on a plan that is still active (a
-    /// broken plan gets its own message instead).
-    Missed,
+    /// Marked missed and still unpaid, due in the window, whose grace period ended between
+    /// the two dates, on a plan that is still active (a broken plan gets its own message
+    /// instead).
+    Missed { grace_ended: (NaiveDate, NaiveDate) },
+}
+
+/// The last day of an installment's grace period, in the database's own date arithmetic.
+fn grace_ends(backend: DbBackend) -> &'static str {
+    match backend {
+        DbBackend::Sqlite => "date(i.due_on, '+' || p.grace_days || ' days')",
+        DbBackend::Postgres => "(i.due_on + p.grace_days)",
+        _ => "DATE_ADD(i.due_on, INTERVAL p.grace_days DAY)",
+    }
 }
 
 /// One batch of installments due between `from` and `to` (inclusive), after `cursor`.
@@ -118,13 +128,23 @@ pub async fn installments<C: ConnectionTrait>(
                 ),
             )
         }
-        InstallmentQuery::Missed => (
-            "true",
-            "(SELECT CAST(COUNT(*) AS BIGINT) FROM outbox_messages o WHERE o.reminder_key = \
-             'installment:' || CAST(i.id AS TEXT) || ':upcoming')"
-                .to_string(),
-            format!("AND {}", not_queued("missed")),
-        ),
+        InstallmentQuery::Missed {
+            grace_ended: (first, last),
+        } => {
+            values.push(first.into());
+            values.push(last.into());
+            (
+                "true",
+                "(SELECT CAST(COUNT(*) AS BIGINT) FROM outbox_messages o WHERE o.reminder_key = \
+                 'installment:' || CAST(i.id AS TEXT) || ':upcoming')"
+                    .to_string(),
+                format!(
+                    "AND {} AND {} BETWEEN $7 AND $8",
+                    not_queued("missed"),
+                    grace_ends(conn.get_database_backend())
+                ),
+            )
+        }
     };
     // (missed, due_on, id) is one index: the range and the order come straight from it.
     let sql = format!(

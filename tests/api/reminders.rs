@@ -222,7 +222,7 @@ async fn a_completed_plan_gets_thanks_once() {
     installment::Entity::update_many()
         .col_expr(
             installment::Column::PaidMinor,
-            Expr::col(installment::Column::AmountMinor).into(),
+            Expr::col(installment::Column::AmountMinor),
         )
         .filter(installment::Column::PlanId.eq(who.plan))
         .exec(&app.db)

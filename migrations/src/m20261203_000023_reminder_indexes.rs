@@ -14,7 +14,11 @@ const INDEXES: [(&str, &str, &[&str]); 3] = [
         "installments",
         &["missed", "due_on", "id"],
     ),
-    ("idx_plans_status_updated", "plans", &["status", "updated_at"]),
+    (
+        "idx_plans_status_updated",
+        "plans",
+        &["status", "updated_at"],
+    ),
     ("idx_plans_defer_until", "plans", &["defer_until"]),
 ];
 

@@ -109,6 +109,53 @@ pub async fn enqueue_reminder<C: ConnectionTrait>(
     Ok(id)
 }
 
+/// Where a reminder goes, already known to the caller (the scheduler reads it in the same
+/// query that found the reminder due).
+pub struct Addressee {
+    pub email: String,
+    pub creditor_id: i32,
+    /// The creditor's display name, for the From name.
+    pub creditor_name: String,
+}
+
+/// Many reminders at once, for the scheduler: one multi-row INSERT per chunk instead of
+/// four statements per reminder. A key queued before is skipped, as in [`enqueue_reminder`].
+/// Returns how many were new.
+pub async fn enqueue_reminders<C: ConnectionTrait>(
+    conn: &C,
+    reminders: Vec<(Reminder, Addressee)>,
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    let mut rows = reminders.into_iter().map(|(reminder, to)| {
+        let mut row = new_row(&to.email, Some(to.creditor_id), reminder.content, now);
+        row.debtor_id = Set(Some(reminder.debtor_id));
+        row.from_name = Set(Some(sender_name(&to.creditor_name)));
+        row.category = Set(MessageCategory::Reminder);
+        row.account_id = Set(Some(reminder.account_id));
+        row.reminder_key = Set(Some(reminder.key));
+        row.unsubscribe_url = Set(Some(reminder.unsubscribe_url));
+        row.next_attempt_at = Set(reminder.send_at);
+        row.stale_at = Set(reminder.stale_at);
+        row
+    });
+    let mut inserted = 0;
+    loop {
+        // Under both databases' limits on bound parameters per statement.
+        let chunk: Vec<_> = rows.by_ref().take(500).collect();
+        if chunk.is_empty() {
+            return Ok(inserted);
+        }
+        inserted += outbox_message::Entity::insert_many(chunk)
+            .on_conflict(
+                OnConflict::column(Column::ReminderKey)
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .exec_without_returning(conn)
+            .await?;
+    }
+}
+
 /// A message to a debtor's address on file, in their creditor's name.
 async fn to_debtor<C: ConnectionTrait>(
     conn: &C,

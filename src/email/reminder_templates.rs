@@ -268,7 +268,9 @@ mod tests {
                 date,
                 catch_up: "£426.00",
             },
-            ReminderKind::PlanBroken { catch_up: "£426.00" },
+            ReminderKind::PlanBroken {
+                catch_up: "£426.00",
+            },
             ReminderKind::LaterSoon { amount, date },
             ReminderKind::LaterPassed { amount, date },
             ReminderKind::PlanCompleted,

@@ -114,7 +114,10 @@ async fn a_month_of_a_plan_with_one_missed_payment_gets_exactly_the_right_messag
     };
     for offset in 1..=37 {
         for hour in WORKER_HOURS {
-            assert!(jobs.run_once(london(offset, hour)).await, "day {offset} {hour}:00");
+            assert!(
+                jobs.run_once(london(offset, hour)).await,
+                "day {offset} {hour}:00"
+            );
             if hour == 10
                 && let Some((_, choice)) = payments.iter().find(|(d, _)| *d == offset)
             {

@@ -132,7 +132,11 @@ async fn an_upcoming_payment_is_reminded_once_three_days_before_at_ten_local_tim
     assert_eq!(message.stale_at, Some(london(day(10), 0)));
     assert_eq!(message.account_id, Some(who.account));
     assert_considerate(message);
-    assert!(message.text_body.contains("£213.00"), "{}", message.text_body);
+    assert!(
+        message.text_body.contains("£213.00"),
+        "{}",
+        message.text_body
+    );
     let date = goodterms::domain::wording::full_date(day(10));
     assert!(message.text_body.contains(&date) && message.html_body.contains(&date));
 
@@ -174,7 +178,11 @@ async fn a_missed_payment_gets_one_gentle_note_with_the_catch_up_amount() {
     assert_considerate(note);
     assert_eq!(note.next_attempt_at, london(day(10), 10));
     // Payment 2 (due day 8) is overdue too: catching up is both.
-    assert!(note.text_body.contains("To catch up, pay £426.00"), "{}", note.text_body);
+    assert!(
+        note.text_body.contains("To catch up, pay £426.00"),
+        "{}",
+        note.text_body
+    );
     assert!(note.text_body.contains("Tell us if things have changed"));
     assert!(note.text_body.contains("debt advice"));
 }
@@ -192,7 +200,11 @@ async fn a_broken_plan_is_told_what_it_means_and_how_to_restart_it() {
     // plan still stood; once it stops, that message instead of a second missed-payment note.
     assert_eq!(
         templates,
-        ["reminder_missed", "reminder_upcoming", "reminder_plan_broken"]
+        [
+            "reminder_missed",
+            "reminder_upcoming",
+            "reminder_plan_broken"
+        ]
     );
     let broken = queued(&app).await.pop().unwrap();
     assert_considerate(&broken);
@@ -210,7 +222,7 @@ async fn a_completed_plan_gets_thanks_once() {
     installment::Entity::update_many()
         .col_expr(
             installment::Column::PaidMinor,
-            Expr::col(installment::Column::AmountMinor).into(),
+            Expr::col(installment::Column::AmountMinor),
         )
         .filter(installment::Column::PlanId.eq(who.plan))
         .exec(&app.db)
@@ -265,7 +277,11 @@ async fn a_pay_later_date_is_reminded_before_and_after_it_passes() {
     assert_eq!(templates, ["reminder_later_soon", "reminder_later_passed"]);
     for message in &all {
         assert_considerate(message);
-        assert!(message.text_body.contains("£1,065.00"), "{}", message.text_body);
+        assert!(
+            message.text_body.contains("£1,065.00"),
+            "{}",
+            message.text_body
+        );
     }
     assert_eq!(all[0].next_attempt_at, london(day(17), 10));
     assert!(all[1].text_body.contains("debt advice"));

@@ -35,19 +35,46 @@ pub async fn create<C: ConnectionTrait>(
     target: &str,
     now: DateTime<Utc>,
 ) -> Result<String, DbErr> {
+    let (row, url) = new_link(base_url, debtor_id, target, now);
+    row.insert(conn).await?;
+    Ok(url)
+}
+
+/// A link's row, not yet saved, and its full URL: for callers that save many at once.
+pub fn new_link(
+    base_url: &str,
+    debtor_id: i32,
+    target: &str,
+    now: DateTime<Utc>,
+) -> (deep_link::ActiveModel, String) {
     debug_assert!(is_portal_path(target), "deep link to {target}");
     let token = random_token();
-    deep_link::ActiveModel {
+    let row = deep_link::ActiveModel {
         token_hash: Set(sha256_hex(&token)),
         debtor_id: Set(debtor_id),
         target: Set(target.to_string()),
         expires_at: Set(now + Duration::days(LINK_DAYS)),
         created_at: Set(now),
         ..Default::default()
+    };
+    (row, format!("{base_url}/go/{token}"))
+}
+
+/// Saves links made by [`new_link`], a chunk per statement.
+pub async fn save_all<C: ConnectionTrait>(
+    conn: &C,
+    rows: Vec<deep_link::ActiveModel>,
+) -> Result<(), DbErr> {
+    let mut rows = rows.into_iter();
+    loop {
+        let chunk: Vec<_> = rows.by_ref().take(1000).collect();
+        if chunk.is_empty() {
+            return Ok(());
+        }
+        deep_link::Entity::insert_many(chunk)
+            .exec_without_returning(conn)
+            .await?;
     }
-    .insert(conn)
-    .await?;
-    Ok(format!("{base_url}/go/{token}"))
 }
 
 /// Who a link is for and the page it opens.

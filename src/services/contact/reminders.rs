@@ -60,10 +60,7 @@ pub struct Context<'a> {
 impl Context<'_> {
     /// The creditor's cadence; no row (or a row outside the allowed ranges) is the default.
     fn cadence(&self, creditor_id: i32) -> ReminderCadence {
-        self.cadences
-            .get(&creditor_id)
-            .copied()
-            .unwrap_or_default()
+        self.cadences.get(&creditor_id).copied().unwrap_or_default()
     }
 
     /// The widest "days before" of any creditor: how far ahead the pass must look.
@@ -74,6 +71,20 @@ impl Context<'_> {
             .chain([ReminderCadence::default().days_before()])
             .max()
             .unwrap_or_default()
+    }
+
+    /// The fewest and most "days after a miss" of any creditor.
+    fn days_after_miss_range(&self) -> (u32, u32) {
+        let all = || {
+            self.cadences
+                .values()
+                .map(ReminderCadence::days_after_miss)
+                .chain([ReminderCadence::default().days_after_miss()])
+        };
+        (
+            all().min().unwrap_or_default(),
+            all().max().unwrap_or_default(),
+        )
     }
 }
 

@@ -5,7 +5,7 @@ use sea_orm::{DatabaseConnection, DbErr};
 
 use super::Context;
 use crate::db::begin_write;
-use crate::email::outbox::{self, Reminder};
+use crate::email::outbox::{self, Addressee, Reminder};
 use crate::email::reminder_templates::{self, Addressed, ReminderKind, ReminderLinks};
 use crate::services::contact::{deep_links, unsubscribe};
 
@@ -62,18 +62,9 @@ pub struct Recipient {
     pub debtor_id: i32,
     pub account_id: i32,
     pub first_name: String,
+    pub email: String,
+    pub creditor_id: i32,
     pub creditor: String,
-}
-
-impl Recipient {
-    pub fn new(debtor_id: i32, account_id: i32, full_name: &str, creditor: &str) -> Self {
-        Recipient {
-            debtor_id,
-            account_id,
-            first_name: first_name(full_name),
-            creditor: creditor.to_string(),
-        }
-    }
 }
 
 /// A reminder that is due, before it has words.
@@ -89,7 +80,7 @@ pub struct Due {
 }
 
 /// "Alex" from "Alex Morgan"; a name we cannot split is used whole.
-fn first_name(full_name: &str) -> String {
+pub fn first_name(full_name: &str) -> String {
     full_name
         .split_whitespace()
         .next()
@@ -97,55 +88,77 @@ fn first_name(full_name: &str) -> String {
         .to_string()
 }
 
-/// Queues every reminder in `due` in one transaction; returns how many were new. One that
-/// cannot be rendered is logged by key and skipped (counted in `skipped`).
+/// Queues every reminder in `due`, with its link, in one transaction and a few multi-row
+/// INSERTs; returns how many were new. One that cannot be rendered is logged by key and
+/// skipped (counted in `skipped`).
 pub async fn queue(
     db: &DatabaseConnection,
     context: &Context<'_>,
     due: Vec<Due>,
     skipped: &mut usize,
 ) -> Result<usize, DbErr> {
-    if due.is_empty() {
-        return Ok(0);
-    }
-    let txn = begin_write(db).await?;
-    let mut queued = 0;
+    let mut links = Vec::with_capacity(due.len());
+    let mut rows = Vec::with_capacity(due.len());
     for reminder in due {
-        let link =
-            deep_links::create(&txn, context.base_url, reminder.to.debtor_id, &reminder.target, context.now)
-                .await?;
-        let links = ReminderLinks {
-            continue_link: link,
-            account_page: format!("{}/account", context.base_url),
-            contact_page: format!("{}/account/contact", context.base_url),
-            unsubscribe: unsubscribe::url(context.hasher, context.base_url, reminder.to.debtor_id),
-        };
-        let to = Addressed {
-            first_name: &reminder.to.first_name,
-            creditor: &reminder.to.creditor,
-            links: &links,
-        };
-        let content = match reminder_templates::reminder(to, reminder.facts.kind()) {
-            Ok(content) => content,
+        let (link_row, link) = deep_links::new_link(
+            context.base_url,
+            reminder.to.debtor_id,
+            &reminder.target,
+            context.now,
+        );
+        match words(context, &reminder, link) {
+            Ok(row) => {
+                links.push(link_row);
+                rows.push(row);
+            }
             Err(error) => {
                 tracing::warn!(key = %reminder.key, error = %error, "reminder not rendered");
                 *skipped += 1;
-                continue;
             }
-        };
-        let row = Reminder {
-            debtor_id: reminder.to.debtor_id,
-            account_id: reminder.to.account_id,
-            key: reminder.key,
-            content,
-            unsubscribe_url: links.unsubscribe,
-            send_at: reminder.send_at,
-            stale_at: Some(reminder.stale_at),
-        };
-        if outbox::enqueue_reminder(&txn, row, context.now).await?.is_some() {
-            queued += 1;
         }
     }
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let txn = begin_write(db).await?;
+    deep_links::save_all(&txn, links).await?;
+    let queued = outbox::enqueue_reminders(&txn, rows, context.now).await?;
     txn.commit().await?;
-    Ok(queued)
+    Ok(usize::try_from(queued).unwrap_or(usize::MAX))
+}
+
+/// The email for one reminder, with its continue link, addressed.
+fn words(
+    context: &Context<'_>,
+    reminder: &Due,
+    continue_link: String,
+) -> Result<(Reminder, Addressee), askama::Error> {
+    let to = &reminder.to;
+    let links = ReminderLinks {
+        continue_link,
+        account_page: format!("{}/account", context.base_url),
+        contact_page: format!("{}/account/contact", context.base_url),
+        unsubscribe: unsubscribe::url(context.hasher, context.base_url, to.debtor_id),
+    };
+    let addressed = Addressed {
+        first_name: &to.first_name,
+        creditor: &to.creditor,
+        links: &links,
+    };
+    let content = reminder_templates::reminder(addressed, reminder.facts.kind())?;
+    let row = Reminder {
+        debtor_id: to.debtor_id,
+        account_id: to.account_id,
+        key: reminder.key.clone(),
+        content,
+        unsubscribe_url: links.unsubscribe,
+        send_at: reminder.send_at,
+        stale_at: Some(reminder.stale_at),
+    };
+    let address = Addressee {
+        email: to.email.clone(),
+        creditor_id: to.creditor_id,
+        creditor_name: to.creditor.clone(),
+    };
+    Ok((row, address))
 }

@@ -1,7 +1,7 @@
 //! Reminders about one installment: a few days before it is due, and a gentle note a day
 //! (the creditor's cadence) after it is marked missed. At most the cadence's number of
 //! reminders about any one installment; the upcoming one counts first.
-use chrono::{Days, NaiveDate};
+use chrono::{DateTime, Days, Duration, NaiveDate, Utc};
 use sea_orm::{DatabaseConnection, DbErr};
 
 use super::compose::{self, Due, Facts, Recipient};
@@ -20,7 +20,7 @@ const MISSED_LATE_DAYS: u64 = 3;
 /// period plus the longest wait after a miss, with room to spare.
 const MISSED_LOOKBACK_DAYS: u64 = 90;
 
-pub fn upcoming_key(installment_id: i32) -> String {
+fn upcoming_key(installment_id: i32) -> String {
     format!("installment:{installment_id}:upcoming")
 }
 
@@ -35,10 +35,12 @@ pub async fn upcoming(
     report: &mut Report,
 ) -> Result<(), DbErr> {
     let today = context.now.date_naive();
-    // A day either side: the person's date may differ from UTC's.
+    // Due after the earliest local date anywhere, and no later than the latest local date
+    // anywhere plus the longest "days before".
+    let (earliest, latest) = local_dates(context.now);
     let window = (
-        add(today, 0),
-        add(today, u64::from(context.longest_days_before()) + 1),
+        add(earliest, 1),
+        add(latest, u64::from(context.longest_days_before())),
     );
     let mut cursor = None;
     loop {
@@ -48,11 +50,8 @@ pub async fn upcoming(
             return Ok(());
         };
         cursor = Some((last.due_on, last.installment_id));
-        let keys: Vec<String> = rows.iter().map(|r| upcoming_key(r.installment_id)).collect();
-        let queued = queries::queued_keys(db, &keys).await?;
         let due: Vec<Due> = rows
             .iter()
-            .filter(|r| !queued.contains(&upcoming_key(r.installment_id)))
             .filter_map(|r| upcoming_due(context, r))
             .collect();
         report.upcoming += compose::queue(db, context, due, &mut report.skipped).await?;
@@ -95,29 +94,30 @@ pub async fn missed(
 ) -> Result<(), DbErr> {
     let today = context.now.date_naive();
     let window = (
-        today.checked_sub_days(Days::new(MISSED_LOOKBACK_DAYS)).unwrap_or(today),
+        today
+            .checked_sub_days(Days::new(MISSED_LOOKBACK_DAYS))
+            .unwrap_or(today),
         today,
     );
+    // The note's day is the grace period's last day + 1 + the cadence's days after a miss;
+    // it is due from then until MISSED_LATE_DAYS later, on the person's own date.
+    let (earliest, latest) = local_dates(context.now);
+    let (fewest, most) = context.days_after_miss_range();
+    let grace_ended = (
+        sub(earliest, MISSED_LATE_DAYS + 1 + u64::from(most)),
+        sub(latest, 1 + u64::from(fewest)),
+    );
+    let query = InstallmentQuery::Missed { grace_ended };
     let mut cursor = None;
     loop {
-        let rows =
-            queries::installments(db, InstallmentQuery::Missed, today, window, cursor).await?;
+        let rows = queries::installments(db, query, today, window, cursor).await?;
         let Some(last) = rows.last() else {
             return Ok(());
         };
         cursor = Some((last.due_on, last.installment_id));
-        let keys: Vec<String> = rows
-            .iter()
-            .flat_map(|r| [upcoming_key(r.installment_id), missed_key(r.installment_id)])
-            .collect();
-        let queued = queries::queued_keys(db, &keys).await?;
         let due: Vec<Due> = rows
             .iter()
-            .filter(|r| !queued.contains(&missed_key(r.installment_id)))
-            .filter(|r| {
-                let earlier = u32::from(queued.contains(&upcoming_key(r.installment_id)));
-                earlier < context.cadence(r.creditor_id).max_per_installment()
-            })
+            .filter(|r| r.earlier < i64::from(context.cadence(r.creditor_id).max_per_installment()))
             .filter_map(|r| missed_due(context, r))
             .collect();
         report.missed += compose::queue(db, context, due, &mut report.skipped).await?;
@@ -159,12 +159,14 @@ fn missed_due(context: &Context<'_>, row: &InstallmentRow) -> Option<Due> {
 }
 
 fn recipient(row: &InstallmentRow) -> Recipient {
-    Recipient::new(
-        row.debtor_id,
-        row.account_id,
-        &row.full_name,
-        &row.creditor_name,
-    )
+    Recipient {
+        debtor_id: row.debtor_id,
+        account_id: row.account_id,
+        first_name: compose::first_name(&row.full_name),
+        email: row.email.clone(),
+        creditor_id: row.creditor_id,
+        creditor: row.creditor_name.clone(),
+    }
 }
 
 /// An amount in words and figures ("£213.00"); None (and a log line) for a currency this
@@ -181,4 +183,16 @@ pub fn money(minor: i64, currency: &str) -> Option<String> {
 
 fn add(day: NaiveDate, days: u64) -> NaiveDate {
     day.checked_add_days(Days::new(days)).unwrap_or(day)
+}
+
+fn sub(day: NaiveDate, days: u64) -> NaiveDate {
+    day.checked_sub_days(Days::new(days)).unwrap_or(day)
+}
+
+/// The earliest and latest calendar dates anywhere on Earth at `now` (UTC-12 to UTC+14).
+fn local_dates(now: DateTime<Utc>) -> (NaiveDate, NaiveDate) {
+    (
+        (now - Duration::hours(12)).date_naive(),
+        (now + Duration::hours(14)).date_naive(),
+    )
 }

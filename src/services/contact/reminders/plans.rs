@@ -26,16 +26,16 @@ pub async fn changes(
 ) -> Result<(), DbErr> {
     for status in [PlanStatus::Broken, PlanStatus::Completed, PlanStatus::Ended] {
         let since = context.now - Duration::days(EVENT_LOOKBACK_DAYS);
-        let mut after = 0;
+        let mut cursor = None;
         loop {
             let rows =
-                queries::plans_moved(db, status, context.now.date_naive(), since, after).await?;
+                queries::plans_moved(db, status, context.now.date_naive(), since, cursor).await?;
             let Some(last) = rows.last() else {
                 break;
             };
-            after = last.plan_id;
-            let due = not_yet_queued(db, rows.iter().filter_map(|r| change_due(context, r)))
-                .await?;
+            cursor = Some((last.updated_at, last.plan_id));
+            let due =
+                not_yet_queued(db, rows.iter().filter_map(|r| change_due(context, r))).await?;
             let queued = compose::queue(db, context, due, &mut report.skipped).await?;
             match status {
                 PlanStatus::Broken => report.broken += queued,
@@ -95,13 +95,15 @@ pub async fn deferrals(
         today.checked_sub_days(Days::new(1)).unwrap_or(today),
         add(today, u64::from(context.longest_days_before()) + 1),
     );
-    let mut after = 0;
+    let mut cursor = None;
     loop {
-        let rows = queries::deferrals_due(db, today, window, after).await?;
-        let Some(last) = rows.last() else {
+        let rows = queries::deferrals_due(db, today, window, cursor).await?;
+        // Every row has a date (the query selects by it); a row without one ends the pass.
+        let Some((until, last_id)) = rows.last().and_then(|r| Some((r.defer_until?, r.plan_id)))
+        else {
             return Ok(());
         };
-        after = last.plan_id;
+        cursor = Some((until, last_id));
         let due = not_yet_queued(db, rows.iter().filter_map(|r| deferral_due(context, r))).await?;
         report.later_soon += compose::queue(db, context, due, &mut report.skipped).await?;
     }
@@ -141,19 +143,23 @@ async fn not_yet_queued(
     let due: Vec<Due> = due.collect();
     let keys: Vec<String> = due.iter().map(|d| d.key.clone()).collect();
     let queued = queries::queued_keys(db, &keys).await?;
-    Ok(due.into_iter().filter(|d| !queued.contains(&d.key)).collect())
+    Ok(due
+        .into_iter()
+        .filter(|d| !queued.contains(&d.key))
+        .collect())
 }
 
 fn recipient(row: &PlanRow) -> Recipient {
-    Recipient::new(
-        row.debtor_id,
-        row.account_id,
-        &row.full_name,
-        &row.creditor_name,
-    )
+    Recipient {
+        debtor_id: row.debtor_id,
+        account_id: row.account_id,
+        first_name: compose::first_name(&row.full_name),
+        email: row.email.clone(),
+        creditor_id: row.creditor_id,
+        creditor: row.creditor_name.clone(),
+    }
 }
 
 fn add(day: NaiveDate, days: u64) -> NaiveDate {
     day.checked_add_days(Days::new(days)).unwrap_or(day)
 }
-

@@ -54,7 +54,9 @@ async fn alex_pays(app: &TestApp, payer: Payer, choice: PayChoice, at: DateTime<
         panic!("the payment did not start");
     };
     let event = paid_event(app, attempt_id).await;
-    let outcome = events::handle_event(&app.db, &event, &app.settings.base_url, at).await.unwrap();
+    let outcome = events::handle_event(&app.db, &event, &app.settings.base_url, at)
+        .await
+        .unwrap();
     assert_eq!(outcome, EventOutcome::Applied);
 }
 

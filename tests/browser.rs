@@ -363,7 +363,7 @@ async fn agree_five_monthly_payments(app: &TestApp) {
         shown_fingerprint: &shown.consent_fingerprint(),
         session_marker: "browser-test",
     };
-    choose::agree_installments(&app.db, who, &choice, Utc::now())
+    choose::agree_installments(&app.db, &app.settings.base_url, who, &choice, Utc::now())
         .await
         .expect("plan agreed");
 }

@@ -55,6 +55,8 @@ struct PlanConfirmation<'a> {
     creditor: &'a str,
     total: String,
     lines: &'a [PaymentLine],
+    /// Opens the plan (a deep link, used once).
+    link: &'a str,
 }
 
 email_bodies!(
@@ -74,11 +76,13 @@ impl Email for PlanConfirmation<'_> {
 pub fn plan_confirmation(
     creditor: &str,
     schedule: &Schedule,
+    link: &str,
 ) -> Result<EmailContent, askama::Error> {
     PlanConfirmation {
         creditor,
         total: schedule.total().to_string(),
         lines: &payment_lines(schedule),
+        link,
     }
     .content()
 }
@@ -90,6 +94,8 @@ struct DeferralConfirmation<'a> {
     until: String,
     /// The reminders the person will get before and after the date, in words.
     reminders: String,
+    /// Opens the plan (a deep link, used once).
+    link: &'a str,
 }
 
 email_bodies!(
@@ -112,12 +118,14 @@ pub fn deferral_confirmation(
     balance: Money,
     until: NaiveDate,
     days_before: u32,
+    link: &str,
 ) -> Result<EmailContent, askama::Error> {
     DeferralConfirmation {
         creditor,
         balance: balance.to_string(),
         until: full_date(until),
         reminders: pay_later_reminders(days_before),
+        link,
     }
     .content()
 }
@@ -132,26 +140,33 @@ pub enum DecisionNotice<'a> {
 
 /// The email for each piece of news about a proposed plan: each has its own subject, so the
 /// person can tell them apart in their inbox.
+/// `link` opens the plan (a deep link, used once).
 pub fn plan_update(
     creditor: &str,
     notice: DecisionNotice<'_>,
+    link: &str,
 ) -> Result<EmailContent, askama::Error> {
     match notice {
-        DecisionNotice::Received => PlanProposed { creditor }.content(),
+        DecisionNotice::Received => PlanProposed { creditor, link }.content(),
         DecisionNotice::Approved(schedule) => {
             let lines = payment_lines(schedule);
-            PlanApproved(PlanTerms::of(creditor, schedule, &lines)).content()
+            PlanApproved(PlanTerms::of(creditor, schedule, &lines, link)).content()
         }
-        DecisionNotice::Declined(reason) => PlanDeclined { creditor, reason }.content(),
+        DecisionNotice::Declined(reason) => PlanDeclined {
+            creditor,
+            reason,
+            link,
+        }
+        .content(),
         DecisionNotice::Countered(schedule) => {
             let lines = payment_lines(schedule);
-            PlanCountered(PlanTerms::of(creditor, schedule, &lines)).content()
+            PlanCountered(PlanTerms::of(creditor, schedule, &lines, link)).content()
         }
     }
 }
 
-pub fn proposal_received(creditor: &str) -> Result<EmailContent, askama::Error> {
-    plan_update(creditor, DecisionNotice::Received)
+pub fn proposal_received(creditor: &str, link: &str) -> Result<EmailContent, askama::Error> {
+    plan_update(creditor, DecisionNotice::Received, link)
 }
 
 /// A plan's payments as an email shows them: who it is with, each payment, the total.
@@ -159,14 +174,17 @@ struct PlanTerms<'a> {
     creditor: &'a str,
     total: String,
     lines: &'a [PaymentLine],
+    /// Opens the plan (a deep link, used once).
+    link: &'a str,
 }
 
 impl<'a> PlanTerms<'a> {
-    fn of(creditor: &'a str, schedule: &Schedule, lines: &'a [PaymentLine]) -> Self {
+    fn of(creditor: &'a str, schedule: &Schedule, lines: &'a [PaymentLine], link: &'a str) -> Self {
         PlanTerms {
             creditor,
             total: schedule.total().to_string(),
             lines,
+            link,
         }
     }
 }
@@ -186,6 +204,7 @@ macro_rules! plan_terms_email {
 /// A proposal outside the policy reached the creditor.
 struct PlanProposed<'a> {
     creditor: &'a str,
+    link: &'a str,
 }
 
 email_bodies!(
@@ -224,6 +243,7 @@ impl Email for PlanApproved<'_> {
 struct PlanDeclined<'a> {
     creditor: &'a str,
     reason: &'a str,
+    link: &'a str,
 }
 
 email_bodies!(
@@ -276,9 +296,13 @@ impl Email for PlanChanged<'_> {
     }
 }
 
-pub fn plan_changed(creditor: &str, schedule: &Schedule) -> Result<EmailContent, askama::Error> {
+pub fn plan_changed(
+    creditor: &str,
+    schedule: &Schedule,
+    link: &str,
+) -> Result<EmailContent, askama::Error> {
     let lines = payment_lines(schedule);
-    PlanChanged(PlanTerms::of(creditor, schedule, &lines)).content()
+    PlanChanged(PlanTerms::of(creditor, schedule, &lines, link)).content()
 }
 
 /// A card payment the person started was declined: nothing taken, and a link to try again.

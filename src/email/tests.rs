@@ -10,6 +10,7 @@ use crate::domain::schedule::{self, Frequency, PlanSize, Schedule};
 use crate::domain::{Currency, Money};
 
 const CREDITOR: &str = "Northwind Utilities";
+const LINK: &str = "https://goodterms.example/go/0123";
 
 fn gbp(amount: &str) -> Money {
     Money::parse(amount, Currency::GBP).expect("an amount")
@@ -82,13 +83,13 @@ fn every_email() -> Vec<Case> {
         ),
         case(
             "plan confirmation",
-            templates::plan_confirmation(CREDITOR, &schedule),
+            templates::plan_confirmation(CREDITOR, &schedule, LINK),
             "Your payment plan is set up",
             &schedule_and_creditor,
         ),
         case(
             "pay later",
-            templates::deferral_confirmation(CREDITOR, gbp("250.00"), date(2026, 7, 1), 3),
+            templates::deferral_confirmation(CREDITOR, gbp("250.00"), date(2026, 7, 1), 3, LINK),
             "Your new payment date is set",
             &[
                 CREDITOR,
@@ -99,13 +100,13 @@ fn every_email() -> Vec<Case> {
         ),
         case(
             "proposal received",
-            templates::proposal_received(CREDITOR),
+            templates::proposal_received(CREDITOR, LINK),
             "We have your payment plan request",
             &[CREDITOR, "2 working days"],
         ),
         case(
             "proposal approved",
-            templates::plan_update(CREDITOR, DecisionNotice::Approved(&schedule)),
+            templates::plan_update(CREDITOR, DecisionNotice::Approved(&schedule), LINK),
             "Your payment plan is agreed",
             &schedule_and_creditor,
         ),
@@ -114,6 +115,7 @@ fn every_email() -> Vec<Case> {
             templates::plan_update(
                 CREDITOR,
                 DecisionNotice::Declined("We need a first payment of at least £50"),
+                LINK,
             ),
             "About the payment plan you asked for",
             &[
@@ -125,13 +127,13 @@ fn every_email() -> Vec<Case> {
         ),
         case(
             "counter-offer",
-            templates::plan_update(CREDITOR, DecisionNotice::Countered(&schedule)),
+            templates::plan_update(CREDITOR, DecisionNotice::Countered(&schedule), LINK),
             "A new offer for your payment plan",
             &schedule_and_creditor,
         ),
         case(
             "plan changed",
-            templates::plan_changed(CREDITOR, &schedule),
+            templates::plan_changed(CREDITOR, &schedule, LINK),
             "Your payment plan is updated",
             &schedule_and_creditor,
         ),
@@ -326,6 +328,7 @@ fn the_text_body_is_as_written_and_the_html_body_is_escaped() {
     let email = templates::plan_update(
         "Smith & Sons",
         DecisionNotice::Declined("Pay <b>more</b> first"),
+        LINK,
     )
     .expect("renders");
     assert!(email.text.contains("Thank you for asking Smith & Sons"));

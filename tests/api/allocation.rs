@@ -50,9 +50,10 @@ pub async fn alex_with_plan(app: &TestApp, count: u32) -> WithPlan {
         shown_fingerprint: &shown.consent_fingerprint(),
         session_marker: "test",
     };
-    let plan = choose::agree_installments(&app.db, who, &choice, Utc::now())
-        .await
-        .unwrap();
+    let plan =
+        choose::agree_installments(&app.db, &app.settings.base_url, who, &choice, Utc::now())
+            .await
+            .unwrap();
     WithPlan {
         debtor,
         account,
@@ -212,6 +213,7 @@ async fn a_refund_after_a_payment_date_moved_still_reopens_what_it_paid() {
     let third = installments(&app, who.plan).await[2].due_on;
     choose::change_payment(
         &app.db,
+        &app.settings.base_url,
         who.debtor,
         who.account,
         PaymentChange::MoveTo {
@@ -326,6 +328,7 @@ async fn payments_made_while_a_proposal_waited_count_towards_it_once_approved() 
         .unwrap();
     review::decide(
         &app.db,
+        &app.settings.base_url,
         staff.id,
         stored.creditor_id,
         plan_id,

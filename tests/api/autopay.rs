@@ -65,7 +65,7 @@ pub async fn agree_plan(app: &TestApp) -> (i32, NaiveDate) {
         shown_fingerprint: &preview.consent_fingerprint(),
         session_marker: "test",
     };
-    choose::agree_installments(&app.db, who, &choice, Utc::now())
+    choose::agree_installments(&app.db, &app.settings.base_url, who, &choice, Utc::now())
         .await
         .unwrap();
     (id, choice.first_due)

@@ -126,6 +126,7 @@ async fn skipping_a_payment_keeps_reminders_and_payments_with_their_own_installm
     let debtor = debtor_of(&app, id).await;
     choose::change_payment(
         &app.db,
+        &app.settings.base_url,
         debtor,
         id,
         PaymentChange::Skip { seq: 1 },

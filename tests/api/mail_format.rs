@@ -89,32 +89,32 @@ fn every_email() -> Vec<Case> {
         case(
             "plan confirmation",
             AskedFor,
-            templates::plan_confirmation(CREDITOR, &plan),
+            templates::plan_confirmation(CREDITOR, &plan, link),
         ),
         case(
             "pay later",
             AskedFor,
-            templates::deferral_confirmation(CREDITOR, gbp("250.00"), date(2026, 7, 1), 3),
+            templates::deferral_confirmation(CREDITOR, gbp("250.00"), date(2026, 7, 1), 3, link),
         ),
         case(
             "proposal received",
             AskedFor,
-            templates::proposal_received(CREDITOR),
+            templates::proposal_received(CREDITOR, link),
         ),
         case(
             "proposal approved",
             AskedFor,
-            templates::plan_update(CREDITOR, DecisionNotice::Approved(&plan)),
+            templates::plan_update(CREDITOR, DecisionNotice::Approved(&plan), link),
         ),
         case(
             "proposal declined",
             AskedFor,
-            templates::plan_update(CREDITOR, DecisionNotice::Declined("Too long")),
+            templates::plan_update(CREDITOR, DecisionNotice::Declined("Too long"), link),
         ),
         case(
             "counter-offer",
             AskedFor,
-            templates::plan_update(CREDITOR, DecisionNotice::Countered(&plan)),
+            templates::plan_update(CREDITOR, DecisionNotice::Countered(&plan), link),
         ),
         case(
             "receipt",
@@ -132,7 +132,7 @@ fn every_email() -> Vec<Case> {
         case(
             "plan changed",
             AskedFor,
-            templates::plan_changed(CREDITOR, &plan),
+            templates::plan_changed(CREDITOR, &plan, link),
         ),
         case(
             "payment failed",
@@ -290,7 +290,10 @@ async fn send_every_email() -> Sent {
     // At most 3 reminders go to one person in 7 days: the rest wait a week each time.
     let mut sent = 0;
     for week in 0..3 {
-        sent += app.deliver_outbox(now + Duration::days(7 * week)).await.sent;
+        sent += app
+            .deliver_outbox(now + Duration::days(7 * week))
+            .await
+            .sent;
     }
     assert_eq!(sent, cases.len());
     let rows = outbox_message::Entity::find()

@@ -422,9 +422,10 @@ async fn plan_payments_pay_the_next_installment_and_extra_then_shortens_the_plan
         shown_fingerprint: &preview.consent_fingerprint(),
         session_marker: "test",
     };
-    let plan_id = choose::agree_installments(&app.db, who, &choice, Utc::now())
-        .await
-        .unwrap();
+    let plan_id =
+        choose::agree_installments(&app.db, &app.settings.base_url, who, &choice, Utc::now())
+            .await
+            .unwrap();
     let page = app.get_html(&format!("/account/{id}/pay")).await;
     assert!(page.contains("Your next plan payment: £213.00"));
 
@@ -499,9 +500,10 @@ async fn run_history(steps: Vec<Step>) -> (i64, i64, Vec<(i64, i64)>) {
         shown_fingerprint: &shown.consent_fingerprint(),
         session_marker: "p",
     };
-    let plan_id = choose::agree_installments(&app.db, who, &choice, Utc::now())
-        .await
-        .unwrap();
+    let plan_id =
+        choose::agree_installments(&app.db, &app.settings.base_url, who, &choice, Utc::now())
+            .await
+            .unwrap();
 
     let mut paid: Vec<(i32, i64)> = Vec::new();
     let mut net = 0;

@@ -66,6 +66,7 @@ async fn agreeing_and_changing_a_plan_each_send_their_own_message() {
 
     choose::change_payment(
         &app.db,
+        &app.settings.base_url,
         alex.debtor,
         alex.account,
         PaymentChange::Skip { seq: 2 },

@@ -527,6 +527,7 @@ async fn the_person_sees_a_counter_offer_and_agrees_to_it() {
     };
     review::decide(
         &app.db,
+        &app.settings.base_url,
         1,
         proposal.creditor_id,
         proposal.id,

@@ -48,6 +48,7 @@ pub async fn propose_twenty_a_month(app: &TestApp, reference: &str) -> i32 {
     };
     choose::propose(
         &app.db,
+        &app.settings.base_url,
         account.debtor_id,
         account.id,
         &choice,
@@ -570,6 +571,7 @@ async fn the_list_shows_dates_amounts_and_arrears_staff_act_on_in_the_page_and_t
     };
     let plan_id = choose::propose(
         &app.db,
+        &app.settings.base_url,
         alex.debtor_id,
         alex.id,
         &choice,
@@ -695,7 +697,7 @@ async fn pay_later(app: &TestApp, account: &account::Model, until: chrono::Naive
         shown_fingerprint: &sha256_hex(&terms),
         session_marker: "test-session",
     };
-    choose::defer(&app.db, who, &choice, Utc::now())
+    choose::defer(&app.db, &app.settings.base_url, who, &choice, Utc::now())
         .await
         .expect("pay later agreed");
 }

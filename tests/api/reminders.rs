@@ -54,9 +54,10 @@ async fn alex_weekly(app: &TestApp, first_due: NaiveDate, count: u32) -> WithPla
         shown_fingerprint: &shown.consent_fingerprint(),
         session_marker: "test",
     };
-    let plan = choose::agree_installments(&app.db, who, &choice, Utc::now())
-        .await
-        .unwrap();
+    let plan =
+        choose::agree_installments(&app.db, &app.settings.base_url, who, &choice, Utc::now())
+            .await
+            .unwrap();
     WithPlan {
         debtor,
         account,
@@ -261,7 +262,7 @@ async fn a_pay_later_date_is_reminded_before_and_after_it_passes() {
         shown_fingerprint: &sha256_hex(&text),
         session_marker: "test",
     };
-    choose::defer(&app.db, who, &choice, Utc::now())
+    choose::defer(&app.db, &app.settings.base_url, who, &choice, Utc::now())
         .await
         .unwrap();
 

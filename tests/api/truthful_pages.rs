@@ -210,6 +210,7 @@ async fn a_declined_plan_lists_no_payment_to_pay() {
     let reason = "We need a little more each month".to_string();
     review::decide(
         &app.db,
+        &app.settings.base_url,
         1,
         creditor,
         plan,
@@ -270,6 +271,7 @@ async fn after_a_counter_offer_is_accepted_what_you_agreed_quotes_the_new_terms(
     };
     review::decide(
         &app.db,
+        &app.settings.base_url,
         1,
         creditor,
         plan,

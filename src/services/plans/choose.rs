@@ -17,6 +17,7 @@ use crate::email::{outbox, templates};
 use crate::services::accounts::statements::{self, Scope, StatementError};
 use crate::services::audit::{self, Actor, AuditEvent};
 use crate::services::contact::cadence;
+use crate::services::contact::deep_links;
 use crate::services::payments::{PaymentError, allocation};
 use crate::services::plans::policies;
 use crate::services::plans::records::{self, ConsentRecord, NewPlan, PlanView, RecordError};
@@ -178,6 +179,7 @@ pub struct Agreement<'a> {
 /// lets exactly one through and the other gets `AlreadyHasPlan`.
 pub async fn agree_installments(
     db: &DatabaseConnection,
+    base_url: &str,
     who: Agreement<'_>,
     choice: &InstallmentChoice,
     now: DateTime<Utc>,
@@ -210,7 +212,8 @@ pub async fn agree_installments(
     };
     let plan_id = insert_once(&txn, new, now).await?;
     record(&txn, &account, plan_id, "plan.agreed", now).await?;
-    let content = templates::plan_confirmation(&account.creditor_name, &shown.schedule)?;
+    let link = plan_link(&txn, base_url, &account, now).await?;
+    let content = templates::plan_confirmation(&account.creditor_name, &shown.schedule, &link)?;
     queue_email(&txn, account.debtor_id, content, now).await?;
     txn.commit().await?;
     Ok(plan_id)
@@ -221,6 +224,7 @@ pub async fn agree_installments(
 /// from them.
 pub async fn propose(
     db: &DatabaseConnection,
+    base_url: &str,
     debtor_id: i32,
     account_id: i32,
     choice: &InstallmentChoice,
@@ -250,7 +254,8 @@ pub async fn propose(
     };
     let plan_id = insert_once(&txn, new, now).await?;
     record(&txn, &account, plan_id, "plan.proposed", now).await?;
-    let content = templates::proposal_received(&account.creditor_name)?;
+    let link = plan_link(&txn, base_url, &account, now).await?;
+    let content = templates::proposal_received(&account.creditor_name, &link)?;
     queue_email(&txn, debtor_id, content, now).await?;
     txn.commit().await?;
     Ok(plan_id)
@@ -294,6 +299,7 @@ pub fn preview_deferral(
 /// reminder the consent names (a few days before it), and one if the date passes.
 pub async fn defer(
     db: &DatabaseConnection,
+    base_url: &str,
     who: Agreement<'_>,
     choice: &DeferralChoice,
     now: DateTime<Utc>,
@@ -326,11 +332,13 @@ pub async fn defer(
     };
     let plan_id = insert_once(&txn, new, now).await?;
     record(&txn, &account, plan_id, "plan.deferred", now).await?;
+    let link = plan_link(&txn, base_url, &account, now).await?;
     let content = templates::deferral_confirmation(
         &account.creditor_name,
         account.balance,
         choice.until,
         account.cadence.days_before(),
+        &link,
     )?;
     queue_email(&txn, account.debtor_id, content, now).await?;
     txn.commit().await?;
@@ -340,6 +348,7 @@ pub async fn defer(
 /// The creditor offered different terms; the person agrees to them.
 pub async fn accept_counter_offer(
     db: &DatabaseConnection,
+    base_url: &str,
     who: Agreement<'_>,
     now: DateTime<Utc>,
 ) -> Result<i32, PlanError> {
@@ -380,7 +389,8 @@ pub async fn accept_counter_offer(
         .await
         .map_err(|e| PlanError::Payments(Box::new(e)))?;
     record(&txn, &account, plan.id, "plan.counter_accepted", now).await?;
-    let content = templates::plan_confirmation(&account.creditor_name, &schedule)?;
+    let link = plan_link(&txn, base_url, &account, now).await?;
+    let content = templates::plan_confirmation(&account.creditor_name, &schedule, &link)?;
     queue_email(&txn, account.debtor_id, content, now).await?;
     txn.commit().await?;
     Ok(plan.id)
@@ -422,6 +432,7 @@ pub enum PaymentChange {
 /// policy allows it.
 pub async fn change_payment(
     db: &DatabaseConnection,
+    base_url: &str,
     debtor_id: i32,
     account_id: i32,
     change: PaymentChange,
@@ -476,7 +487,8 @@ pub async fn change_payment(
     records::write_installments(&txn, plan.id, &changed).await?;
     records::mark_changed(&txn, plan.id, action == "plan.date_moved", now).await?;
     record(&txn, &account, plan.id, action, now).await?;
-    let content = templates::plan_changed(&account.creditor_name, &changed)?;
+    let link = plan_link(&txn, base_url, &account, now).await?;
+    let content = templates::plan_changed(&account.creditor_name, &changed, &link)?;
     queue_email(&txn, debtor_id, content, now).await?;
     txn.commit().await?;
     Ok(())
@@ -546,6 +558,17 @@ async fn record<C: ConnectionTrait>(
         now,
     )
     .await
+}
+
+/// A one-time link from an email to the account's plan page.
+pub(super) async fn plan_link<C: ConnectionTrait>(
+    conn: &C,
+    base_url: &str,
+    account: &AccountForPlan,
+    now: DateTime<Utc>,
+) -> Result<String, DbErr> {
+    let target = format!("/account/{}/plan", account.account_id);
+    deep_links::create(conn, base_url, account.debtor_id, &target, now).await
 }
 
 pub(super) async fn queue_email<C: ConnectionTrait>(

@@ -19,6 +19,7 @@ use crate::entities::{account, debtor, plan};
 use crate::services::accounts::statements;
 use crate::services::accounts::statements::Scope;
 use crate::services::audit::{self, Actor, AuditEvent};
+use crate::services::contact::deep_links;
 use crate::services::payments::{PaymentError, allocation};
 use crate::services::plans::choose::{InstallmentChoice, check_first_date, queue_email};
 use crate::services::plans::policies;
@@ -222,6 +223,7 @@ pub enum Decision {
 
 pub async fn decide(
     db: &DatabaseConnection,
+    base_url: &str,
     staff_id: i32,
     creditor_id: i32,
     plan_id: i32,
@@ -291,10 +293,12 @@ pub async fn decide(
         // Approve and counter always carry a schedule (checked above).
         _ => return Err(RecordError::Corrupt("decision without a schedule").into()),
     };
+    let target = format!("/account/{}/plan", plan.account_id);
+    let link = deep_links::create(&txn, base_url, plan.debtor_id, &target, now).await?;
     queue_email(
         &txn,
         plan.debtor_id,
-        templates::plan_update(&creditor, notice)?,
+        templates::plan_update(&creditor, notice, &link)?,
         now,
     )
     .await?;

@@ -11,6 +11,7 @@ use super::plan_forms::{
     DeferralForm, InstallmentForm, read_amount, read_deferral, read_frequency, read_installments,
 };
 use super::plan_views::{ScheduleSummary, sentence_case};
+use crate::config::Settings;
 use crate::crypto::sha256_hex;
 use crate::domain::policy::{self, Breach};
 use crate::domain::schedule::{Frequency, PlanSize};
@@ -284,6 +285,7 @@ pub async fn installments_agree(
     form: web::Form<InstallmentForm>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
+    settings: web::Data<Settings>,
     session: Session,
 ) -> PageResult {
     let account = load_account(&db, &who, *path).await?;
@@ -298,7 +300,8 @@ pub async fn installments_agree(
         shown_fingerprint: &form.terms,
         session_marker: &session_marker(&session)?,
     };
-    match choose::agree_installments(&db, agreement, &choice, Utc::now()).await {
+    match choose::agree_installments(&db, &settings.base_url, agreement, &choice, Utc::now()).await
+    {
         Ok(_) => Ok(pages::see_other(&format!("{}?done=1", plan_page(&account)))),
         Err(PlanError::AlreadyHasPlan) => Ok(already_has_plan(&account)),
         Err(PlanError::TermsChanged) => Ok(pages::invalid(&check_page(
@@ -341,6 +344,7 @@ pub async fn installments_propose(
     form: web::Form<InstallmentForm>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
+    settings: web::Data<Settings>,
     session: Session,
 ) -> PageResult {
     let account = load_account(&db, &who, *path).await?;
@@ -351,6 +355,7 @@ pub async fn installments_propose(
     };
     send_proposal(
         &db,
+        &settings.base_url,
         &who,
         &account,
         &choice,
@@ -362,6 +367,7 @@ pub async fn installments_propose(
 
 async fn send_proposal(
     db: &DatabaseConnection,
+    base_url: &str,
     who: &SignedInDebtor,
     account: &AccountForPlan,
     choice: &InstallmentChoice,
@@ -372,6 +378,7 @@ async fn send_proposal(
     let (debtor, account_id) = (who.0.debtor_id, account.account_id);
     match choose::propose(
         db,
+        base_url,
         debtor,
         account_id,
         choice,
@@ -455,6 +462,7 @@ pub async fn propose_submit(
     form: web::Form<InstallmentForm>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
+    settings: web::Data<Settings>,
     session: Session,
 ) -> PageResult {
     let account = load_account(&db, &who, *path).await?;
@@ -482,7 +490,16 @@ pub async fn propose_submit(
         match choose::preview(&account, &choice, Utc::now().date_naive()) {
             Ok(_) => {
                 let marker = session_marker(&session)?;
-                return send_proposal(&db, &who, &account, &choice, &form.note, &marker).await;
+                return send_proposal(
+                    &db,
+                    &settings.base_url,
+                    &who,
+                    &account,
+                    &choice,
+                    &form.note,
+                    &marker,
+                )
+                .await;
             }
             Err(PlanError::Date(message)) => problems.add("first-day", message),
             Err(PlanError::Schedule(e)) => problems.add("amount", e.to_string()),
@@ -617,6 +634,7 @@ pub async fn later_agree(
     form: web::Form<DeferralForm>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
+    settings: web::Data<Settings>,
     session: Session,
 ) -> PageResult {
     let account = load_account(&db, &who, *path).await?;
@@ -632,7 +650,7 @@ pub async fn later_agree(
         shown_fingerprint: &terms,
         session_marker: &session_marker(&session)?,
     };
-    match choose::defer(&db, agreement, &choice, Utc::now()).await {
+    match choose::defer(&db, &settings.base_url, agreement, &choice, Utc::now()).await {
         Ok(_) => Ok(pages::see_other(&format!("{}?done=1", plan_page(&account)))),
         Err(PlanError::AlreadyHasPlan) => Ok(already_has_plan(&account)),
         Err(PlanError::TermsChanged | PlanError::OutsidePolicy(_)) => Ok(pages::invalid(&page)),

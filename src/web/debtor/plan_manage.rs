@@ -8,6 +8,7 @@ use sea_orm::DatabaseConnection;
 
 use super::plan_choose::{already_has_plan, load_account, plan_page};
 use super::plan_views::PlanPageView;
+use crate::config::Settings;
 use crate::crypto::sha256_hex;
 use crate::domain::lifecycle;
 use crate::domain::plans::{PlanKind, PlanStatus};
@@ -137,6 +138,7 @@ pub async fn accept_offer(
     path: web::Path<i32>,
     form: web::Form<AcceptForm>,
     db: web::Data<DatabaseConnection>,
+    settings: web::Data<Settings>,
     session: Session,
 ) -> PageResult {
     let account = load_account(&db, &who, *path).await?;
@@ -146,7 +148,7 @@ pub async fn accept_offer(
         shown_fingerprint: &form.terms,
         session_marker: &session_marker(&session)?,
     };
-    match choose::accept_counter_offer(&db, agreement, Utc::now()).await {
+    match choose::accept_counter_offer(&db, &settings.base_url, agreement, Utc::now()).await {
         Ok(_) => Ok(pages::see_other(&format!("{}?done=1", plan_page(&account)))),
         // The offer changed or went: show the plan as it is now.
         Err(PlanError::TermsChanged | PlanError::NotAllowed(_)) => {
@@ -291,6 +293,7 @@ pub async fn change_submit(
     form: web::Form<ChangeForm>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
+    settings: web::Data<Settings>,
 ) -> PageResult {
     let account = load_account(&db, &who, *path).await?;
     let form = form.into_inner();
@@ -316,8 +319,15 @@ pub async fn change_submit(
         }
     };
     if let Some(change) = change {
-        match choose::change_payment(&db, who.0.debtor_id, account.account_id, change, Utc::now())
-            .await
+        match choose::change_payment(
+            &db,
+            &settings.base_url,
+            who.0.debtor_id,
+            account.account_id,
+            change,
+            Utc::now(),
+        )
+        .await
         {
             Ok(()) => return Ok(pages::see_other(&format!("{}?done=1", plan_page(&account)))),
             Err(PlanError::Schedule(e)) => problems.add("new-day", e.to_string()),

@@ -9,6 +9,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::DatabaseConnection;
 use validator::{Validate, ValidationError};
 
+use crate::config::Settings;
 use crate::domain::plans::{PlanKind, PlanStatus};
 use crate::domain::policy::Allowance;
 use crate::domain::schedule::{Frequency, PlanSize, ScheduleError};
@@ -687,15 +688,23 @@ async fn decide_then_show(
     id: i32,
     csrf: &str,
     db: &DatabaseConnection,
+    base_url: &str,
     decision: Result<Decision, Vec<FieldError>>,
     typed: Typed,
 ) -> PageResult {
     let creditor_id = who.creditor_id()?;
     let errors = match decision {
         Ok(decision) => {
-            let outcome =
-                plan_review::decide(db, who.0.staff_id, creditor_id, id, decision, Utc::now())
-                    .await;
+            let outcome = plan_review::decide(
+                db,
+                base_url,
+                who.0.staff_id,
+                creditor_id,
+                id,
+                decision,
+                Utc::now(),
+            )
+            .await;
             match outcome {
                 Ok(()) => return Ok(pages::see_other(&format!("/staff/plans/{id}"))),
                 Err(err) => vec![explain_refusal(err)?],
@@ -716,6 +725,7 @@ pub async fn approve(
     path: web::Path<i32>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
+    settings: web::Data<Settings>,
 ) -> PageResult {
     let decision = Ok(Decision::Approve);
     decide_then_show(
@@ -723,6 +733,7 @@ pub async fn approve(
         *path,
         &csrf.0,
         db.get_ref(),
+        &settings.base_url,
         decision,
         Typed::default(),
     )
@@ -736,6 +747,7 @@ pub async fn decline(
     form: web::Form<DeclineForm>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
+    settings: web::Data<Settings>,
 ) -> PageResult {
     // An empty reason is refused by the service, which owns that rule and its message.
     let reason = form.into_inner().reason;
@@ -746,7 +758,16 @@ pub async fn decline(
         reason,
         ..Typed::default()
     };
-    decide_then_show(who, *path, &csrf.0, db.get_ref(), decision, typed).await
+    decide_then_show(
+        who,
+        *path,
+        &csrf.0,
+        db.get_ref(),
+        &settings.base_url,
+        decision,
+        typed,
+    )
+    .await
 }
 
 #[post("/plans/{id}/counter")]
@@ -756,6 +777,7 @@ pub async fn counter_offer(
     form: web::Form<CounterForm>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
+    settings: web::Data<Settings>,
 ) -> PageResult {
     let form = form.into_inner();
     let decision = read_counter(&form).map(Decision::Counter);
@@ -763,7 +785,16 @@ pub async fn counter_offer(
         counter: form,
         ..Typed::default()
     };
-    decide_then_show(who, *path, &csrf.0, db.get_ref(), decision, typed).await
+    decide_then_show(
+        who,
+        *path,
+        &csrf.0,
+        db.get_ref(),
+        &settings.base_url,
+        decision,
+        typed,
+    )
+    .await
 }
 
 /// Reads the counter-offer form. Whether the date is soon enough and the schedule is

@@ -386,3 +386,48 @@ async fn an_account_on_hold_gets_no_reminders() {
     ended.update(&app.db).await.unwrap();
     assert_eq!(passes(&app, london(day(21), 9)).await.upcoming, 1);
 }
+
+#[tokio::test]
+async fn payments_taken_automatically_get_their_own_notice_not_a_please_pay_reminder() {
+    use goodterms::domain::autopay::MandateStatus;
+    use goodterms::domain::payments::ProviderName;
+    use goodterms::entities::autopay_mandate;
+    let app = spawn_demo_app().await;
+    let who = alex_weekly(&app, day(10), 5).await;
+    let mandate = autopay_mandate::ActiveModel {
+        account_id: Set(who.account),
+        debtor_id: Set(who.debtor),
+        plan_id: Set(who.plan),
+        provider: Set(ProviderName::Offline),
+        idempotency_key: Set("reminders-test-mandate".into()),
+        status: Set(MandateStatus::Active),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+    let report = reminders::run(
+        &app.db,
+        &app.hasher,
+        &app.settings.base_url,
+        london(day(7), 6),
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.upcoming, 0);
+
+    // Automatic payments turned off: the person pays by hand again, and is reminded.
+    let mut off: autopay_mandate::ActiveModel = mandate.into();
+    off.status = Set(MandateStatus::Off);
+    off.update(&app.db).await.unwrap();
+    let report = reminders::run(
+        &app.db,
+        &app.hasher,
+        &app.settings.base_url,
+        london(day(7), 7),
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.upcoming, 1);
+}

@@ -23,8 +23,6 @@ use crate::crypto::KeyedHasher;
 use crate::domain::cadence::ReminderCadence;
 use crate::entities::reminder_cadence;
 
-pub use installments::missed_day;
-
 /// What one pass queued, by kind.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Report {

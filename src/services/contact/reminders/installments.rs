@@ -20,6 +20,8 @@ const MISSED_LATE_DAYS: u64 = 3;
 /// period plus the longest wait after a miss, with room to spare.
 const MISSED_LOOKBACK_DAYS: u64 = 90;
 
+// The query that leaves out installments already reminded builds these same keys in SQL
+// (queries::not_queued): change both together.
 fn upcoming_key(installment_id: i32) -> String {
     format!("installment:{installment_id}:upcoming")
 }
@@ -126,11 +128,7 @@ pub async fn missed(
 
 /// The follow-up day: the installment is marked missed the day after its grace period
 /// ends, and the note goes the cadence's days after that.
-pub fn missed_day(
-    due_on: NaiveDate,
-    grace_days: i32,
-    cadence: &ReminderCadence,
-) -> Option<NaiveDate> {
+fn missed_day(due_on: NaiveDate, grace_days: i32, cadence: &ReminderCadence) -> Option<NaiveDate> {
     let grace = u64::try_from(grace_days).unwrap_or(0);
     due_on.checked_add_days(Days::new(grace + 1 + u64::from(cadence.days_after_miss())))
 }

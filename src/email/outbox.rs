@@ -72,6 +72,10 @@ pub struct Reminder {
     pub send_at: DateTime<Utc>,
     /// Dropped if it could not go before then.
     pub stale_at: Option<DateTime<Utc>>,
+    /// `Reminder` for anything that asks something of the person (the contact policy
+    /// applies); `Transactional` for news of their own doing, like the thanks when their
+    /// payment completes a plan: no hold or cap keeps that from them.
+    pub category: MessageCategory,
 }
 
 pub async fn enqueue_reminder<C: ConnectionTrait>(
@@ -82,7 +86,7 @@ pub async fn enqueue_reminder<C: ConnectionTrait>(
     let Some(mut row) = to_debtor(conn, reminder.debtor_id, reminder.content, now).await? else {
         return Ok(None);
     };
-    row.category = Set(MessageCategory::Reminder);
+    row.category = Set(reminder.category);
     row.account_id = Set(Some(reminder.account_id));
     row.reminder_key = Set(Some(reminder.key.clone()));
     row.unsubscribe_url = Set(Some(reminder.unsubscribe_url));
@@ -130,7 +134,7 @@ pub async fn enqueue_reminders<C: ConnectionTrait>(
         let mut row = new_row(&to.email, Some(to.creditor_id), reminder.content, now);
         row.debtor_id = Set(Some(reminder.debtor_id));
         row.from_name = Set(Some(sender_name(&to.creditor_name)));
-        row.category = Set(MessageCategory::Reminder);
+        row.category = Set(reminder.category);
         row.account_id = Set(Some(reminder.account_id));
         row.reminder_key = Set(Some(reminder.key));
         row.unsubscribe_url = Set(Some(reminder.unsubscribe_url));

@@ -3,6 +3,7 @@
 //! did not, and that messages the person asked for are never held back by any of it.
 use chrono::{DateTime, Duration, Utc};
 use goodterms::domain::contact::TimeOfDay;
+use goodterms::domain::outbox::MessageCategory;
 use goodterms::domain::outbox::OutboxStatus;
 use goodterms::email::EmailContent;
 use goodterms::email::mailer::Mailer;
@@ -131,6 +132,7 @@ impl World {
             ),
             send_at,
             stale_at,
+            category: MessageCategory::Reminder,
         };
         let queued = outbox::enqueue_reminder(&self.app.db, reminder, send_at)
             .await
@@ -628,6 +630,7 @@ async fn reminders_are_queued_once_however_often_the_scheduler_asks() {
         unsubscribe_url: "http://127.0.0.1/unsubscribe/1/x".into(),
         send_at: now,
         stale_at: None,
+        category: MessageCategory::Reminder,
     };
     assert_eq!(
         outbox::enqueue_reminder(&w.app.db, again, now)

@@ -278,6 +278,7 @@ async fn send_every_email() -> Sent {
                     unsubscribe_url: unsubscribe_url.clone(),
                     send_at: now,
                     stale_at: None,
+                    category: MessageCategory::Reminder,
                 };
                 outbox::enqueue_reminder(&app.db, reminder, now)
                     .await

@@ -85,9 +85,10 @@ async fn passes(app: &TestApp, now: DateTime<Utc>) -> Report {
 }
 
 /// Every reminder queued so far, oldest first.
+/// What the scheduler queued (reminders, and the thanks when a plan completes).
 async fn queued(app: &TestApp) -> Vec<outbox_message::Model> {
     outbox_message::Entity::find()
-        .filter(outbox_message::Column::Category.eq(MessageCategory::Reminder))
+        .filter(outbox_message::Column::ReminderKey.is_not_null())
         .order_by_asc(outbox_message::Column::Id)
         .all(&app.db)
         .await

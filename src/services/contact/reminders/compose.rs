@@ -5,6 +5,7 @@ use sea_orm::{DatabaseConnection, DbErr};
 
 use super::Context;
 use crate::db::begin_write;
+use crate::domain::outbox::MessageCategory;
 use crate::email::outbox::{self, Addressee, Reminder};
 use crate::email::reminder_templates::{self, Addressed, ReminderKind, ReminderLinks};
 use crate::services::contact::{deep_links, unsubscribe};
@@ -36,6 +37,14 @@ pub enum Facts {
 }
 
 impl Facts {
+    /// The thanks for a completed plan is news of the person's own doing, not a reminder.
+    fn category(&self) -> MessageCategory {
+        match self {
+            Facts::PlanCompleted => MessageCategory::Transactional,
+            _ => MessageCategory::Reminder,
+        }
+    }
+
     fn kind(&self) -> ReminderKind<'_> {
         match self {
             Facts::Upcoming { amount, date } => ReminderKind::Upcoming { amount, date },
@@ -154,6 +163,7 @@ fn words(
         unsubscribe_url: links.unsubscribe,
         send_at: reminder.send_at,
         stale_at: Some(reminder.stale_at),
+        category: reminder.facts.category(),
     };
     let address = Addressee {
         email: to.email.clone(),

@@ -51,8 +51,10 @@ pub async fn propose_twenty_a_month(app: &TestApp, reference: &str) -> i32 {
         &app.settings.base_url,
         account.debtor_id,
         account.id,
-        &choice,
-        Some(NOTE.into()),
+        choose::Proposal {
+            choice: &choice,
+            note: Some(NOTE.into()),
+        },
         "test-session",
         Utc::now(),
     )
@@ -574,8 +576,10 @@ async fn the_list_shows_dates_amounts_and_arrears_staff_act_on_in_the_page_and_t
         &app.settings.base_url,
         alex.debtor_id,
         alex.id,
-        &choice,
-        None,
+        choose::Proposal {
+            choice: &choice,
+            note: None,
+        },
         "test-session",
         then,
     )

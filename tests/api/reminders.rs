@@ -5,7 +5,6 @@ use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Europe::London;
 use goodterms::crypto::sha256_hex;
 use goodterms::domain::Currency;
-use goodterms::domain::outbox::MessageCategory;
 use goodterms::domain::plans::PlanStatus;
 use goodterms::domain::schedule::{Frequency, PlanSize};
 use goodterms::entities::{account_hold, installment, outbox_message, reminder_cadence};

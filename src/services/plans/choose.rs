@@ -219,6 +219,12 @@ pub async fn agree_installments(
     Ok(plan_id)
 }
 
+/// What a person asks the creditor for: the plan they built and, if they like, a note.
+pub struct Proposal<'a> {
+    pub choice: &'a InstallmentChoice,
+    pub note: Option<String>,
+}
+
 /// A plan outside policy, or "I can't afford any of these": saved for the creditor to review.
 /// The terms the person sent are recorded as their consent, so an approval needs nothing more
 /// from them.
@@ -227,8 +233,7 @@ pub async fn propose(
     base_url: &str,
     debtor_id: i32,
     account_id: i32,
-    choice: &InstallmentChoice,
-    note: Option<String>,
+    Proposal { choice, note }: Proposal<'_>,
     session_marker: &str,
     now: DateTime<Utc>,
 ) -> Result<i32, PlanError> {

@@ -381,8 +381,10 @@ async fn send_proposal(
         base_url,
         debtor,
         account_id,
-        choice,
-        Some(note),
+        choose::Proposal {
+            choice,
+            note: Some(note),
+        },
         session_marker,
         Utc::now(),
     )

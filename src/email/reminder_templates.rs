@@ -45,206 +45,117 @@ pub struct Addressed<'a> {
 }
 
 pub fn reminder(to: Addressed<'_>, kind: ReminderKind<'_>) -> Result<EmailContent, askama::Error> {
-    let Addressed {
-        first_name,
-        creditor,
-        links,
-    } = to;
+    let body = |continue_label, amount, date, catch_up| Body {
+        first_name: to.first_name,
+        creditor: to.creditor,
+        links: to.links,
+        continue_label,
+        amount,
+        date,
+        catch_up,
+    };
     match kind {
-        ReminderKind::Upcoming { amount, date } => Upcoming {
-            first_name,
-            creditor,
-            links,
-            amount,
-            date,
-            continue_label: "See your plan and pay",
+        ReminderKind::Upcoming { amount, date } => {
+            Upcoming(body("See your plan and pay", amount, date, "")).content()
         }
-        .content(),
         ReminderKind::Missed {
             amount,
             date,
             catch_up,
-        } => Missed {
-            first_name,
-            creditor,
-            links,
-            amount,
-            date,
-            catch_up,
-            continue_label: "Catch up on your plan",
+        } => Missed(body("Catch up on your plan", amount, date, catch_up)).content(),
+        ReminderKind::PlanBroken { catch_up } => {
+            PlanBroken(body("Restart your plan", "", "", catch_up)).content()
         }
-        .content(),
-        ReminderKind::PlanBroken { catch_up } => PlanBroken {
-            first_name,
-            creditor,
-            links,
-            catch_up,
-            continue_label: "Restart your plan",
+        ReminderKind::LaterSoon { amount, date } => {
+            LaterSoon(body("See ways to pay", amount, date, "")).content()
         }
-        .content(),
-        ReminderKind::LaterSoon { amount, date } => LaterSoon {
-            first_name,
-            creditor,
-            links,
-            amount,
-            date,
-            continue_label: "See ways to pay",
+        ReminderKind::LaterPassed { amount, date } => {
+            LaterPassed(body("See ways to pay", amount, date, "")).content()
         }
-        .content(),
-        ReminderKind::LaterPassed { amount, date } => LaterPassed {
-            first_name,
-            creditor,
-            links,
-            amount,
-            date,
-            continue_label: "See ways to pay",
+        ReminderKind::PlanCompleted => {
+            PlanCompleted(body("See your account", "", "", "")).content()
         }
-        .content(),
-        ReminderKind::PlanCompleted => PlanCompleted {
-            first_name,
-            creditor,
-            links,
-            continue_label: "See your account",
-        }
-        .content(),
     }
 }
 
-struct Upcoming<'a> {
+/// What every reminder's templates may show; a kind leaves the facts it does not state
+/// empty.
+struct Body<'a> {
     first_name: &'a str,
     creditor: &'a str,
     links: &'a ReminderLinks,
+    continue_label: &'a str,
     amount: &'a str,
     date: &'a str,
-    continue_label: &'a str,
+    catch_up: &'a str,
 }
 
-email_bodies!(
-    Upcoming<'a>,
+/// One reminder email: a [`Body`] with its own templates and subject.
+macro_rules! reminder_email {
+    ($name:ident, $template:literal, text = $text:literal, html = $html:literal, $subject:literal) => {
+        struct $name<'a>(Body<'a>);
+
+        impl<'a> std::ops::Deref for $name<'a> {
+            type Target = Body<'a>;
+            fn deref(&self) -> &Body<'a> {
+                &self.0
+            }
+        }
+
+        email_bodies!($name<'a>, text = $text, html = $html);
+
+        impl Email for $name<'_> {
+            const TEMPLATE: &'static str = $template;
+
+            fn subject(&self) -> &'static str {
+                $subject
+            }
+        }
+    };
+}
+
+reminder_email!(
+    Upcoming,
+    "reminder_upcoming",
     text = "emails/reminder_upcoming.txt",
-    html = "emails/reminder_upcoming.html"
+    html = "emails/reminder_upcoming.html",
+    "Your plan: a payment is coming up"
 );
-
-impl Email for Upcoming<'_> {
-    const TEMPLATE: &'static str = "reminder_upcoming";
-
-    fn subject(&self) -> &'static str {
-        "Your plan: a payment is coming up"
-    }
-}
-
-struct Missed<'a> {
-    first_name: &'a str,
-    creditor: &'a str,
-    links: &'a ReminderLinks,
-    amount: &'a str,
-    date: &'a str,
-    catch_up: &'a str,
-    continue_label: &'a str,
-}
-
-email_bodies!(
-    Missed<'a>,
+reminder_email!(
+    Missed,
+    "reminder_missed",
     text = "emails/reminder_missed.txt",
-    html = "emails/reminder_missed.html"
+    html = "emails/reminder_missed.html",
+    "Your plan: a quick check-in"
 );
-
-impl Email for Missed<'_> {
-    const TEMPLATE: &'static str = "reminder_missed";
-
-    fn subject(&self) -> &'static str {
-        "Your plan: a quick check-in"
-    }
-}
-
-struct PlanBroken<'a> {
-    first_name: &'a str,
-    creditor: &'a str,
-    links: &'a ReminderLinks,
-    catch_up: &'a str,
-    continue_label: &'a str,
-}
-
-email_bodies!(
-    PlanBroken<'a>,
+reminder_email!(
+    PlanBroken,
+    "reminder_plan_broken",
     text = "emails/reminder_plan_broken.txt",
-    html = "emails/reminder_plan_broken.html"
+    html = "emails/reminder_plan_broken.html",
+    "An update about your plan"
 );
-
-impl Email for PlanBroken<'_> {
-    const TEMPLATE: &'static str = "reminder_plan_broken";
-
-    fn subject(&self) -> &'static str {
-        "An update about your plan"
-    }
-}
-
-struct LaterSoon<'a> {
-    first_name: &'a str,
-    creditor: &'a str,
-    links: &'a ReminderLinks,
-    amount: &'a str,
-    date: &'a str,
-    continue_label: &'a str,
-}
-
-email_bodies!(
-    LaterSoon<'a>,
+reminder_email!(
+    LaterSoon,
+    "reminder_later_soon",
     text = "emails/reminder_later_soon.txt",
-    html = "emails/reminder_later_soon.html"
+    html = "emails/reminder_later_soon.html",
+    "Your payment date is coming up"
 );
-
-impl Email for LaterSoon<'_> {
-    const TEMPLATE: &'static str = "reminder_later_soon";
-
-    fn subject(&self) -> &'static str {
-        "Your payment date is coming up"
-    }
-}
-
-struct LaterPassed<'a> {
-    first_name: &'a str,
-    creditor: &'a str,
-    links: &'a ReminderLinks,
-    amount: &'a str,
-    date: &'a str,
-    continue_label: &'a str,
-}
-
-email_bodies!(
-    LaterPassed<'a>,
+reminder_email!(
+    LaterPassed,
+    "reminder_later_passed",
     text = "emails/reminder_later_passed.txt",
-    html = "emails/reminder_later_passed.html"
+    html = "emails/reminder_later_passed.html",
+    "About your payment date"
 );
-
-impl Email for LaterPassed<'_> {
-    const TEMPLATE: &'static str = "reminder_later_passed";
-
-    fn subject(&self) -> &'static str {
-        "About your payment date"
-    }
-}
-
-struct PlanCompleted<'a> {
-    first_name: &'a str,
-    creditor: &'a str,
-    links: &'a ReminderLinks,
-    continue_label: &'a str,
-}
-
-email_bodies!(
-    PlanCompleted<'a>,
+reminder_email!(
+    PlanCompleted,
+    "reminder_plan_completed",
     text = "emails/reminder_plan_completed.txt",
-    html = "emails/reminder_plan_completed.html"
+    html = "emails/reminder_plan_completed.html",
+    "Your plan is complete"
 );
-
-impl Email for PlanCompleted<'_> {
-    const TEMPLATE: &'static str = "reminder_plan_completed";
-
-    fn subject(&self) -> &'static str {
-        "Your plan is complete"
-    }
-}
 
 #[cfg(test)]
 mod tests {

@@ -416,3 +416,16 @@ mod tests {
         );
     }
 }
+
+/// `?saved=1` after a form is saved (post, redirect, get): the page then says so.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct SavedQuery {
+    saved: String,
+}
+
+impl SavedQuery {
+    pub fn saved(&self) -> bool {
+        !self.saved.is_empty()
+    }
+}

@@ -11,6 +11,7 @@ use crate::services::contact::cadence;
 use crate::web::auth::SignedInStaff;
 use crate::web::csrf::CsrfToken;
 use crate::web::errors::{AppError, PageResult};
+use crate::web::forms::SavedQuery;
 use crate::web::forms::{FormField, Problems, count_in, field};
 use crate::web::pages::{self, Chrome, FieldError};
 
@@ -124,12 +125,6 @@ async fn creditor_of(db: &DatabaseConnection, id: i32) -> Result<CreditorSummary
         .ok_or(AppError::NotFound)
 }
 
-#[derive(serde::Deserialize, Default)]
-#[serde(default)]
-pub struct SavedQuery {
-    saved: String,
-}
-
 #[get("/creditors/{id}/cadence")]
 pub async fn edit(
     path: web::Path<i32>,
@@ -147,7 +142,7 @@ pub async fn edit(
         fields: CadenceForm::from_cadence(&cadence).fields(),
         errors: Vec::new(),
         problems: Problems::default(),
-        saved: !query.saved.is_empty(),
+        saved: query.saved(),
     }))
 }
 

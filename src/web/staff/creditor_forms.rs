@@ -15,6 +15,7 @@ use crate::services::admin::creditors::{self, CreditorRecord, CreditorSaveError}
 use crate::web::auth::SignedInStaff;
 use crate::web::csrf::CsrfToken;
 use crate::web::errors::{AppError, PageResult};
+use crate::web::forms::SavedQuery;
 use crate::web::forms::{FormField, Problems, field, refusal};
 use crate::web::pages::{self, Chrome, FieldError};
 
@@ -276,12 +277,6 @@ async fn existing(db: &DatabaseConnection, id: i32) -> Result<CreditorRecord, Ap
         .ok_or(AppError::NotFound)
 }
 
-#[derive(serde::Deserialize, Default)]
-#[serde(default)]
-pub struct SavedQuery {
-    saved: String,
-}
-
 #[get("/creditors/{id}/edit")]
 pub async fn edit_form(
     path: web::Path<i32>,
@@ -296,7 +291,7 @@ pub async fn edit_form(
         format!("Change {}", creditor.display_name),
         &CreditorForm::from_record(&creditor),
     );
-    page.saved = !query.saved.is_empty();
+    page.saved = query.saved();
     Ok(pages::ok(&page))
 }
 

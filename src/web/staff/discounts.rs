@@ -16,6 +16,7 @@ use crate::web::auth::SignedInStaff;
 use crate::web::csrf::CsrfToken;
 use crate::web::errors::{AppError, PageResult};
 use crate::web::forms::Problems;
+use crate::web::forms::SavedQuery;
 use crate::web::pages::{self, Chrome, FieldError};
 
 /// One rule as the list shows it.
@@ -91,12 +92,6 @@ struct ListPage {
     saved: bool,
 }
 
-#[derive(serde::Deserialize, Default)]
-#[serde(default)]
-pub struct SavedQuery {
-    saved: String,
-}
-
 #[get("/discounts")]
 pub async fn list(
     query: web::Query<SavedQuery>,
@@ -110,7 +105,7 @@ pub async fn list(
     Ok(pages::ok(&ListPage {
         chrome: Chrome::staff(&csrf.0, true),
         rows: rules.iter().map(|r| row_of(r, &creditors)).collect(),
-        saved: !query.saved.is_empty(),
+        saved: query.saved(),
     }))
 }
 

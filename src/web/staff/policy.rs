@@ -14,6 +14,7 @@ use crate::services::plans::policies;
 use crate::web::auth::SignedInStaff;
 use crate::web::csrf::CsrfToken;
 use crate::web::errors::{AppError, PageResult};
+use crate::web::forms::SavedQuery;
 use crate::web::forms::{FormField, Problems, count_in, field, read_money, refusal_on};
 use crate::web::pages::{self, Chrome, FieldError};
 
@@ -231,12 +232,6 @@ async fn creditor_of(
     Ok((creditor, currency))
 }
 
-#[derive(serde::Deserialize, Default)]
-#[serde(default)]
-pub struct SavedQuery {
-    saved: String,
-}
-
 #[get("/creditors/{id}/policy")]
 pub async fn edit(
     path: web::Path<i32>,
@@ -255,7 +250,7 @@ pub async fn edit(
         form: PolicyForm::from_policy(&policy),
         errors: Vec::new(),
         problems: Problems::default(),
-        saved: !query.saved.is_empty(),
+        saved: query.saved(),
     }))
 }
 

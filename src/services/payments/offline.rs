@@ -111,6 +111,11 @@ pub async fn record_offline(
     if !payment.confirmed
         && let Some(recorded_at) = recent_repeat(db, account.id, &external_reference, now).await?
     {
+        // The "repeat" may be this very form, sent twice at once and saved by the other
+        // request since the check above: that is the same payment, not a second one.
+        if let Some(done) = by_form_token(db, account.id, token).await? {
+            return Ok(Recorded::AlreadyRecorded(done));
+        }
         return Ok(Recorded::LooksLikeRepeat { recorded_at });
     }
     let options = options(db, account.debtor_id, account.id, now.date_naive())

@@ -49,7 +49,9 @@ fn unknown_link() -> HttpResponse {
     )
 }
 
-/// The debtor id the link is for, when its signature is ours.
+/// The debtor id the link is for, when its signature is ours. The path is read as text, not
+/// `Path<(i32, String)>`, on purpose: a link a mail program mangled must still get the page
+/// that explains it ("This link does not work"), not the bare not-found page.
 fn signed_debtor(hasher: &KeyedHasher, debtor_id: &str, signature: &str) -> Option<i32> {
     let debtor_id = debtor_id.parse::<i32>().ok()?;
     unsubscribe::verify(hasher, debtor_id, signature).then_some(debtor_id)

@@ -24,6 +24,7 @@ mod m20261203_000020_people_and_entry_origin;
 mod m20261203_000021_outbox_claim_tokens;
 mod m20261203_000022_contact;
 mod m20261203_000023_reminder_indexes;
+mod m20261203_000024_care;
 
 pub struct Migrator;
 
@@ -54,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000021_outbox_claim_tokens::Migration),
             Box::new(m20261203_000022_contact::Migration),
             Box::new(m20261203_000023_reminder_indexes::Migration),
+            Box::new(m20261203_000024_care::Migration),
         ]
     }
 }

@@ -5,6 +5,8 @@
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
 
+use crate::domain::care::HoldKind;
+
 stored_enum! {
     /// When in the day a person prefers reminders. Stored in
     /// `contact_preferences.time_of_day`; every choice stays inside 08:00 to 21:00.
@@ -74,15 +76,28 @@ pub fn in_quiet_hours<Z: TimeZone>(now: DateTime<Utc>, zone: &Z) -> bool {
     local < hour(EARLIEST_HOUR) || local >= hour(LATEST_HOUR)
 }
 
-/// Why no reminder goes about an account for now, whatever the time. Disputes and breathing
-/// space (a legal pause) join this list when they exist; each is one more variant here and
-/// one more source in `services::contact::policy`.
+/// Why no reminder goes about an account for now, whatever the time. Each is one source in
+/// `services::contact::policy`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum HoldReason {
     /// Staff put the account on hold.
     StaffHold,
+    /// The person disputes the debt and the creditor has not answered yet.
+    Dispute,
+    /// The person is in a breathing space.
+    BreathingSpace,
     /// A payment came in during the last 2 days: they have just paid.
     RecentPayment,
+}
+
+impl From<HoldKind> for HoldReason {
+    fn from(kind: HoldKind) -> Self {
+        match kind {
+            HoldKind::Staff => HoldReason::StaffHold,
+            HoldKind::Dispute => HoldReason::Dispute,
+            HoldKind::BreathingSpace => HoldReason::BreathingSpace,
+        }
+    }
 }
 
 /// Why a reminder waits.
@@ -329,6 +344,8 @@ impl SuppressReason {
         match self {
             SuppressReason::RemindersOff => "reminders turned off by the person".into(),
             SuppressReason::Hold(HoldReason::StaffHold) => "account on hold".into(),
+            SuppressReason::Hold(HoldReason::Dispute) => "the person disputes the debt".into(),
+            SuppressReason::Hold(HoldReason::BreathingSpace) => "breathing space".into(),
             SuppressReason::Hold(HoldReason::RecentPayment) => {
                 "a payment came in during the last 2 days".into()
             }
@@ -439,7 +456,12 @@ mod tests {
 
     #[test]
     fn a_hold_stops_reminders() {
-        for hold in [HoldReason::StaffHold, HoldReason::RecentPayment] {
+        for hold in [
+            HoldReason::StaffHold,
+            HoldReason::Dispute,
+            HoldReason::BreathingSpace,
+            HoldReason::RecentPayment,
+        ] {
             let mut facts = facts_in(London);
             facts.hold = Some(hold);
             assert_eq!(

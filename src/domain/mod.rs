@@ -6,14 +6,18 @@
 #[macro_use]
 mod stored;
 
+pub mod attachments;
 pub mod audit;
 pub mod autopay;
 pub mod balance;
 pub mod cadence;
+pub mod care;
 pub mod contact;
 pub mod contact_choices;
 pub mod creditor;
 pub mod discount;
+pub mod disputes;
+pub mod feedback;
 pub mod import;
 pub mod inputs;
 pub mod invalid;
@@ -24,6 +28,7 @@ pub mod outbox;
 pub mod payments;
 pub mod plans;
 pub mod policy;
+pub mod privacy;
 pub mod schedule;
 pub mod staff;
 pub mod standing;

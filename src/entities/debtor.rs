@@ -15,6 +15,8 @@ pub struct Model {
     pub dob_hash: String,
     pub time_zone: String,
     pub created_at: DateTimeUtc,
+    /// When an admin erased this person's personal fields on request.
+    pub erased_at: Option<DateTimeUtc>,
     #[sea_orm(has_many)]
     pub accounts: HasMany<super::account::Entity>,
 }

@@ -33,6 +33,8 @@ pub struct Model {
     pub missed_to_break: i32,
     pub date_moved: bool,
     pub installment_skipped: bool,
+    /// The hardship statement this plan or proposal was made from, for staff to see.
+    pub hardship_id: Option<i32>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     #[sea_orm(has_many)]

@@ -16,6 +16,8 @@ pub struct Model {
     pub missed_to_break: i32,
     pub allow_move_date: bool,
     pub allow_skip: bool,
+    /// The longest breathing space a person may take by themselves.
+    pub breathing_space_max_days: i32,
     pub updated_at: DateTimeUtc,
 }
 

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod admin;
 pub mod audit;
 pub mod autopay;
+pub mod care;
 pub mod contact;
 pub mod demo;
 pub mod payments;

@@ -1,6 +1,7 @@
 //! HTTP: handlers by audience, plus the extractors and middleware they share.
 pub mod assets;
 pub mod auth;
+pub mod care;
 pub mod csrf;
 pub mod debtor;
 pub mod edges;
@@ -53,6 +54,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(debtor::unsubscribe::confirm)
         .service(debtor::go::open)
         .service(debtor::go::redeem)
+        .configure(care::debtor_routes)
         .service(debtor::account::balance_page)
         .service(debtor::account::one_account)
         .service(debtor::plan_choose::options)
@@ -142,6 +144,7 @@ fn staff_routes(cfg: &mut web::ServiceConfig) {
         )
         .service(staff::import::show)
         .service(staff::import::start)
+        .configure(care::staff_routes)
         .default_service(web::to(not_found));
 }
 
@@ -172,6 +175,7 @@ fn admin_routes(cfg: &mut web::ServiceConfig) {
         .service(staff::discounts::preview)
         .service(staff::discounts::edit_form)
         .service(staff::discounts::update)
+        .configure(care::admin_routes)
         .default_service(web::to(not_found));
 }
 

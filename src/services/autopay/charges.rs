@@ -132,8 +132,8 @@ impl Pass<'_> {
             PlanStatus::Broken => return Ok(()),
             _ => return self.end(report).await,
         }
-        // A hold (a dispute, hardship) pauses collection and reminders until staff end it.
-        if workspace::current_hold(self.db, m.account_id)
+        // A hold (staff's, a dispute, a breathing space) pauses collection while in force.
+        if workspace::current_hold(self.db, m.account_id, self.now)
             .await?
             .is_some()
         {

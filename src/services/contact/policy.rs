@@ -87,14 +87,14 @@ async fn time_zone<C: ConnectionTrait>(conn: &C, person: &debtor::Model) -> Resu
 }
 
 /// The first reason, if any, that the account should get no reminder now. Each kind of hold
-/// is one source here (disputes and breathing space will be two more).
+/// is one source here: any hold in force (staff, dispute, breathing space), then a payment.
 async fn hold<C: ConnectionTrait>(
     conn: &C,
     account_id: i32,
     now: DateTime<Utc>,
 ) -> Result<Option<HoldReason>, DbErr> {
-    if workspace::current_hold(conn, account_id).await?.is_some() {
-        return Ok(Some(HoldReason::StaffHold));
+    if let Some(hold) = workspace::current_hold(conn, account_id, now).await? {
+        return Ok(Some(HoldReason::from(hold.kind)));
     }
     if paid_recently(conn, account_id, now).await? {
         return Ok(Some(HoldReason::RecentPayment));

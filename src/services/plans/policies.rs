@@ -77,6 +77,7 @@ pub async fn save<C: ConnectionTrait>(
         missed_to_break: Set(as_i32(policy.missed_to_break())),
         allow_move_date: Set(policy.allow_move_date()),
         allow_skip: Set(policy.allow_skip()),
+        breathing_space_max_days: sea_orm::NotSet,
         updated_at: Set(now),
     };
     use plan_policy::Column as C;

@@ -2,12 +2,12 @@
 //! everything that happened. Each kind of event comes from its own small source function, so
 //! later kinds (reminders, disputes, messages) slot in by adding one more source.
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr,
     EntityTrait, QueryFilter, QueryOrder, Set,
 };
 
+use crate::domain::care::HoldKind;
 use crate::domain::outbox::OutboxStatus;
 use crate::domain::payments::PaymentStatus;
 use crate::domain::plans::PlanKind;
@@ -16,6 +16,7 @@ use crate::entities::{
 };
 use crate::services::accounts::statements::{self, Scope, StatementError};
 use crate::services::audit::{self, Actor, AuditEvent};
+use crate::services::care::holds::{self, NewHold};
 
 #[derive(Debug, thiserror::Error)]
 pub enum WorkspaceError {
@@ -130,16 +131,13 @@ pub async fn add_note(
     Ok(())
 }
 
-/// The hold in force on an account, if any.
+/// The hold in force on an account, if any (of any kind: staff, dispute, breathing space).
 pub async fn current_hold<C: ConnectionTrait>(
     conn: &C,
     account_id: i32,
+    now: DateTime<Utc>,
 ) -> Result<Option<account_hold::Model>, DbErr> {
-    account_hold::Entity::find()
-        .filter(account_hold::Column::AccountId.eq(account_id))
-        .filter(account_hold::Column::EndedAt.is_null())
-        .one(conn)
-        .await
+    holds::current(conn, account_id, now).await
 }
 
 /// Pauses collection on the account until the hold is ended.
@@ -151,18 +149,20 @@ pub async fn start_hold(
 ) -> Result<(), WorkspaceError> {
     let reason = hold_reason(reason).map_err(WorkspaceError::Invalid)?;
     owned_account(db, who.creditor_id, who.account_id).await?;
-    if current_hold(db, who.account_id).await?.is_some() {
+    if holds::current_of_kind(db, who.account_id, HoldKind::Staff, now)
+        .await?
+        .is_some()
+    {
         return Err(WorkspaceError::Invalid("This account is already on hold"));
     }
-    account_hold::ActiveModel {
-        account_id: Set(who.account_id),
-        reason: Set(reason),
-        started_by: Set(who.staff_id),
-        started_at: Set(now),
-        ..Default::default()
-    }
-    .insert(db)
-    .await?;
+    let hold = NewHold {
+        account_id: who.account_id,
+        kind: HoldKind::Staff,
+        reason: &reason,
+        started_by: who.staff_id,
+        until: None,
+    };
+    holds::start(db, hold, now).await?;
     audit_action(db, &who, "account.hold_started", now).await?;
     Ok(())
 }
@@ -173,17 +173,14 @@ pub async fn end_hold(
     now: DateTime<Utc>,
 ) -> Result<(), WorkspaceError> {
     owned_account(db, who.creditor_id, who.account_id).await?;
-    let ended = account_hold::Entity::update_many()
-        .col_expr(account_hold::Column::EndedAt, Expr::value(Some(now)))
-        .col_expr(
-            account_hold::Column::EndedBy,
-            Expr::value(Some(who.staff_id)),
-        )
-        .filter(account_hold::Column::AccountId.eq(who.account_id))
-        .filter(account_hold::Column::EndedAt.is_null())
-        .exec(db)
-        .await?;
-    if ended.rows_affected == 0 {
+    // Staff end their own holds here; a dispute ends with its answer, a breathing space
+    // on its date or when the person ends it.
+    let staff_hold = holds::current_of_kind(db, who.account_id, HoldKind::Staff, now).await?;
+    let ended = match staff_hold {
+        Some(hold) => holds::end(db, hold.id, who.staff_id, now).await?,
+        None => false,
+    };
+    if !ended {
         return Err(WorkspaceError::Invalid("This account is not on hold"));
     }
     audit_action(db, &who, "account.hold_ended", now).await?;
@@ -250,6 +247,7 @@ pub async fn workspace<C: ConnectionTrait>(
     conn: &C,
     creditor_id: i32,
     account_id: i32,
+    now: DateTime<Utc>,
 ) -> Result<Option<AccountWorkspace>, WorkspaceError> {
     let Some(statement) =
         statements::for_account(conn, account_id, Scope::Creditor(creditor_id)).await?
@@ -276,7 +274,7 @@ pub async fn workspace<C: ConnectionTrait>(
     timeline.extend(hold_events(conn, account_id).await?);
     timeline.sort_by_key(|e| std::cmp::Reverse(e.at));
     Ok(Some(AccountWorkspace {
-        hold: current_hold(conn, account_id).await?,
+        hold: current_hold(conn, account_id, now).await?,
         statement,
         debtor_name: name,
         debtor_email: email,

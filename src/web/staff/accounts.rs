@@ -174,7 +174,8 @@ async fn workspace_page(
     creditor_id: i32,
     account_id: i32,
 ) -> Result<StaffAccountPage, AppError> {
-    let found = workspace::workspace(db, creditor_id, account_id)
+    // Staff pages act on real time, as their actions do.
+    let found = workspace::workspace(db, creditor_id, account_id, chrono::Utc::now())
         .await
         .map_err(AppError::internal)?
         .ok_or(AppError::NotFound)?;

@@ -136,8 +136,8 @@ pub async fn upload(
     Ok(pages::render_page(&page, status))
 }
 
-/// The body went past [`UPLOAD_LIMIT_BYTES`] and was not read further.
-fn is_too_large(err: &actix_web::Error) -> bool {
+/// The body went past the route's upload limit and was not read further.
+pub fn is_too_large(err: &actix_web::Error) -> bool {
     matches!(
         err.as_error::<MultipartError>(),
         Some(MultipartError::Payload(PayloadError::Overflow))

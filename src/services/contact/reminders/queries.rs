@@ -19,8 +19,7 @@ const WHO: &str = "p.id AS plan_id, p.account_id, p.debtor_id, p.creditor_id, p.
 const JOINS: &str = "JOIN debtors d ON d.id = p.debtor_id JOIN creditors c ON c.id = p.creditor_id";
 
 /// Accounts on hold get nothing.
-const NOT_HELD: &str = "NOT EXISTS (SELECT 1 FROM account_holds h \
-     WHERE h.account_id = p.account_id AND h.ended_at IS NULL)";
+const NOT_HELD: &str = crate::services::care::holds::NOT_HELD_SQL;
 
 /// What is left to pay on the plan's installments due before `$1` (today).
 const OVERDUE: &str = "(SELECT CAST(COALESCE(SUM(j.amount_minor - j.paid_minor), 0) AS BIGINT) \

@@ -1,0 +1,37 @@
+//! Care pages: hardship and breathing space, disputes and free advice, messages, extra
+//! support and feedback, and the person's data. Each area registers its own routes here, so
+//! `web::routes` stays one line per audience.
+use actix_web::web;
+
+pub mod attachments;
+pub mod disputes;
+pub mod hardship;
+pub mod messages;
+pub mod privacy;
+pub mod uploads;
+
+/// Pages for the signed-in person (and public pages about care).
+pub fn debtor_routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(attachments::for_person);
+    hardship::debtor_routes(cfg);
+    disputes::debtor_routes(cfg);
+    messages::debtor_routes(cfg);
+    privacy::debtor_routes(cfg);
+}
+
+/// Pages under `/staff` (the scope's guard has signed staff in).
+pub fn staff_routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(attachments::for_staff);
+    hardship::staff_routes(cfg);
+    disputes::staff_routes(cfg);
+    messages::staff_routes(cfg);
+    privacy::staff_routes(cfg);
+}
+
+/// Pages under `/admin`.
+pub fn admin_routes(cfg: &mut web::ServiceConfig) {
+    hardship::admin_routes(cfg);
+    disputes::admin_routes(cfg);
+    messages::admin_routes(cfg);
+    privacy::admin_routes(cfg);
+}

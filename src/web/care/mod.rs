@@ -3,6 +3,8 @@
 //! `web::routes` stays one line per audience.
 use actix_web::web;
 
+use crate::domain::feedback::FeedbackMoment;
+
 pub mod attachments;
 pub mod disputes;
 pub mod hardship;
@@ -34,4 +36,13 @@ pub fn admin_routes(cfg: &mut web::ServiceConfig) {
     disputes::admin_routes(cfg);
     messages::admin_routes(cfg);
     privacy::admin_routes(cfg);
+}
+
+/// The one optional question ("how easy was that?") asked on a page after something is
+/// done. A page that asks it has a `feedback: Option<FeedbackAsk>` field and includes
+/// `care/_feedback_ask.html`; the answer goes to `POST /account/{id}/feedback`.
+#[derive(Clone, Copy, Debug)]
+pub struct FeedbackAsk {
+    pub account_id: i32,
+    pub moment: FeedbackMoment,
 }

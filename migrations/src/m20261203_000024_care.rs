@@ -40,6 +40,14 @@ impl MigrationTrait for Migration {
                 .drop_table(Table::drop().table(table).to_owned())
                 .await?;
         }
+        manager
+            .drop_index(
+                Index::drop()
+                    .name("idx_account_holds_kind")
+                    .table(AccountHolds::Table)
+                    .to_owned(),
+            )
+            .await?;
         for (table, column) in [
             (
                 AccountHolds::Table.into_iden(),

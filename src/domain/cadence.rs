@@ -69,11 +69,32 @@ impl ReminderCadence {
     pub fn max_per_installment(&self) -> u32 {
         self.max_per_installment
     }
+
+    /// Half the cadence, for a person who asked for extra support: half the days of
+    /// notice before a payment (rounded down) and half the reminders about any one
+    /// installment (rounded up, so someone who would get reminders still gets one).
+    pub fn gentler(&self) -> ReminderCadence {
+        ReminderCadence {
+            days_before: self.days_before / 2,
+            days_after_miss: self.days_after_miss,
+            max_per_installment: self.max_per_installment.div_ceil(2),
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_gentler_cadence_halves_notice_and_reminders() {
+        let gentle = ReminderCadence::default().gentler();
+        assert_eq!(gentle.days_before(), 1);
+        assert_eq!(gentle.max_per_installment(), 1);
+        assert_eq!(gentle.days_after_miss(), 1);
+        let off = ReminderCadence::new(0, 3, 0).unwrap().gentler();
+        assert_eq!((off.days_before(), off.max_per_installment()), (0, 0));
+    }
 
     #[test]
     fn the_default_cadence_is_allowed() {

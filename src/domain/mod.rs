@@ -23,6 +23,7 @@ pub mod inputs;
 pub mod invalid;
 pub mod invitation;
 pub mod lifecycle;
+pub mod messages;
 pub mod money;
 pub mod outbox;
 pub mod payments;
@@ -32,6 +33,7 @@ pub mod privacy;
 pub mod schedule;
 pub mod staff;
 pub mod standing;
+pub mod support;
 pub mod wording;
 
 pub use balance::{BalanceExplanation, EntryKind, EntryOrigin, ExplainedItem, LedgerItem, Totals};

@@ -58,6 +58,9 @@ pub enum StopReason {
     DidNotGoThrough,
     /// The bank wanted the person to confirm the payment, and nobody was there to.
     BankNeedsYou,
+    /// Tried once; no second try (the person asked for extra support, which the email
+    /// never says).
+    NotRetried,
 }
 
 /// An automatic payment stopped: the person can pay it themselves.
@@ -65,6 +68,7 @@ struct PayByHand<'a> {
     creditor: &'a str,
     payment: &'a PaymentLine,
     bank_needs_you: bool,
+    tried_twice: bool,
     pay_link: &'a str,
 }
 
@@ -92,6 +96,7 @@ pub fn pay_by_hand(
         creditor,
         payment,
         bank_needs_you: reason == StopReason::BankNeedsYou,
+        tried_twice: reason == StopReason::DidNotGoThrough,
         pay_link,
     }
     .content()

@@ -412,3 +412,29 @@ impl Email for ConfirmationCode<'_> {
 pub fn confirmation_code(code: &str, minutes: i64) -> Result<EmailContent, askama::Error> {
     ConfirmationCode { code, minutes }.content()
 }
+
+/// Staff wrote in the person's message thread. The email says only that: never the words,
+/// which stay on the portal behind sign-in.
+struct NewMessage<'a> {
+    creditor: &'a str,
+    /// Opens the thread (a deep link, used once).
+    link: &'a str,
+}
+
+email_bodies!(
+    NewMessage<'a>,
+    text = "emails/new_message.txt",
+    html = "emails/new_message.html"
+);
+
+impl Email for NewMessage<'_> {
+    const TEMPLATE: &'static str = "new_message";
+
+    fn subject(&self) -> &'static str {
+        "You have a new message"
+    }
+}
+
+pub fn new_message(creditor: &str, link: &str) -> Result<EmailContent, askama::Error> {
+    NewMessage { creditor, link }.content()
+}

@@ -4,6 +4,9 @@
 //! (installment id, step) written before anything leaves the building, so running the pass
 //! twice, or on two instances, never reminds or charges twice.
 //!
+//! A person with extra support in force gets no retry: after a first decline they are asked
+//! to pay by hand at once (as everyone is after a second one).
+//!
 //! A charge goes through the provider that saved the card, never whichever one this instance
 //! happens to run; it is never more than the account's balance, and never sooner than the
 //! promised days after its notice.
@@ -32,6 +35,7 @@ use crate::email::templates::PaymentLine;
 use crate::entities::{autopay_mandate, autopay_step, payment_attempt};
 use crate::providers::{IntentStatus, PaymentEvent, PaymentProvider, ProviderError};
 use crate::services::autopay::setup::{self, TEST_DECLINING_CARD};
+use crate::services::care::support;
 use crate::services::contact::deep_links;
 use crate::services::payments::{self, reconcile::intent_event};
 use crate::services::plans::choose::{self, AccountForPlan};
@@ -88,6 +92,7 @@ pub async fn run(
             base_url,
             now,
             mandate: &mandate,
+            no_retry: false,
         };
         // One person's trouble must not stop everyone else's payments.
         if let Err(error) = pass.run(&mut report).await {
@@ -104,6 +109,8 @@ struct Pass<'a> {
     base_url: &'a str,
     now: DateTime<Utc>,
     mandate: &'a autopay_mandate::Model,
+    /// Extra support is in force for the person: a declined charge is not retried.
+    no_retry: bool,
 }
 
 impl Pass<'_> {
@@ -145,6 +152,10 @@ impl Pass<'_> {
             return Ok(());
         }
         let steps = self.steps().await?;
+        let pass = Pass {
+            no_retry: support::in_force(self.db, m.debtor_id).await?.is_some(),
+            ..*self
+        };
         let since = m.activated_at.unwrap_or(m.created_at).date_naive();
         for item in &plan.installments {
             let done = done_for(item.id, &steps);
@@ -152,8 +163,12 @@ impl Pass<'_> {
                 due_on: item.due_on,
                 unpaid: left_on(item)?.is_positive(),
             };
-            let step = autopay::next_step(due, since, self.now.date_naive(), done);
-            self.act(step, account, plan, item, &steps, report).await?;
+            let step = match autopay::next_step(due, since, self.now.date_naive(), done) {
+                // Support started after the first decline: no retry, pay by hand instead.
+                NextStep::Retry if pass.no_retry => NextStep::GiveUp,
+                step => step,
+            };
+            pass.act(step, account, plan, item, &steps, report).await?;
         }
         Ok(())
     }
@@ -252,7 +267,15 @@ impl Pass<'_> {
                 }
             }
             NextStep::GiveUp => {
-                self.give_up(item.id, account, &line, StopReason::DidNotGoThrough, report)
+                let retried = steps
+                    .iter()
+                    .any(|(s, _)| s.installment_id == Some(item.id) && s.step == StepKind::Retry);
+                let reason = if retried {
+                    StopReason::DidNotGoThrough
+                } else {
+                    StopReason::NotRetried
+                };
+                self.give_up(item.id, account, &line, reason, report)
                     .await?;
             }
         }
@@ -434,15 +457,14 @@ impl Pass<'_> {
                 tracing::info!(attempt_id = attempt.id, error = %error, "autopay charge declined");
                 report.failed += 1;
                 self.fail(attempt, DECLINED_MESSAGE).await?;
-                if kind == StepKind::Retry {
-                    self.give_up(
-                        installment_id,
-                        account,
-                        line,
-                        StopReason::DidNotGoThrough,
-                        report,
-                    )
-                    .await?;
+                if kind == StepKind::Retry || self.no_retry {
+                    let reason = if kind == StepKind::Retry {
+                        StopReason::DidNotGoThrough
+                    } else {
+                        StopReason::NotRetried
+                    };
+                    self.give_up(installment_id, account, line, reason, report)
+                        .await?;
                 }
                 Ok(())
             }

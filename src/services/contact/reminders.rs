@@ -61,6 +61,17 @@ impl Context<'_> {
         self.cadences.get(&creditor_id).copied().unwrap_or_default()
     }
 
+    /// The cadence for one person: half the creditor's while they have extra support in
+    /// force (fewer and gentler reminders; never more, so the look-ahead below still holds).
+    fn cadence_for(&self, creditor_id: i32, supported: bool) -> ReminderCadence {
+        let cadence = self.cadence(creditor_id);
+        if supported {
+            cadence.gentler()
+        } else {
+            cadence
+        }
+    }
+
     /// The widest "days before" of any creditor: how far ahead the pass must look.
     fn longest_days_before(&self) -> u32 {
         self.cadences

@@ -61,7 +61,7 @@ pub async fn upcoming(
 }
 
 fn upcoming_due(context: &Context<'_>, row: &InstallmentRow) -> Option<Due> {
-    let cadence = context.cadence(row.creditor_id);
+    let cadence = context.cadence_for(row.creditor_id, row.supported);
     if cadence.days_before() == 0 || cadence.max_per_installment() == 0 {
         return None;
     }
@@ -119,7 +119,10 @@ pub async fn missed(
         cursor = Some((last.due_on, last.installment_id));
         let due: Vec<Due> = rows
             .iter()
-            .filter(|r| r.earlier < i64::from(context.cadence(r.creditor_id).max_per_installment()))
+            .filter(|r| {
+                let cadence = context.cadence_for(r.creditor_id, r.supported);
+                r.earlier < i64::from(cadence.max_per_installment())
+            })
             .filter_map(|r| missed_due(context, r))
             .collect();
         report.missed += compose::queue(db, context, due, &mut report.skipped).await?;
@@ -134,7 +137,7 @@ fn missed_day(due_on: NaiveDate, grace_days: i32, cadence: &ReminderCadence) -> 
 }
 
 fn missed_due(context: &Context<'_>, row: &InstallmentRow) -> Option<Due> {
-    let cadence = context.cadence(row.creditor_id);
+    let cadence = context.cadence_for(row.creditor_id, row.supported);
     let zone = timing::zone(&row.time_zone);
     let today = timing::local_today(context.now, zone);
     let day = missed_day(row.due_on, row.grace_days, &cadence)?;

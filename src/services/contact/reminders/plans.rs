@@ -110,7 +110,7 @@ pub async fn deferrals(
 }
 
 fn deferral_due(context: &Context<'_>, row: &PlanRow) -> Option<Due> {
-    let cadence = context.cadence(row.creditor_id);
+    let cadence = context.cadence_for(row.creditor_id, row.supported);
     let until = row.defer_until?;
     if cadence.days_before() == 0 || row.balance_minor <= 0 {
         return None;

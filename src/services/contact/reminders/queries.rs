@@ -16,6 +16,9 @@ pub const BATCH: u64 = 1_000;
 const WHO: &str = "p.id AS plan_id, p.account_id, p.debtor_id, p.creditor_id, p.currency, \
      d.full_name, d.email, d.time_zone, c.display_name AS creditor_name";
 
+/// The person asked for extra support (read as `supported`): their reminders are fewer.
+const SUPPORTED: &str = crate::services::care::support::SUPPORTED_SQL;
+
 const JOINS: &str = "JOIN debtors d ON d.id = p.debtor_id JOIN creditors c ON c.id = p.creditor_id";
 
 /// Accounts on hold get nothing.
@@ -53,6 +56,8 @@ pub struct InstallmentRow {
     pub email: String,
     pub time_zone: String,
     pub creditor_name: String,
+    /// Extra support is in force for the person: the gentler cadence applies.
+    pub supported: bool,
 }
 
 impl InstallmentRow {
@@ -150,7 +155,7 @@ pub async fn installments<C: ConnectionTrait>(
         "SELECT i.id AS installment_id, i.due_on, \
          CAST(i.amount_minor - i.paid_minor AS BIGINT) AS left_minor, {OVERDUE}, \
          {earlier} AS earlier, \
-         p.grace_days, p.created_at, p.consent_at, p.decided_at, {WHO} \
+         p.grace_days, p.created_at, p.consent_at, p.decided_at, {WHO}, {SUPPORTED} AS supported \
          FROM installments i JOIN plans p ON p.id = i.plan_id {JOINS} \
          WHERE i.missed = {missed} AND i.due_on >= $2 AND i.due_on <= $3 \
          AND (i.due_on, i.id) > ($4, $5) \
@@ -181,6 +186,8 @@ pub struct PlanRow {
     pub email: String,
     pub time_zone: String,
     pub creditor_name: String,
+    /// Extra support is in force for the person: the gentler cadence applies.
+    pub supported: bool,
 }
 
 /// Where a keyset batch over plans stopped: (the ordering column, id) of the last row.
@@ -198,7 +205,7 @@ pub async fn plans_moved<C: ConnectionTrait>(
     let (after_at, after_id) = cursor.unwrap_or((since, 0));
     let sql = format!(
         "SELECT p.status, p.kind, p.created_at, p.updated_at, p.defer_until, {OVERDUE}, \
-         {BALANCE}, {WHO} \
+         {BALANCE}, {WHO}, {SUPPORTED} AS supported \
          FROM plans p {JOINS} \
          WHERE p.status = $2 AND p.updated_at >= $3 AND (p.updated_at, p.id) > ($4, $5) \
          AND {NOT_HELD} ORDER BY p.updated_at, p.id LIMIT {BATCH}"
@@ -225,7 +232,7 @@ pub async fn deferrals_due<C: ConnectionTrait>(
     let (after_day, after_id) = cursor.unwrap_or((from, 0));
     let sql = format!(
         "SELECT p.status, p.kind, p.created_at, p.updated_at, p.defer_until, {OVERDUE}, \
-         {BALANCE}, {WHO} \
+         {BALANCE}, {WHO}, {SUPPORTED} AS supported \
          FROM plans p {JOINS} \
          WHERE p.defer_until >= $2 AND p.defer_until <= $3 \
          AND (p.defer_until, p.id) > ($4, $7) \

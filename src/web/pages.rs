@@ -88,6 +88,10 @@ impl Chrome {
                     label: "Proposals to review",
                 },
                 NavLink {
+                    href: "/staff/messages",
+                    label: "Messages",
+                },
+                NavLink {
                     href: "/staff/import",
                     label: "Import accounts",
                 },

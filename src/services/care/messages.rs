@@ -17,6 +17,7 @@ use crate::domain::messages::MessageBody;
 use crate::email::{outbox, templates};
 use crate::entities::{account, attachment, creditor, debtor, message};
 use crate::services::accounts::people;
+use crate::services::audit::{self, Actor, AuditEvent};
 use crate::services::care::attachments::{self, AttachedTo};
 use crate::services::contact::deep_links;
 
@@ -199,7 +200,20 @@ pub async fn write(
     }
     .insert(&txn)
     .await?;
-    if staff_user_id.is_some() {
+    if let Some(staff_id) = staff_user_id {
+        audit::record(
+            &txn,
+            AuditEvent {
+                actor: Actor::Staff(staff_id),
+                creditor_id: Some(found.creditor_id),
+                action: "account.message_sent",
+                subject_kind: "account",
+                subject_id: Some(found.id),
+                detail: "",
+            },
+            now,
+        )
+        .await?;
         tell_the_person(&txn, base_url, &found, now).await?;
     }
     txn.commit().await?;

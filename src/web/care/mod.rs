@@ -7,9 +7,11 @@ use crate::domain::feedback::FeedbackMoment;
 
 pub mod attachments;
 pub mod disputes;
+pub mod feedback;
 pub mod hardship;
 pub mod messages;
 pub mod privacy;
+pub mod support;
 pub mod uploads;
 
 /// Pages for the signed-in person (and public pages about care).
@@ -19,6 +21,8 @@ pub fn debtor_routes(cfg: &mut web::ServiceConfig) {
     disputes::debtor_routes(cfg);
     messages::debtor_routes(cfg);
     privacy::debtor_routes(cfg);
+    feedback::debtor_routes(cfg);
+    support::debtor_routes(cfg);
 }
 
 /// Pages under `/staff` (the scope's guard has signed staff in).

@@ -8,6 +8,7 @@ use sea_orm::DatabaseConnection;
 use super::plan_forms::read_amount;
 use super::plan_views::sentence_case;
 use crate::config::Settings;
+use crate::domain::feedback::FeedbackMoment;
 use crate::domain::payments::PaymentStatus;
 use crate::domain::wording::{full_date, local_time};
 use crate::providers::PaymentProvider;
@@ -18,6 +19,7 @@ use crate::services::payments::{
     options::PaymentOptions, views::AttemptView,
 };
 use crate::web::auth::SignedInDebtor;
+use crate::web::care::FeedbackAsk;
 use crate::web::csrf::CsrfToken;
 use crate::web::errors::{AppError, PageResult};
 use crate::web::forms::Problems;
@@ -333,6 +335,8 @@ struct ResultPage {
     account_id: i32,
     row: AttemptRow,
     outcome: PaymentOutcome,
+    /// "How easy was that?", asked once the payment is done.
+    feedback: Option<FeedbackAsk>,
 }
 
 /// What the return page tells the person about their payment.
@@ -389,10 +393,15 @@ pub async fn result(
     .map_err(AppError::internal)?
     .ok_or(AppError::NotFound)?;
     let zone = zone_of(&db, &who).await?;
+    let outcome = PaymentOutcome::of(attempt.status);
     Ok(pages::ok(&ResultPage {
         chrome: Chrome::debtor(&csrf.0),
         account_id,
-        outcome: PaymentOutcome::of(attempt.status),
+        feedback: outcome.is_paid().then_some(FeedbackAsk {
+            account_id,
+            moment: FeedbackMoment::PaymentCompleted,
+        }),
+        outcome,
         row: AttemptRow::of(&attempt, &zone),
     }))
 }

@@ -10,6 +10,7 @@ use super::plan_choose::{already_has_plan, load_account, plan_page};
 use super::plan_views::PlanPageView;
 use crate::config::Settings;
 use crate::crypto::sha256_hex;
+use crate::domain::feedback::FeedbackMoment;
 use crate::domain::lifecycle;
 use crate::domain::plans::{PlanKind, PlanStatus};
 use crate::domain::wording::{self, full_date};
@@ -19,6 +20,7 @@ use crate::services::payments::allocation;
 use crate::services::plans::choose::{self, AccountForPlan, Agreement, PaymentChange, PlanError};
 use crate::services::plans::records;
 use crate::web::auth::{SignedInDebtor, session_marker};
+use crate::web::care::FeedbackAsk;
 use crate::web::csrf::CsrfToken;
 use crate::web::errors::{AppError, PageResult};
 use crate::web::forms::{Problems, read_date};
@@ -49,6 +51,8 @@ struct PlanPage {
     catch_up: Option<CatchUp>,
     /// For pay later: the reminders before and after the date, as the scheduler sends them.
     pay_later_reminders: String,
+    /// "How easy was that?", asked once a plan is set up.
+    feedback: Option<FeedbackAsk>,
 }
 
 /// The plan page's offer to pay what is overdue, and what happens if the person does not.
@@ -114,6 +118,10 @@ pub async fn show(
         creditor: account.creditor_name.clone(),
         plan: PlanPageView::of(plan, &zone),
         just_agreed: !query.done.is_empty(),
+        feedback: (!query.done.is_empty() && !plan.status.is_request()).then_some(FeedbackAsk {
+            account_id: account.account_id,
+            moment: FeedbackMoment::PlanSetUp,
+        }),
         just_sent: !query.sent.is_empty(),
         can_change: can_change(&account),
         offer_fingerprint,

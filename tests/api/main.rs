@@ -25,6 +25,7 @@ mod import;
 mod layouts;
 mod lifecycle_pass;
 mod mail_format;
+mod messages;
 mod outbox;
 mod outbox_claims;
 mod payments;

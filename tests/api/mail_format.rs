@@ -211,6 +211,21 @@ fn every_email() -> Vec<Case> {
             Staff,
             staff_templates::set_password("https://goodterms.example/staff/password/t", 1, false),
         ),
+        case(
+            "new message",
+            AskedFor,
+            templates::new_message(CREDITOR, "https://goodterms.example/go/message"),
+        ),
+        case(
+            "automatic payment not retried",
+            AskedFor,
+            autopay_templates::pay_by_hand(
+                CREDITOR,
+                &payment(),
+                StopReason::NotRetried,
+                "https://goodterms.example/go/pay",
+            ),
+        ),
     ]
 }
 

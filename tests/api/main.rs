@@ -21,6 +21,8 @@ mod discounts_admin;
 mod double_submit;
 mod edges;
 mod email_scope;
+mod extra_support;
+mod feedback;
 mod import;
 mod layouts;
 mod lifecycle_pass;

@@ -13,12 +13,15 @@ const STAFF: (&str, &str) = ("staff@northwind.example", "northwind-demo");
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR a small picture";
 const PDF: &[u8] = b"%PDF-1.4\n1 0 obj a short letter";
 
+/// A file chosen in the form: its name and bytes.
+type Upload<'a> = Option<(&'a str, &'a [u8])>;
+
 /// Posts the message form as a browser does: multipart, the CSRF token in the URL.
 pub(crate) async fn post_message(
     app: &TestApp,
     path: &str,
     body: &str,
-    file: Option<(&str, &[u8])>,
+    file: Upload<'_>,
 ) -> reqwest::Response {
     let token = app.csrf_token().await;
     let boundary = "----goodtermsMessageBoundary42";
@@ -178,7 +181,7 @@ async fn a_bad_file_or_an_empty_message_is_refused_with_the_words_kept_and_nothi
     app.sign_in_alex().await;
     let path = format!("/account/{id}/messages");
     let program = b"MZ\x90\0\x03 this is a program, renamed";
-    let cases: [(&str, Option<(&str, &[u8])>, &str); 4] = [
+    let cases: [(&str, Upload<'_>, &str); 4] = [
         (
             "Here is my letter",
             Some(("letter.pdf", program)),

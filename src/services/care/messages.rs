@@ -57,6 +57,8 @@ pub struct Thread {
     pub reference: String,
     pub creditor_name: String,
     pub person_name: String,
+    /// The reader's time zone: the person's own, or the creditor's for staff.
+    pub time_zone: String,
     /// Oldest first.
     pub messages: Vec<ThreadMessage>,
 }
@@ -124,21 +126,26 @@ pub async fn open(
             created_at: m.created_at,
         })
         .collect();
-    let creditor_name = creditor::Entity::find_by_id(found.creditor_id)
+    let (creditor_name, creditor_zone) = creditor::Entity::find_by_id(found.creditor_id)
         .one(db)
         .await?
-        .map(|c| c.display_name)
+        .map(|c| (c.display_name, c.time_zone))
         .unwrap_or_default();
-    let person_name = debtor::Entity::find_by_id(found.debtor_id)
+    let (person_name, person_zone) = debtor::Entity::find_by_id(found.debtor_id)
         .one(db)
         .await?
-        .map(|d| d.full_name)
+        .map(|d| (d.full_name, d.time_zone))
         .unwrap_or_default();
+    let time_zone = match side {
+        Side::Person { .. } => person_zone,
+        Side::Staff { .. } => creditor_zone,
+    };
     Ok(Some(Thread {
         account_id: found.id,
         reference: found.reference,
         creditor_name,
         person_name,
+        time_zone,
         messages,
     }))
 }

@@ -5,10 +5,10 @@ use actix_multipart::form::MultipartForm;
 use actix_multipart::form::bytes::Bytes as UploadedFile;
 use actix_multipart::form::text::Text;
 use actix_web::web;
-use chrono::{DateTime, Utc};
 
 use crate::domain::attachments::CheckedFile;
 use crate::domain::messages::MessageBody;
+use crate::domain::wording::local_time;
 use crate::services::care::messages::{Thread, ThreadMessage};
 use crate::web::care::uploads;
 use crate::web::forms::Problems;
@@ -104,6 +104,8 @@ pub struct Viewpoint<'a> {
     pub theirs: &'a str,
     /// Where downloads live: `/account/{id}/attachments` or `/staff/attachments`.
     pub downloads: String,
+    /// Times are shown in this zone.
+    pub time_zone: &'a str,
 }
 
 pub fn message_views(thread: &Thread, view: &Viewpoint<'_>) -> Vec<MessageView> {
@@ -120,7 +122,7 @@ fn message_view(m: &ThreadMessage, view: &Viewpoint<'_>) -> MessageView {
         id: m.id,
         who: if mine { view.mine } else { view.theirs }.to_string(),
         mine,
-        when: when(m.created_at),
+        when: local_time(m.created_at, view.time_zone),
         paragraphs: m
             .body
             .lines()
@@ -133,9 +135,4 @@ fn message_view(m: &ThreadMessage, view: &Viewpoint<'_>) -> MessageView {
             .as_ref()
             .map(|a| (format!("{}/{}", view.downloads, a.id), a.file_name.clone())),
     }
-}
-
-/// "3 December 2026 at 14:05 (UTC)".
-fn when(at: DateTime<Utc>) -> String {
-    at.format("%-d %B %Y at %H:%M (UTC)").to_string()
 }

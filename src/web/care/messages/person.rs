@@ -35,6 +35,7 @@ impl ThreadPage {
             mine: "You",
             theirs: &thread.creditor_name,
             downloads: format!("/account/{}/attachments", thread.account_id),
+            time_zone: &thread.time_zone,
         };
         Self {
             chrome: Chrome::debtor(csrf),

@@ -87,6 +87,7 @@ impl ThreadPage {
             mine: &format!("{} (staff)", thread.creditor_name),
             theirs: &thread.person_name,
             downloads: "/staff/attachments".to_string(),
+            time_zone: &thread.time_zone,
         };
         Self {
             chrome: Chrome::staff(csrf, false),

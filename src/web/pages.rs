@@ -91,6 +91,10 @@ impl Chrome {
                     href: "/staff/import",
                     label: "Import accounts",
                 },
+                NavLink {
+                    href: "/staff/disputes",
+                    label: "Disputes",
+                },
             ]
         };
         Self {

@@ -5,6 +5,7 @@ use actix_web::web;
 
 use crate::domain::feedback::FeedbackMoment;
 
+pub mod advice;
 pub mod attachments;
 pub mod disputes;
 pub mod hardship;
@@ -17,6 +18,7 @@ pub fn debtor_routes(cfg: &mut web::ServiceConfig) {
     cfg.service(attachments::for_person);
     hardship::debtor_routes(cfg);
     disputes::debtor_routes(cfg);
+    advice::debtor_routes(cfg);
     messages::debtor_routes(cfg);
     privacy::debtor_routes(cfg);
 }
@@ -26,6 +28,7 @@ pub fn staff_routes(cfg: &mut web::ServiceConfig) {
     cfg.service(attachments::for_staff);
     hardship::staff_routes(cfg);
     disputes::staff_routes(cfg);
+    advice::staff_routes(cfg);
     messages::staff_routes(cfg);
     privacy::staff_routes(cfg);
 }
@@ -34,6 +37,7 @@ pub fn staff_routes(cfg: &mut web::ServiceConfig) {
 pub fn admin_routes(cfg: &mut web::ServiceConfig) {
     hardship::admin_routes(cfg);
     disputes::admin_routes(cfg);
+    advice::admin_routes(cfg);
     messages::admin_routes(cfg);
     privacy::admin_routes(cfg);
 }

@@ -11,6 +11,7 @@ use goodterms::domain::schedule::{self, Frequency, PlanSize};
 use goodterms::domain::{Currency, Money};
 use goodterms::email::EmailContent;
 use goodterms::email::autopay_templates::{self, StopReason};
+use goodterms::email::dispute_templates;
 use goodterms::email::outbox::{self, Reminder};
 use goodterms::email::reminder_templates::{self, Addressed, ReminderKind, ReminderLinks};
 use goodterms::email::staff_templates;
@@ -210,6 +211,16 @@ fn every_email() -> Vec<Case> {
             "staff password reset",
             Staff,
             staff_templates::set_password("https://goodterms.example/staff/password/t", 1, false),
+        ),
+        case(
+            "dispute received",
+            AskedFor,
+            dispute_templates::dispute_received(CREDITOR, "NW-1001", link),
+        ),
+        case(
+            "dispute answered",
+            AskedFor,
+            dispute_templates::dispute_answered(CREDITOR, "NW-1001", link),
         ),
     ]
 }

@@ -64,7 +64,13 @@ async fn another_persons_advice_page_is_not_found() {
     let app = spawn_demo_app().await;
     app.sign_in_alex().await;
     let sam = account_id(&app, "NW-1002").await;
-    assert_eq!(app.get(&format!("/account/{sam}/advice")).await.status().as_u16(), 404);
+    assert_eq!(
+        app.get(&format!("/account/{sam}/advice"))
+            .await
+            .status()
+            .as_u16(),
+        404
+    );
 }
 
 #[tokio::test]
@@ -101,8 +107,14 @@ async fn an_admin_sets_the_creditors_own_list_and_people_see_it() {
     says_free_and_independent(&html);
     assert!(html.contains("Northside Money Advice"));
     assert!(html.contains("https://advice.northside.example"));
-    assert!(!html.contains("StepChange"), "the creditor's list replaces the defaults");
-    assert!(shows_defaults(&app.get_html("/debt-advice").await), "public page unchanged");
+    assert!(
+        !html.contains("StepChange"),
+        "the creditor's list replaces the defaults"
+    );
+    assert!(
+        shows_defaults(&app.get_html("/debt-advice").await),
+        "public page unchanged"
+    );
 
     // Removing the only service brings the defaults back.
     app.post_form("/signout", &[]).await;
@@ -120,7 +132,9 @@ async fn an_admin_sets_the_creditors_own_list_and_people_see_it() {
     .await;
     app.post_form("/staff/signout", &[]).await;
     app.sign_in_alex().await;
-    assert!(shows_defaults(&app.get_html(&format!("/account/{id}/advice")).await));
+    assert!(shows_defaults(
+        &app.get_html(&format!("/account/{id}/advice")).await
+    ));
 }
 
 #[tokio::test]
@@ -154,8 +168,14 @@ async fn bad_admin_input_is_refused_with_messages_and_nothing_is_saved() {
     ] {
         assert!(html.contains(message), "{message}");
     }
-    assert!(html.contains(r##"<a href="#url-0">"##), "the summary links the field");
-    assert!(html.contains(r#"value="http://plain.example""#), "what was typed is kept");
+    assert!(
+        html.contains(r##"<a href="#url-0">"##),
+        "the summary links the field"
+    );
+    assert!(
+        html.contains(r#"value="http://plain.example""#),
+        "what was typed is kept"
+    );
     let stored = goodterms::services::care::advice::own_list(&app.db, northwind)
         .await
         .unwrap();

@@ -8,8 +8,7 @@ use chrono_tz::Europe::London;
 use goodterms::domain::care::HoldKind;
 use goodterms::domain::disputes::DisputeStatus;
 use goodterms::entities::{
-    account_hold, attachment, attachment_content, audit_log, dispute, dispute_entry,
-    outbox_message,
+    account_hold, attachment, attachment_content, audit_log, dispute, dispute_entry, outbox_message,
 };
 use goodterms::services::care::holds;
 use goodterms::services::contact::reminders;
@@ -98,7 +97,10 @@ async fn stored_rows(app: &TestApp) -> [u64; 5] {
         dispute::Entity::find().count(&app.db).await.unwrap(),
         dispute_entry::Entity::find().count(&app.db).await.unwrap(),
         attachment::Entity::find().count(&app.db).await.unwrap(),
-        attachment_content::Entity::find().count(&app.db).await.unwrap(),
+        attachment_content::Entity::find()
+            .count(&app.db)
+            .await
+            .unwrap(),
         account_hold::Entity::find().count(&app.db).await.unwrap(),
     ]
 }
@@ -145,7 +147,11 @@ async fn a_dispute_with_a_pdf_holds_the_account_at_once_and_says_so() {
     let page = app.get_html(&format!("/account/{id}/dispute")).await;
     assert!(page.contains("I paid this by bank transfer in June."));
     assert!(page.contains("I&#39;ve already paid") || page.contains("I've already paid"));
-    let file = attachment::Entity::find().one(&app.db).await.unwrap().unwrap();
+    let file = attachment::Entity::find()
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
     let link = format!("/account/{id}/attachments/{}", file.id);
     assert!(page.contains(&link), "links the file");
     assert_eq!(file.file_name, "bank statement.pdf");
@@ -186,12 +192,18 @@ async fn a_dispute_suppresses_a_due_reminder_until_it_is_answered() {
     let answered = app
         .post_form(
             &format!("/staff/disputes/{}/answer", found.id),
-            &[("decision", "explain"), ("answer", "We have no payment from June.")],
+            &[
+                ("decision", "explain"),
+                ("answer", "We have no payment from June."),
+            ],
         )
         .await;
     assert_redirect(&answered, &format!("/staff/disputes/{}", found.id));
     assert!(
-        holds::current(&app.db, id, Utc::now()).await.unwrap().is_none(),
+        holds::current(&app.db, id, Utc::now())
+            .await
+            .unwrap()
+            .is_none(),
         "the hold ended"
     );
     assert_eq!(
@@ -231,7 +243,11 @@ async fn bad_files_are_refused_with_a_message_and_nothing_is_stored() {
     let program = b"MZ\x90\x00\x03\x00\x00\x00 This program cannot be run in DOS mode".to_vec();
     let cases: [(&str, Vec<u8>, &str); 3] = [
         ("big.pdf", too_large, "The file must be smaller than 5 MB."),
-        ("receipt.pdf", program, "The file must be a PDF, PNG or JPEG."),
+        (
+            "receipt.pdf",
+            program,
+            "The file must be a PDF, PNG or JPEG.",
+        ),
         ("empty.pdf", Vec::new(), "The file is empty."),
     ];
     for (name, bytes, message) in cases {
@@ -246,9 +262,18 @@ async fn bad_files_are_refused_with_a_message_and_nothing_is_stored() {
         assert_eq!(response.status().as_u16(), 400, "{name}");
         let html = response.text().await.unwrap();
         assert!(html.contains(message), "{name}: {message}");
-        assert!(html.contains(r##"<a href="#file">"##), "{name}: in the summary");
-        assert!(html.contains("The meter reading was wrong"), "kept what was typed");
-        assert!(html.contains(r#"value="wrong_amount" checked"#), "kept the choice");
+        assert!(
+            html.contains(r##"<a href="#file">"##),
+            "{name}: in the summary"
+        );
+        assert!(
+            html.contains("The meter reading was wrong"),
+            "kept what was typed"
+        );
+        assert!(
+            html.contains(r#"value="wrong_amount" checked"#),
+            "kept the choice"
+        );
     }
     let missing = send_dispute(&app, id, "", "", None).await;
     assert_eq!(missing.status().as_u16(), 400);
@@ -265,7 +290,11 @@ async fn a_second_dispute_while_one_is_open_adds_to_it() {
     let again = send_dispute(&app, id, "wrong_amount", "Also the fee is too high.", None).await;
     assert_redirect(&again, &format!("/account/{id}/dispute/sent"));
     let found = only_dispute(&app).await;
-    assert_eq!(stored_rows(&app).await, [1, 2, 1, 1, 1], "one dispute, two entries, one hold");
+    assert_eq!(
+        stored_rows(&app).await,
+        [1, 2, 1, 1, 1],
+        "one dispute, two entries, one hold"
+    );
     let page = app.get_html(&format!("/account/{id}/dispute")).await;
     assert!(page.contains("Also the fee is too high."));
     assert!(page.contains("Tell us more"));
@@ -282,7 +311,11 @@ async fn another_creditors_staff_cannot_see_the_dispute_or_its_file() {
     add_contoso(&app).await;
     alex_disputes(&app).await;
     let found = only_dispute(&app).await;
-    let file = attachment::Entity::find().one(&app.db).await.unwrap().unwrap();
+    let file = attachment::Entity::find()
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
     let page = format!("/staff/disputes/{}", found.id);
     let download = format!("/staff/attachments/{}", file.id);
 
@@ -310,7 +343,11 @@ async fn another_creditors_staff_cannot_see_the_dispute_or_its_file() {
 async fn only_the_person_downloads_their_file() {
     let app = spawn_demo_app().await;
     let alex = alex_disputes(&app).await;
-    let file = attachment::Entity::find().one(&app.db).await.unwrap().unwrap();
+    let file = attachment::Entity::find()
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
     app.post_form("/signout", &[]).await;
     app.sign_in_debtor("NW-1002", ("30", "9", "1990")).await;
     let sam = account_id(&app, "NW-1002").await;
@@ -335,7 +372,10 @@ async fn upholding_books_an_adjustment_ends_the_hold_and_tells_the_person() {
     let page = format!("/staff/disputes/{}", found.id);
     let html = app.get_html(&page).await;
     assert!(html.contains("£1,065.00"), "the balance is shown");
-    assert!(html.contains(&format!("/staff/attachments/")), "the file is linked");
+    assert!(
+        html.contains(&format!("/staff/attachments/")),
+        "the file is linked"
+    );
 
     let too_much = app
         .post_form(
@@ -366,10 +406,19 @@ async fn upholding_books_an_adjustment_ends_the_hold_and_tells_the_person() {
     let closed = only_dispute(&app).await;
     assert_eq!(closed.status, DisputeStatus::Upheld);
     assert_eq!(closed.adjustment_minor, Some(-6500));
-    assert!(holds::current(&app.db, id, Utc::now()).await.unwrap().is_none());
+    assert!(
+        holds::current(&app.db, id, Utc::now())
+            .await
+            .unwrap()
+            .is_none()
+    );
     let emails = emails_with_subject(&app, "An update about your account").await;
     assert_eq!(emails.len(), 1);
-    assert!(emails[0].text_body.contains("has answered your message about reference NW-1001"));
+    assert!(
+        emails[0]
+            .text_body
+            .contains("has answered your message about reference NW-1001")
+    );
     let actions: Vec<String> = audit_log::Entity::find()
         .filter(audit_log::Column::SubjectKind.eq("dispute"))
         .order_by_asc(audit_log::Column::Id)
@@ -414,7 +463,13 @@ async fn explaining_needs_words_and_the_person_reads_them() {
     let answer = format!("/staff/disputes/{}/answer", found.id);
     let empty = app.post_form(&answer, &[("decision", "explain")]).await;
     assert_eq!(empty.status().as_u16(), 400);
-    assert!(empty.text().await.unwrap().contains("Explain to the person why the debt stands"));
+    assert!(
+        empty
+            .text()
+            .await
+            .unwrap()
+            .contains("Explain to the person why the debt stands")
+    );
     let nothing = app.post_form(&answer, &[]).await;
     assert_eq!(nothing.status().as_u16(), 400);
     assert_eq!(only_dispute(&app).await.status, DisputeStatus::Open);
@@ -422,7 +477,10 @@ async fn explaining_needs_words_and_the_person_reads_them() {
     let explained = app
         .post_form(
             &answer,
-            &[("decision", "explain"), ("answer", "Your June payment went to another account.")],
+            &[
+                ("decision", "explain"),
+                ("answer", "Your June payment went to another account."),
+            ],
         )
         .await;
     assert_redirect(&explained, &format!("/staff/disputes/{}", found.id));
@@ -443,7 +501,14 @@ async fn the_queue_lists_open_disputes_oldest_first_with_their_age() {
     app.post_form("/signout", &[]).await;
     app.sign_in_debtor("NW-1002", ("30", "9", "1990")).await;
     let sam = account_id(&app, "NW-1002").await;
-    let sent = send_dispute(&app, sam, "not_recognised", "I never had this account.", None).await;
+    let sent = send_dispute(
+        &app,
+        sam,
+        "not_recognised",
+        "I never had this account.",
+        None,
+    )
+    .await;
     assert_redirect(&sent, &format!("/account/{sam}/dispute/sent"));
     // Sam's dispute came second (a higher id) but has waited longer: 10 days.
     let alex_id = account_id(&app, "NW-1001").await;
@@ -458,7 +523,10 @@ async fn the_queue_lists_open_disputes_oldest_first_with_their_age() {
     older.update(&app.db).await.unwrap();
     as_staff(&app, STAFF).await;
     let html = app.get_html("/staff/disputes").await;
-    assert!(html.contains(r#"<a href="/staff/disputes">Disputes</a>"#), "in the navigation");
+    assert!(
+        html.contains(r#"<a href="/staff/disputes">Disputes</a>"#),
+        "in the navigation"
+    );
     let (open, answered) = html.split_once("Recently answered").unwrap();
     let (alex_at, sam_at) = (open.find("NW-1001").unwrap(), open.find("NW-1002").unwrap());
     assert!(sam_at < alex_at, "oldest first");
@@ -474,4 +542,45 @@ async fn the_queue_lists_open_disputes_oldest_first_with_their_age() {
     let (open, answered) = html.split_once("Recently answered").unwrap();
     assert!(!open.contains("NW-1001"));
     assert!(answered.contains("NW-1001") && answered.contains("Explained"));
+}
+
+#[tokio::test]
+async fn no_plan_breaks_for_missed_payments_while_the_dispute_is_open() {
+    use crate::allocation::{alex_with_plan, plan_status};
+    use crate::catch_up::due_days_ago;
+    use goodterms::domain::plans::PlanStatus;
+    let app = spawn_demo_app().await;
+    app.sign_in_alex().await;
+    let who = alex_with_plan(&app, 5).await;
+    alex_disputes(&app).await;
+    // Two payments long past their dates: Northwind stops a plan at 2 missed.
+    due_days_ago(&app, &who, 1, 40).await;
+    due_days_ago(&app, &who, 2, 10).await;
+    lifecycle::run(&app.db, Utc::now()).await.unwrap();
+    assert_eq!(plan_status(&app, who.plan).await, PlanStatus::Active);
+
+    as_staff(&app, STAFF).await;
+    let found = only_dispute(&app).await;
+    app.post_form(
+        &format!("/staff/disputes/{}/answer", found.id),
+        &[("decision", "explain"), ("answer", "The bill is right.")],
+    )
+    .await;
+    lifecycle::run(&app.db, Utc::now()).await.unwrap();
+    assert_eq!(plan_status(&app, who.plan).await, PlanStatus::Broken);
+}
+
+#[tokio::test]
+async fn two_disputes_sent_at_the_same_moment_end_as_one_with_both_entries() {
+    let app = spawn_demo_app().await;
+    app.sign_in_alex().await;
+    let id = account_id(&app, "NW-1001").await;
+    let (first, second) = tokio::join!(
+        send_dispute(&app, id, "already_paid", "First tab.", None),
+        send_dispute(&app, id, "wrong_amount", "Second tab.", None),
+    );
+    assert_eq!(first.status().as_u16(), 303);
+    assert_eq!(second.status().as_u16(), 303);
+    only_dispute(&app).await;
+    assert_eq!(stored_rows(&app).await, [1, 2, 0, 0, 1]);
 }

@@ -303,6 +303,11 @@ async fn a_second_dispute_while_one_is_open_adds_to_it() {
     let staff_page = app.get_html(&format!("/staff/disputes/{}", found.id)).await;
     assert!(staff_page.contains("I paid this by bank transfer in June."));
     assert!(staff_page.contains("Also the fee is too high."));
+    let account_page = app.get_html(&format!("/staff/accounts/{id}")).await;
+    assert!(
+        account_page.contains("Dispute: I&#39;ve already paid"),
+        "the hold says why: {account_page}"
+    );
 }
 
 #[tokio::test]

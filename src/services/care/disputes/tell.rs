@@ -150,10 +150,12 @@ async fn open_dispute<C: ConnectionTrait>(
     reason: DisputeReason,
     now: DateTime<Utc>,
 ) -> Result<i32, DbErr> {
+    // Staff read it on the account page and its timeline.
+    let words = format!("Dispute: {}", reason.label());
     let hold = NewHold {
         account_id: account.id,
         kind: HoldKind::Dispute,
-        reason: reason.label(),
+        reason: &words,
         started_by: account.debtor_id,
         until: None,
     };

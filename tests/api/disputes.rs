@@ -139,7 +139,7 @@ async fn a_dispute_with_a_pdf_holds_the_account_at_once_and_says_so() {
     let balance = app.get_html("/account").await;
     assert!(
         balance.contains(
-            "You told us something is wrong. Collection is paused until Northwind Utilities answers."
+            "You told us something is wrong. Collection is paused until Northwind Utilities answers: no reminders and no automatic payments."
         ),
         "{balance}"
     );

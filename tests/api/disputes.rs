@@ -308,6 +308,11 @@ async fn a_second_dispute_while_one_is_open_adds_to_it() {
         account_page.contains("Dispute: I&#39;ve already paid"),
         "the hold says why: {account_page}"
     );
+    assert!(
+        !account_page.contains("End the hold"),
+        "a dispute's hold ends with its answer"
+    );
+    assert!(account_page.contains(r#"<a href="/staff/disputes">see disputes</a>"#));
 }
 
 #[tokio::test]

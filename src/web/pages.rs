@@ -95,6 +95,10 @@ impl Chrome {
                     href: "/staff/import",
                     label: "Import accounts",
                 },
+                NavLink {
+                    href: "/staff/disputes",
+                    label: "Disputes",
+                },
             ]
         };
         Self {

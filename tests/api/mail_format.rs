@@ -11,6 +11,7 @@ use goodterms::domain::schedule::{self, Frequency, PlanSize};
 use goodterms::domain::{Currency, Money};
 use goodterms::email::EmailContent;
 use goodterms::email::autopay_templates::{self, StopReason};
+use goodterms::email::dispute_templates;
 use goodterms::email::outbox::{self, Reminder};
 use goodterms::email::reminder_templates::{self, Addressed, ReminderKind, ReminderLinks};
 use goodterms::email::staff_templates;
@@ -225,6 +226,16 @@ fn every_email() -> Vec<Case> {
                 StopReason::NotRetried,
                 "https://goodterms.example/go/pay",
             ),
+        ),
+        case(
+            "dispute received",
+            AskedFor,
+            dispute_templates::dispute_received(CREDITOR, "NW-1001", link),
+        ),
+        case(
+            "dispute answered",
+            AskedFor,
+            dispute_templates::dispute_answered(CREDITOR, "NW-1001", link),
         ),
     ]
 }

@@ -1,6 +1,8 @@
 //! Care: what a person in difficulty can do by themselves (hardship, breathing space, extra
 //! support, disputes, messages, feedback, free advice, their data) and what staff see of it.
+pub mod advice;
 pub mod attachments;
+pub mod disputes;
 pub mod feedback;
 pub mod holds;
 pub mod messages;

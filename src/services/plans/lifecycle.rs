@@ -15,6 +15,7 @@ use crate::domain::plans::{PlanKind, PlanStatus};
 use crate::entities::{installment, plan};
 use crate::services::accounts::statements::Scope;
 use crate::services::audit::{self, Actor, AuditEvent};
+use crate::services::care::holds;
 use crate::services::plans::records::{self, PlanView, RecordError};
 
 const BATCH: u64 = 500;
@@ -89,6 +90,11 @@ async fn check_one(
         return Ok(());
     };
     report.checked += 1;
+    // Collection is paused on a held account (a dispute, a breathing space, staff's hold):
+    // no payment is marked missed and no plan breaks while the hold lasts.
+    if holds::current(db, plan.account_id, now).await?.is_some() {
+        return Ok(());
+    }
     let txn = begin_write(db).await?;
     let moved = reassess(&txn, &plan, now).await?;
     txn.commit().await?;

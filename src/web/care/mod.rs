@@ -5,6 +5,7 @@ use actix_web::web;
 
 use crate::domain::feedback::FeedbackMoment;
 
+pub mod advice;
 pub mod attachments;
 pub mod disputes;
 pub mod feedback;
@@ -19,6 +20,7 @@ pub fn debtor_routes(cfg: &mut web::ServiceConfig) {
     cfg.service(attachments::for_person);
     hardship::debtor_routes(cfg);
     disputes::debtor_routes(cfg);
+    advice::debtor_routes(cfg);
     messages::debtor_routes(cfg);
     privacy::debtor_routes(cfg);
     feedback::debtor_routes(cfg);
@@ -30,6 +32,7 @@ pub fn staff_routes(cfg: &mut web::ServiceConfig) {
     cfg.service(attachments::for_staff);
     hardship::staff_routes(cfg);
     disputes::staff_routes(cfg);
+    advice::staff_routes(cfg);
     messages::staff_routes(cfg);
     privacy::staff_routes(cfg);
 }
@@ -38,6 +41,7 @@ pub fn staff_routes(cfg: &mut web::ServiceConfig) {
 pub fn admin_routes(cfg: &mut web::ServiceConfig) {
     hardship::admin_routes(cfg);
     disputes::admin_routes(cfg);
+    advice::admin_routes(cfg);
     messages::admin_routes(cfg);
     privacy::admin_routes(cfg);
 }

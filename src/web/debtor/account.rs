@@ -10,6 +10,7 @@ use crate::domain::money::amount_in_words;
 use crate::domain::standing::AccountStanding;
 use crate::domain::wording::full_date;
 use crate::services::accounts::statements::{self, Scope, Statement};
+use crate::services::care::disputes;
 use crate::services::plans::records;
 use crate::web::auth::SignedInDebtor;
 use crate::web::csrf::CsrfToken;
@@ -47,6 +48,8 @@ pub struct AccountView {
     pub has_paid_and_credited: bool,
     /// Where the person stands, for "What happens next" (debtor pages only).
     pub standing: Option<StandingView>,
+    /// The person disputes it and the creditor has not answered: collection is paused.
+    pub disputed: bool,
 }
 
 /// A payment as the balance page names it: the amount and the date in words.
@@ -143,6 +146,7 @@ impl AccountView {
             paid_and_credited: totals.paid_and_credited.to_string(),
             has_paid_and_credited: !totals.paid_and_credited.is_zero(),
             standing: None,
+            disputed: false,
         }
     }
 }
@@ -157,6 +161,9 @@ async fn with_standing(
     let plans = records::latest_for_person(db, debtor_id, &ids)
         .await
         .map_err(AppError::internal)?;
+    let disputed = disputes::open_on(db, &ids)
+        .await
+        .map_err(AppError::internal)?;
     let today = Utc::now().date_naive();
     Ok(statements
         .into_iter()
@@ -165,6 +172,7 @@ async fn with_standing(
             let standing = AccountStanding::of(s.explanation.balance(), facts.as_ref());
             AccountView {
                 standing: Some(standing.into()),
+                disputed: disputed.contains(&s.account_id),
                 ..AccountView::from_statement(s)
             }
         })

@@ -5,6 +5,7 @@ use askama::Template;
 use sea_orm::DatabaseConnection;
 
 use crate::crypto::random_token;
+use crate::domain::care::HoldKind;
 use crate::services::payments::offline::OFFLINE_METHODS;
 use crate::services::staff::portfolio::{self, AccountRow};
 use crate::services::staff::workspace;
@@ -81,6 +82,9 @@ struct StaffAccountPage {
     debtor_name: String,
     debtor_email: String,
     hold_reason: Option<String>,
+    /// Staff started the hold in force, so they may end it here; a dispute's hold ends with
+    /// its answer.
+    hold_is_staffs: bool,
     timeline: Vec<TimelineRow>,
     methods: Vec<(&'static str, &'static str)>,
     errors: Vec<FieldError>,
@@ -194,6 +198,10 @@ async fn workspace_page(
         account: AccountView::from_statement(found.statement),
         debtor_name: found.debtor_name,
         debtor_email: found.debtor_email,
+        hold_is_staffs: found
+            .hold
+            .as_ref()
+            .is_some_and(|h| h.kind == HoldKind::Staff),
         hold_reason: found.hold.map(|h| h.reason),
         timeline,
         methods: OFFLINE_METHODS.to_vec(),

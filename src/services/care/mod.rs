@@ -2,3 +2,6 @@
 //! support, disputes, messages, feedback, free advice, their data) and what staff see of it.
 pub mod attachments;
 pub mod holds;
+pub mod erasure;
+pub mod overview;
+pub mod privacy;

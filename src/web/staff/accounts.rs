@@ -5,6 +5,7 @@ use askama::Template;
 use sea_orm::DatabaseConnection;
 
 use crate::crypto::random_token;
+use crate::services::care::overview::CarePanel;
 use crate::services::payments::offline::OFFLINE_METHODS;
 use crate::services::staff::portfolio::{self, AccountRow};
 use crate::services::staff::workspace;
@@ -81,6 +82,7 @@ struct StaffAccountPage {
     debtor_name: String,
     debtor_email: String,
     hold_reason: Option<String>,
+    care: CarePanel,
     timeline: Vec<TimelineRow>,
     methods: Vec<(&'static str, &'static str)>,
     errors: Vec<FieldError>,
@@ -195,6 +197,7 @@ async fn workspace_page(
         debtor_name: found.debtor_name,
         debtor_email: found.debtor_email,
         hold_reason: found.hold.map(|h| h.reason),
+        care: found.care,
         timeline,
         methods: OFFLINE_METHODS.to_vec(),
         errors: Vec::new(),

@@ -268,7 +268,11 @@ async fn the_dashboard_counts_care_with_ages_and_shows_the_feedback() {
         )),
         "{page}"
     );
-    assert_eq!(page.matches("data-label=\"Month\"").count(), 6, "six months");
+    assert_eq!(
+        page.matches("data-label=\"Month\"").count(),
+        6,
+        "six months"
+    );
     assert!(page.contains("Clear and quick"));
     assert!(page.contains("Would like a phone number"));
     assert!(!page.contains("contoso comment"));

@@ -222,7 +222,10 @@ async fn the_data_download_needs_the_code_sent_to_the_email_on_file() {
     app.sign_in_alex().await;
 
     let account_page = app.get_html("/account").await;
-    assert!(account_page.contains("href=\"/account/data\""), "{account_page}");
+    assert!(
+        account_page.contains("href=\"/account/data\""),
+        "{account_page}"
+    );
     let before = app.get_html("/account/data").await;
     assert!(before.contains("Email me a code"), "{before}");
     assert!(!before.contains("alex-marker"));
@@ -282,7 +285,14 @@ async fn the_download_holds_everything_of_this_persons_and_nothing_of_anyone_els
     for text in mine {
         assert!(page.contains(text), "the page should show {text:?}");
     }
-    for text in ["sam-marker", "pat-marker", "NW-1002", "CW-PAT", "Sam Lee", "Pat Other"] {
+    for text in [
+        "sam-marker",
+        "pat-marker",
+        "NW-1002",
+        "CW-PAT",
+        "Sam Lee",
+        "Pat Other",
+    ] {
         assert!(!page.contains(text), "the page should not show {text:?}");
     }
 
@@ -357,7 +367,9 @@ async fn an_admin_erases_personal_fields_and_keeps_the_ledger() {
     let list = app.get_html("/admin/erasure").await;
     assert!(list.contains("Alex Morgan"), "{list}");
     assert!(list.contains(&format!("/admin/erasure/{}", request.id)));
-    let review = app.get_html(&format!("/admin/erasure/{}", request.id)).await;
+    let review = app
+        .get_html(&format!("/admin/erasure/{}", request.id))
+        .await;
     assert!(review.contains("What is kept"), "{review}");
     let erased = app
         .post_form(&format!("/admin/erasure/{}/erase", request.id), &[])
@@ -386,7 +398,10 @@ async fn an_admin_erases_personal_fields_and_keeps_the_ledger() {
         .map(|m| m.body)
         .collect();
     assert!(!bodies.is_empty());
-    assert!(bodies.iter().all(|b| !b.contains("alex-marker")), "{bodies:?}");
+    assert!(
+        bodies.iter().all(|b| !b.contains("alex-marker")),
+        "{bodies:?}"
+    );
     let details = dispute_entry::Entity::find()
         .filter(dispute_entry::Column::DisputeId.eq(seeded.dispute))
         .one(&app.db)
@@ -471,7 +486,10 @@ async fn an_admin_erases_personal_fields_and_keeps_the_ledger() {
     app.post_form("/staff/signout", &[]).await;
     let again = app.sign_in_alex().await;
     assert_ne!(
-        again.headers().get("location").and_then(|l| l.to_str().ok()),
+        again
+            .headers()
+            .get("location")
+            .and_then(|l| l.to_str().ok()),
         Some("/account"),
         "the reference and date of birth no longer sign in"
     );
@@ -501,10 +519,16 @@ async fn an_erasure_request_can_wait_a_while_and_old_requests_come_last() {
     app.sign_in_staff("admin@goodterms.example", "admin-demo")
         .await;
     let nav = app.get_html("/admin/audit").await;
-    assert!(nav.contains("href=\"/admin/erasure\""), "linked from the admin nav");
+    assert!(
+        nav.contains("href=\"/admin/erasure\""),
+        "linked from the admin nav"
+    );
     let list = app.get_html("/admin/erasure").await;
     let (alex_at, sam_at) = (list.find("Alex Morgan"), list.find("Sam Lee"));
-    assert!(alex_at.unwrap() < sam_at.unwrap(), "the oldest waiting first");
+    assert!(
+        alex_at.unwrap() < sam_at.unwrap(),
+        "the oldest waiting first"
+    );
     // Creditor staff cannot reach it.
     app.post_form("/staff/signout", &[]).await;
     app.sign_in_staff("staff@northwind.example", "northwind-demo")

@@ -83,9 +83,7 @@ pub async fn end_debtor_sessions<C: sea_orm::ConnectionTrait>(
 ) -> Result<(), DbErr> {
     let pattern = format!("%{{\\\"debtor_id\\\":{debtor_id},%");
     session::Entity::delete_many()
-        .filter(
-            session::Column::State.like(sea_orm::sea_query::LikeExpr::new(pattern).escape('!')),
-        )
+        .filter(session::Column::State.like(sea_orm::sea_query::LikeExpr::new(pattern).escape('!')))
         .exec(conn)
         .await?;
     Ok(())

@@ -294,23 +294,26 @@ async fn erase_words<C: ConnectionTrait>(conn: &C, debtor_id: i32) -> Result<(),
     ] {
         figures = figures.col_expr(column, Expr::value(Option::<i64>::None));
     }
-    figures
-        .filter(H::DebtorId.eq(debtor_id))
-        .exec(conn)
-        .await?;
+    figures.filter(H::DebtorId.eq(debtor_id)).exec(conn).await?;
     support_need::Entity::update_many()
         .col_expr(support_need::Column::Words, Expr::value(ERASED_TEXT))
         .filter(support_need::Column::DebtorId.eq(debtor_id))
         .exec(conn)
         .await?;
     feedback::Entity::update_many()
-        .col_expr(feedback::Column::Comment, Expr::value(Option::<String>::None))
+        .col_expr(
+            feedback::Column::Comment,
+            Expr::value(Option::<String>::None),
+        )
         .filter(feedback::Column::DebtorId.eq(debtor_id))
         .exec(conn)
         .await?;
     // The plan itself is a financial record; a note in the person's words is not.
     plan::Entity::update_many()
-        .col_expr(plan::Column::DebtorNote, Expr::value(Option::<String>::None))
+        .col_expr(
+            plan::Column::DebtorNote,
+            Expr::value(Option::<String>::None),
+        )
         .filter(plan::Column::DebtorId.eq(debtor_id))
         .filter(plan::Column::DebtorNote.is_not_null())
         .exec(conn)
@@ -350,7 +353,10 @@ async fn erase_emails<C: ConnectionTrait>(conn: &C, debtor_id: i32) -> Result<()
     use outbox_message::Column as O;
     outbox_message::Entity::update_many()
         .col_expr(O::Status, Expr::value(OutboxStatus::Suppressed.as_str()))
-        .col_expr(O::Decision, Expr::value("Not sent: the person's data was erased"))
+        .col_expr(
+            O::Decision,
+            Expr::value("Not sent: the person's data was erased"),
+        )
         .filter(O::DebtorId.eq(debtor_id))
         .filter(O::Status.eq(OutboxStatus::Pending))
         .exec(conn)

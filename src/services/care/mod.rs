@@ -1,7 +1,7 @@
 //! Care: what a person in difficulty can do by themselves (hardship, breathing space, extra
 //! support, disputes, messages, feedback, free advice, their data) and what staff see of it.
 pub mod attachments;
-pub mod holds;
 pub mod erasure;
+pub mod holds;
 pub mod overview;
 pub mod privacy;

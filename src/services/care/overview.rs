@@ -3,8 +3,8 @@
 //! Every query is filtered by the staff member's creditor.
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Statement,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Statement,
 };
 
 use crate::domain::care::HoldKind;
@@ -226,7 +226,12 @@ async fn dispute_events<C: ConnectionTrait>(
     }
     for e in entries {
         let title = format!("Dispute details added: {}", e.reason.label());
-        events.push(event(e.created_at, EventKind::Dispute, &title, Some(e.details)));
+        events.push(event(
+            e.created_at,
+            EventKind::Dispute,
+            &title,
+            Some(e.details),
+        ));
     }
     Ok(events)
 }

@@ -11,8 +11,8 @@ use serde_json::{Map, Value};
 
 use crate::domain::{Currency, Money};
 use crate::entities::{
-    account, attachment, audit_log, autopay_mandate, contact_preference, creditor, debtor,
-    dispute, dispute_entry, feedback, hardship_statement, installment, ledger_entry, message,
+    account, attachment, audit_log, autopay_mandate, contact_preference, creditor, debtor, dispute,
+    dispute_entry, feedback, hardship_statement, installment, ledger_entry, message,
     outbox_message, payment_attempt, plan, support_need,
 };
 use crate::services::accounts::people::same_person_rows;
@@ -231,12 +231,22 @@ async fn plan_tables<C: ConnectionTrait>(
     let mut plans_table = Table::new(
         "Plans",
         &[
-            "Plan", "Account", "Kind", "Status", "Total", "Pay later until", "Your note",
-            "Agreed words", "Agreed at", "Made",
+            "Plan",
+            "Account",
+            "Kind",
+            "Status",
+            "Total",
+            "Pay later until",
+            "Your note",
+            "Agreed words",
+            "Agreed at",
+            "Made",
         ],
     );
-    let mut installments_table =
-        Table::new("Plan payments", &["Plan", "Number", "Due", "Amount", "Paid", "Missed"]);
+    let mut installments_table = Table::new(
+        "Plan payments",
+        &["Plan", "Number", "Due", "Amount", "Paid", "Missed"],
+    );
     let plans = plan::Entity::find()
         .filter(plan::Column::DebtorId.eq(debtor_id))
         .order_by_asc(plan::Column::Id)
@@ -281,7 +291,15 @@ async fn payments_table<C: ConnectionTrait>(
 ) -> Result<Table, DbErr> {
     let mut table = Table::new(
         "Payments",
-        &["Account", "Amount", "For", "Status", "Paid with", "Started", "Went through"],
+        &[
+            "Account",
+            "Amount",
+            "For",
+            "Status",
+            "Paid with",
+            "Started",
+            "Went through",
+        ],
     );
     let rows = payment_attempt::Entity::find()
         .filter(payment_attempt::Column::DebtorId.eq(debtor_id))
@@ -309,7 +327,15 @@ async fn mandates_table<C: ConnectionTrait>(
 ) -> Result<Table, DbErr> {
     let mut table = Table::new(
         "Automatic payments",
-        &["Account", "Plan", "Status", "Card kept by", "Set up", "Turned on", "Ended"],
+        &[
+            "Account",
+            "Plan",
+            "Status",
+            "Card kept by",
+            "Set up",
+            "Turned on",
+            "Ended",
+        ],
     );
     let rows = autopay_mandate::Entity::find()
         .filter(autopay_mandate::Column::DebtorId.eq(debtor_id))
@@ -330,13 +356,16 @@ async fn mandates_table<C: ConnectionTrait>(
     Ok(table)
 }
 
-async fn preferences_table<C: ConnectionTrait>(
-    conn: &C,
-    debtor_id: i32,
-) -> Result<Table, DbErr> {
+async fn preferences_table<C: ConnectionTrait>(conn: &C, debtor_id: i32) -> Result<Table, DbErr> {
     let mut table = Table::new(
         "Contact preferences",
-        &["Reminders by email", "Time of day", "Payday", "Paused until", "Changed"],
+        &[
+            "Reminders by email",
+            "Time of day",
+            "Payday",
+            "Paused until",
+            "Changed",
+        ],
     );
     if let Some(p) = contact_preference::Entity::find_by_id(debtor_id)
         .one(conn)
@@ -459,7 +488,9 @@ async fn dispute_tables<C: ConnectionTrait>(
 ) -> Result<Vec<Table>, DbErr> {
     let mut disputes = Table::new(
         "Disputes",
-        &["Dispute", "Account", "Reason", "Status", "Opened", "Answer", "Answered"],
+        &[
+            "Dispute", "Account", "Reason", "Status", "Opened", "Answer", "Answered",
+        ],
     );
     let mut entries = Table::new(
         "What you told us in disputes",

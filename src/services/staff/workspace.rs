@@ -17,7 +17,7 @@ use crate::entities::{
 use crate::services::accounts::statements::{self, Scope, StatementError};
 use crate::services::audit::{self, Actor, AuditEvent};
 use crate::services::care::holds::{self, NewHold};
-use crate::services::care::overview::{self, CarePanel, CareOf};
+use crate::services::care::overview::{self, CareOf, CarePanel};
 
 #[derive(Debug, thiserror::Error)]
 pub enum WorkspaceError {

@@ -59,7 +59,9 @@ pub async fn list(
         .await
         .map_err(AppError::internal)?;
     let notice = match query.done.as_str() {
-        "erased" => Some("Erased. The person's financial records are kept; everything else personal is gone."),
+        "erased" => Some(
+            "Erased. The person's financial records are kept; everything else personal is gone.",
+        ),
         "already" => Some("That request was already carried out, so nothing changed."),
         _ => None,
     };

@@ -14,7 +14,7 @@ use goodterms::entities::{
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 
 use crate::autopay::emailed_code;
-use crate::helpers::{TestApp, add_contoso, assert_redirect, client_with, spawn_demo_app};
+use crate::helpers::{TestApp, add_contoso, assert_redirect, spawn_demo_app};
 use crate::payments::{account_id, balance_minor};
 
 /// Ids of what `seed_care` wrote.
@@ -358,26 +358,19 @@ async fn an_admin_erases_personal_fields_and_keeps_the_ledger() {
         .expect("a request was recorded");
     let data_page = app.get_html("/account/data").await;
     assert!(data_page.contains("You have asked us to erase your data"));
-    // The person's signed-in session, to try again after the erasure.
-    let old_session = app.cookie("gt_session").expect("signed in");
-
-    app.post_form("/signout", &[]).await;
-    app.sign_in_staff("admin@goodterms.example", "admin-demo")
-        .await;
-    let list = app.get_html("/admin/erasure").await;
+    // The admin works in another browser; Alex stays signed in here.
+    let admin = AdminBrowser::sign_in(&app).await;
+    let list = admin.get_html(&app, "/admin/erasure").await;
     assert!(list.contains("Alex Morgan"), "{list}");
     assert!(list.contains(&format!("/admin/erasure/{}", request.id)));
-    let review = app
-        .get_html(&format!("/admin/erasure/{}", request.id))
+    let review = admin
+        .get_html(&app, &format!("/admin/erasure/{}", request.id))
         .await;
     assert!(review.contains("What is kept"), "{review}");
-    let erased = app
-        .post_form(&format!("/admin/erasure/{}/erase", request.id), &[])
-        .await;
+    let erase_path = format!("/admin/erasure/{}/erase", request.id);
+    let erased = admin.post(&app, &erase_path, &[]).await;
     assert_redirect(&erased, "/admin/erasure?done=erased");
-    let again = app
-        .post_form(&format!("/admin/erasure/{}/erase", request.id), &[])
-        .await;
+    let again = admin.post(&app, &erase_path, &[]).await;
     assert_redirect(&again, "/admin/erasure?done=already");
 
     let row = debtor::Entity::find_by_id(alex_row.id)
@@ -476,14 +469,9 @@ async fn an_admin_erases_personal_fields_and_keeps_the_ledger() {
         .unwrap();
     assert_eq!(sam_messages.body, "message text sam-marker");
 
-    // The old sign-in no longer works, and neither does signing in again.
-    let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
-    let url: reqwest::Url = app.address.parse().unwrap();
-    jar.add_cookie_str(&format!("gt_session={old_session}; Path=/"), &url);
-    let old_browser = client_with(jar);
-    let old = old_browser.get(app.url("/account")).send().await.unwrap();
+    // Alex's session has ended, and the reference and date of birth no longer sign in.
+    let old = app.get("/account").await;
     assert_ne!(old.status().as_u16(), 200, "the old session was ended");
-    app.post_form("/staff/signout", &[]).await;
     let again = app.sign_in_alex().await;
     assert_ne!(
         again
@@ -493,6 +481,58 @@ async fn an_admin_erases_personal_fields_and_keeps_the_ledger() {
         Some("/account"),
         "the reference and date of birth no longer sign in"
     );
+}
+
+/// An admin signed in in a browser of their own.
+struct AdminBrowser {
+    jar: std::sync::Arc<reqwest::cookie::Jar>,
+    client: reqwest::Client,
+}
+
+impl AdminBrowser {
+    async fn sign_in(app: &TestApp) -> Self {
+        let (jar, client) = app.second_browser();
+        client.get(app.url("/")).send().await.unwrap();
+        let admin = Self { jar, client };
+        let fields = [
+            ("email", "admin@goodterms.example"),
+            ("password", "admin-demo"),
+        ];
+        let signed_in = admin.post(app, "/staff/signin", &fields).await;
+        assert_eq!(signed_in.status().as_u16(), 303);
+        admin
+    }
+
+    /// The CSRF token this browser holds now (signing in binds a new one).
+    fn token(&self, app: &TestApp) -> String {
+        let url: reqwest::Url = app.address.parse().unwrap();
+        let cookies = reqwest::cookie::CookieStore::cookies(self.jar.as_ref(), &url).unwrap();
+        cookies
+            .to_str()
+            .unwrap()
+            .split("; ")
+            .find_map(|pair| pair.strip_prefix("gt_csrf="))
+            .expect("a CSRF cookie")
+            .to_string()
+    }
+
+    async fn get_html(&self, app: &TestApp, path: &str) -> String {
+        let response = self.client.get(app.url(path)).send().await.unwrap();
+        response.text().await.unwrap()
+    }
+
+    async fn post(&self, app: &TestApp, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let token = self.token(app);
+        let mut body = fields.to_vec();
+        body.push(("csrf_token", &token));
+        self.client
+            .post(app.url(path))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(serde_urlencoded::to_string(&body).unwrap())
+            .send()
+            .await
+            .unwrap()
+    }
 }
 
 #[tokio::test]

@@ -102,6 +102,42 @@ async fn staff_of_another_creditor_see_none_of_the_care_panel() {
     assert!(own.contains("None open"));
 }
 
+#[tokio::test]
+async fn what_has_ended_leaves_the_panel_and_stays_on_the_timeline() {
+    let app = spawn_demo_app().await;
+    let sam = account_id(&app, "NW-1002").await;
+    breathing_space(&app, sam, 40, -10).await;
+    support(&app, sam, true).await;
+    open_dispute(&app, sam, 20, DisputeStatus::Explained).await;
+    dispute::Entity::update_many()
+        .col_expr(
+            dispute::Column::AnsweredAt,
+            sea_orm::sea_query::Expr::value(Utc::now() - Duration::days(2)),
+        )
+        .filter(dispute::Column::AccountId.eq(sam))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    app.sign_in_staff(NORTHWIND_STAFF.0, NORTHWIND_STAFF.1)
+        .await;
+    let page = app.get_html(&format!("/staff/accounts/{sam}")).await;
+    for text in [
+        "<dt>Extra support</dt><dd>No</dd>",
+        "<dt>Breathing space</dt><dd>None</dd>",
+        "None open",
+        "Breathing space started",
+        "Breathing space ended",
+        "Extra support withdrawn by the person",
+        "Dispute answered: explained",
+    ] {
+        assert!(page.contains(text), "the account page should show {text:?}");
+    }
+    assert!(
+        !page.contains("Please write, do not call"),
+        "withdrawn words are not shown"
+    );
+}
+
 async fn open_dispute(app: &TestApp, account: i32, days_ago: i64, status: DisputeStatus) {
     let who = holder(app, account).await;
     dispute::ActiveModel {

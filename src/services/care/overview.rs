@@ -166,6 +166,8 @@ pub async fn timeline_events<C: ConnectionTrait>(
         .all(conn)
         .await?;
     for s in support {
+        // Once withdrawn, the person's words are no longer shown, even in the history.
+        let words = s.withdrawn_at.is_none().then_some(s.words);
         if let Some(withdrawn) = s.withdrawn_at {
             events.push(event(
                 withdrawn,
@@ -178,7 +180,7 @@ pub async fn timeline_events<C: ConnectionTrait>(
             s.consented_at,
             EventKind::Support,
             "Asked for extra support",
-            Some(s.words),
+            words,
         ));
     }
     events.extend(dispute_events(conn, of).await?);
@@ -442,4 +444,22 @@ async fn latest_comments<C: ConnectionTrait>(
             text: f.comment.unwrap_or_default(),
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_months_average_reads_in_tenths() {
+        let month = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+        let score = |average_tenths| MonthScore {
+            month,
+            answers: 2,
+            average_tenths,
+        };
+        assert_eq!(score(Some(45)).average(), "4.5 out of 5");
+        assert_eq!(score(Some(50)).average(), "5.0 out of 5");
+        assert_eq!(score(None).average(), "No scores");
+    }
 }

@@ -68,6 +68,10 @@ impl Chrome {
                     href: "/admin/audit",
                     label: "Audit log",
                 },
+                NavLink {
+                    href: "/admin/erasure",
+                    label: "Erasure requests",
+                },
             ]
         } else {
             vec![

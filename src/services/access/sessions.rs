@@ -72,3 +72,19 @@ pub async fn delete_expired(db: &DatabaseConnection, now: DateTime<Utc>) -> Resu
         .await?;
     Ok(result.rows_affected)
 }
+
+/// Ends every database-stored session signed in as this debtor row (used when the person's
+/// data is erased). The state is the session's JSON map, whose "debtor" value is itself JSON
+/// text, so the id appears as `{\"debtor_id\":N,`; `!` escapes LIKE on both databases.
+/// Sessions kept in Redis are not searched: they end at their lifetime (two hours).
+pub async fn end_debtor_sessions<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    debtor_id: i32,
+) -> Result<(), DbErr> {
+    let pattern = format!("%{{\\\"debtor_id\\\":{debtor_id},%");
+    session::Entity::delete_many()
+        .filter(session::Column::State.like(sea_orm::sea_query::LikeExpr::new(pattern).escape('!')))
+        .exec(conn)
+        .await?;
+    Ok(())
+}

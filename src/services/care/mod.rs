@@ -3,7 +3,10 @@
 pub mod advice;
 pub mod attachments;
 pub mod disputes;
+pub mod erasure;
 pub mod feedback;
 pub mod holds;
 pub mod messages;
+pub mod overview;
+pub mod privacy;
 pub mod support;

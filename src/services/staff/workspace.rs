@@ -17,6 +17,7 @@ use crate::entities::{
 use crate::services::accounts::statements::{self, Scope, StatementError};
 use crate::services::audit::{self, Actor, AuditEvent};
 use crate::services::care::holds::{self, NewHold};
+use crate::services::care::overview::{self, CareOf, CarePanel};
 
 #[derive(Debug, thiserror::Error)]
 pub enum WorkspaceError {
@@ -196,6 +197,10 @@ pub enum EventKind {
     SignIn,
     Note,
     Hold,
+    Hardship,
+    Support,
+    Dispute,
+    Message,
 }
 
 impl EventKind {
@@ -208,6 +213,10 @@ impl EventKind {
             Self::SignIn => "Sign-in",
             Self::Note => "Note",
             Self::Hold => "Hold",
+            Self::Hardship => "Hardship",
+            Self::Support => "Extra support",
+            Self::Dispute => "Dispute",
+            Self::Message => "Message",
         }
     }
 }
@@ -239,7 +248,10 @@ pub struct AccountWorkspace {
     pub statement: statements::Statement,
     pub debtor_name: String,
     pub debtor_email: String,
+    /// The hold staff put on, which staff can end here (a dispute or a breathing space
+    /// shows in the care panel instead).
     pub hold: Option<account_hold::Model>,
+    pub care: CarePanel,
     pub timeline: Vec<TimelineEvent>,
 }
 
@@ -271,10 +283,17 @@ pub async fn workspace<C: ConnectionTrait>(
     timeline.extend(message_events(conn, &whose).await?);
     timeline.extend(sign_in_events(conn, owner.debtor_id).await?);
     timeline.extend(note_events(conn, account_id).await?);
-    timeline.extend(hold_events(conn, account_id).await?);
+    timeline.extend(hold_events(conn, account_id, now).await?);
+    let care_of = CareOf {
+        creditor_id,
+        debtor_id: owner.debtor_id,
+        account_id,
+    };
+    timeline.extend(overview::timeline_events(conn, care_of).await?);
     timeline.sort_by_key(|e| std::cmp::Reverse(e.at));
     Ok(Some(AccountWorkspace {
-        hold: current_hold(conn, account_id, now).await?,
+        hold: holds::current_of_kind(conn, account_id, HoldKind::Staff, now).await?,
+        care: overview::panel(conn, care_of, now).await?,
         statement,
         debtor_name: name,
         debtor_email: email,
@@ -523,6 +542,7 @@ async fn note_events<C: ConnectionTrait>(
 async fn hold_events<C: ConnectionTrait>(
     conn: &C,
     account_id: i32,
+    now: DateTime<Utc>,
 ) -> Result<Vec<TimelineEvent>, DbErr> {
     let rows = account_hold::Entity::find()
         .filter(account_hold::Column::AccountId.eq(account_id))
@@ -530,18 +550,15 @@ async fn hold_events<C: ConnectionTrait>(
         .await?;
     let mut events = Vec::new();
     for hold in rows {
-        if let Some(ended) = hold.ended_at {
-            events.push(event(
-                ended,
-                EventKind::Hold,
-                "Hold ended".to_string(),
-                None,
-            ));
+        let (started, ended_title) = overview::hold_titles(hold.kind);
+        // A breathing space's end is set when it starts: it shows once it has come.
+        if let Some(ended) = hold.ended_at.filter(|at| *at <= now) {
+            events.push(event(ended, EventKind::Hold, ended_title.to_string(), None));
         }
         events.push(event(
             hold.started_at,
             EventKind::Hold,
-            "Put on hold".to_string(),
+            started.to_string(),
             Some(hold.reason),
         ));
     }

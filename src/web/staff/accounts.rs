@@ -5,7 +5,7 @@ use askama::Template;
 use sea_orm::DatabaseConnection;
 
 use crate::crypto::random_token;
-use crate::domain::care::HoldKind;
+use crate::services::care::overview::CarePanel;
 use crate::services::payments::offline::OFFLINE_METHODS;
 use crate::services::staff::portfolio::{self, AccountRow};
 use crate::services::staff::workspace;
@@ -82,9 +82,7 @@ struct StaffAccountPage {
     debtor_name: String,
     debtor_email: String,
     hold_reason: Option<String>,
-    /// Staff started the hold in force, so they may end it here; a dispute's hold ends with
-    /// its answer.
-    hold_is_staffs: bool,
+    care: CarePanel,
     timeline: Vec<TimelineRow>,
     methods: Vec<(&'static str, &'static str)>,
     errors: Vec<FieldError>,
@@ -198,11 +196,8 @@ async fn workspace_page(
         account: AccountView::from_statement(found.statement),
         debtor_name: found.debtor_name,
         debtor_email: found.debtor_email,
-        hold_is_staffs: found
-            .hold
-            .as_ref()
-            .is_some_and(|h| h.kind == HoldKind::Staff),
         hold_reason: found.hold.map(|h| h.reason),
+        care: found.care,
         timeline,
         methods: OFFLINE_METHODS.to_vec(),
         errors: Vec::new(),

@@ -7,6 +7,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::domain::{Currency, Money};
 use crate::services::admin::creditor_list;
+use crate::services::care::overview;
 use crate::services::staff::dashboard;
 use crate::web::auth::SignedInStaff;
 use crate::web::csrf::CsrfToken;
@@ -52,6 +53,7 @@ struct DashboardPage {
     chrome: Chrome,
     creditor: String,
     figures: dashboard::Dashboard,
+    care: overview::CareFigures,
     weekly_bars: Vec<Bar>,
     status_bars: Vec<Bar>,
 }
@@ -59,6 +61,15 @@ struct DashboardPage {
 impl DashboardPage {
     fn rate(value: &Option<u32>) -> String {
         value.map_or("No data yet".to_string(), |v| format!("{v}%"))
+    }
+
+    /// "(oldest 3 days)" beside a count, or nothing when there is none.
+    fn oldest(days: &Option<i64>) -> String {
+        match days {
+            Some(1) => " (oldest 1 day)".to_string(),
+            Some(d) => format!(" (oldest {d} days)"),
+            None => String::new(),
+        }
     }
 }
 
@@ -75,6 +86,9 @@ pub async fn show(
         .ok_or(AppError::NotFound)?;
     let currency = Currency::parse(&creditor.currency).map_err(AppError::internal)?;
     let figures = dashboard::for_creditor(db.get_ref(), creditor_id, currency, Utc::now())
+        .await
+        .map_err(AppError::internal)?;
+    let care = overview::figures(db.get_ref(), creditor_id, Utc::now())
         .await
         .map_err(AppError::internal)?;
     let minor = |m: &Money| m.to_minor().unwrap_or(0);
@@ -94,6 +108,7 @@ pub async fn show(
         weekly_bars: vertical_bars(&weekly, 50),
         status_bars: vertical_bars(&statuses, 75),
         figures,
+        care,
     }))
 }
 

@@ -312,7 +312,10 @@ async fn a_second_dispute_while_one_is_open_adds_to_it() {
         !account_page.contains("End the hold"),
         "a dispute's hold ends with its answer"
     );
-    assert!(account_page.contains(r#"<a href="/staff/disputes">see disputes</a>"#));
+    assert!(
+        account_page.contains(&format!(r#"<a href="/staff/disputes/{}">"#, found.id)),
+        "the care panel links to the dispute"
+    );
 }
 
 #[tokio::test]

@@ -6,6 +6,7 @@
 #[macro_use]
 mod stored;
 
+pub mod affordability;
 pub mod attachments;
 pub mod audit;
 pub mod autopay;

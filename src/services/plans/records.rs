@@ -337,6 +337,8 @@ pub struct NewPlan<'a> {
     /// The missed-payment rules at the time of agreement; later policy changes leave them.
     pub grace_days: u32,
     pub missed_to_break: u32,
+    /// The hardship statement the plan is made from, if any.
+    pub hardship_id: Option<i32>,
 }
 
 /// The exact words agreed to, when, and in which session (a hash: no session key stored).
@@ -371,6 +373,7 @@ pub async fn insert<C: ConnectionTrait>(
         missed_to_break: Set(i32::try_from(new.missed_to_break).unwrap_or(i32::MAX)),
         date_moved: Set(false),
         installment_skipped: Set(false),
+        hardship_id: Set(new.hardship_id),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()

@@ -10,6 +10,7 @@ use crate::domain::money::amount_in_words;
 use crate::domain::standing::AccountStanding;
 use crate::domain::wording::full_date;
 use crate::services::accounts::statements::{self, Scope, Statement};
+use crate::services::care::breathing_space;
 use crate::services::plans::records;
 use crate::web::auth::SignedInDebtor;
 use crate::web::csrf::CsrfToken;
@@ -47,6 +48,8 @@ pub struct AccountView {
     pub has_paid_and_credited: bool,
     /// Where the person stands, for "What happens next" (debtor pages only).
     pub standing: Option<StandingView>,
+    /// The day a breathing space in force ends, in words (debtor pages only).
+    pub breathing_space_until: Option<String>,
 }
 
 /// A payment as the balance page names it: the amount and the date in words.
@@ -143,6 +146,7 @@ impl AccountView {
             paid_and_credited: totals.paid_and_credited.to_string(),
             has_paid_and_credited: !totals.paid_and_credited.is_zero(),
             standing: None,
+            breathing_space_until: None,
         }
     }
 }
@@ -157,7 +161,11 @@ async fn with_standing(
     let plans = records::latest_for_person(db, debtor_id, &ids)
         .await
         .map_err(AppError::internal)?;
-    let today = Utc::now().date_naive();
+    let now = Utc::now();
+    let today = now.date_naive();
+    let pauses = breathing_space::in_force_on(db, &ids, now)
+        .await
+        .map_err(AppError::internal)?;
     Ok(statements
         .into_iter()
         .map(|s| {
@@ -165,6 +173,9 @@ async fn with_standing(
             let standing = AccountStanding::of(s.explanation.balance(), facts.as_ref());
             AccountView {
                 standing: Some(standing.into()),
+                breathing_space_until: pauses
+                    .get(&s.account_id)
+                    .map(|b| full_date(b.resumes_on())),
                 ..AccountView::from_statement(s)
             }
         })

@@ -8,6 +8,7 @@ use sea_orm::DatabaseConnection;
 
 use super::plan_choose::{already_has_plan, load_account, plan_page};
 use super::plan_views::PlanPageView;
+use crate::services::care::breathing_space;
 use crate::config::Settings;
 use crate::crypto::sha256_hex;
 use crate::domain::lifecycle;
@@ -49,6 +50,8 @@ struct PlanPage {
     catch_up: Option<CatchUp>,
     /// For pay later: the reminders before and after the date, as the scheduler sends them.
     pay_later_reminders: String,
+    /// The day a breathing space in force ends, in words.
+    breathing_space_until: Option<String>,
 }
 
 /// The plan page's offer to pay what is overdue, and what happens if the person does not.
@@ -123,6 +126,15 @@ pub async fn show(
         autopay_just_saved: query.autopay == "saved",
         catch_up: catch_up(&account, Utc::now().date_naive()),
         pay_later_reminders: wording::pay_later_reminders(account.cadence.days_before()),
+        breathing_space_until: breathing_space::in_force_on(
+            db.get_ref(),
+            &[account.account_id],
+            Utc::now(),
+        )
+        .await
+        .map_err(AppError::internal)?
+        .get(&account.account_id)
+        .map(|b| wording::full_date(b.resumes_on())),
     }))
 }
 

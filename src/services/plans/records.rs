@@ -89,6 +89,8 @@ pub struct PlanView {
     pub missed_to_break: u32,
     pub date_moved: bool,
     pub installment_skipped: bool,
+    /// The hardship statement the plan or proposal was made from, for staff to see.
+    pub hardship_id: Option<i32>,
     pub created_at: DateTime<Utc>,
     pub installments: Vec<InstallmentView>,
 }
@@ -205,6 +207,7 @@ fn to_view(row: plan::Model, rows: Vec<installment::Model>) -> Result<PlanView, 
         missed_to_break: u32::try_from(row.missed_to_break).unwrap_or(0),
         date_moved: row.date_moved,
         installment_skipped: row.installment_skipped,
+        hardship_id: row.hardship_id,
         created_at: row.created_at,
         installments,
     })
@@ -621,6 +624,7 @@ mod tests {
             missed_to_break: 2,
             date_moved: false,
             installment_skipped: false,
+            hardship_id: None,
             created_at: DateTime::<Utc>::MIN_UTC,
             installments,
         }

@@ -51,3 +51,5 @@ mod truthful_pages;
 mod unsubscribe;
 mod worker;
 mod workspace;
+mod hardship;
+mod breathing_space;

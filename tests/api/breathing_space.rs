@@ -176,3 +176,43 @@ async fn a_breathing_space_longer_than_the_policy_allows_is_refused() {
     assert!(refused.text().await.unwrap().contains("up to 30 days"));
     assert_eq!(account_hold::Entity::find().count(&app.db).await.unwrap(), 0);
 }
+
+#[tokio::test]
+async fn a_re_import_adds_no_fee_or_interest_during_a_breathing_space() {
+    use crate::import::{checked, good_file, import};
+    let app = spawn_demo_app().await;
+    app.sign_in_staff(crate::hardship::STAFF.0, crate::hardship::STAFF.1)
+        .await;
+    let first = checked(&app, good_file().as_bytes()).await;
+    import(&app, first, false).await;
+    let id = account_id(&app, "IMP-1").await;
+    let before = crate::payments::balance_minor(&app, id).await;
+    holds::start(
+        &app.db,
+        holds::NewHold {
+            account_id: id,
+            kind: HoldKind::BreathingSpace,
+            reason: "Breathing space of 30 days",
+            started_by: 1,
+            until: Some(Utc::now() + Duration::days(30)),
+        },
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+
+    // The creditor's file says £20 more (interest): left out while the space lasts.
+    let changed = good_file().replace("300.00,2026-03-01", "320.00,2026-03-01");
+    let again = checked(&app, changed.as_bytes()).await;
+    let html = import(&app, again, false).await;
+    assert!(html.contains("<dd id=\"adjusted\">0</dd>"), "{html}");
+    assert_eq!(crate::payments::balance_minor(&app, id).await, before);
+    let held = goodterms::entities::audit_log::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "import.increase_held_for_breathing_space")
+        .count();
+    assert_eq!(held, 1);
+}

@@ -20,8 +20,8 @@ use std::time::{Duration, Instant};
 
 use chrono::{Days, Months, NaiveDate, Utc};
 use fantoccini::elements::Element;
-use fantoccini::wd::Capabilities;
 use fantoccini::key::Key;
+use fantoccini::wd::Capabilities;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::json;

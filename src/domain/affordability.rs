@@ -175,8 +175,8 @@ pub fn affordable_plan(
             first_due,
         )
         .ok()?;
-        let fits = largest_payment(&plan) <= left.amount()
-            && policy::within_policy(policy, &plan, today);
+        let fits =
+            largest_payment(&plan) <= left.amount() && policy::within_policy(policy, &plan, today);
         fits.then_some(plan)
     })
 }
@@ -195,12 +195,12 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    fn gbp() -> Currency {
-        Currency::parse("GBP").unwrap()
+    fn gbp(amount: &str) -> Money {
+        Money::parse(amount, Currency::GBP).unwrap()
     }
 
     fn pounds(minor: i64) -> Money {
-        Money::from_minor(minor, gbp())
+        Money::from_minor(minor, Currency::GBP)
     }
 
     fn date(d: u32) -> NaiveDate {
@@ -210,10 +210,13 @@ mod tests {
     #[test]
     fn each_frequency_becomes_a_month_exactly() {
         assert_eq!(monthly(pounds(10_000), Frequency::Weekly), pounds(43_333));
-        assert_eq!(monthly(pounds(12_00), Frequency::Weekly), pounds(52_00));
-        assert_eq!(monthly(pounds(100_00), Frequency::Fortnightly), pounds(216_67));
-        assert_eq!(monthly(pounds(120_00), Frequency::FourWeekly), pounds(130_00));
-        assert_eq!(monthly(pounds(123_45), Frequency::Monthly), pounds(123_45));
+        assert_eq!(monthly(gbp("12.00"), Frequency::Weekly), gbp("52.00"));
+        assert_eq!(
+            monthly(gbp("100.00"), Frequency::Fortnightly),
+            gbp("216.67")
+        );
+        assert_eq!(monthly(gbp("120.00"), Frequency::FourWeekly), gbp("130.00"));
+        assert_eq!(monthly(gbp("123.45"), Frequency::Monthly), gbp("123.45"));
         assert_eq!(monthly(pounds(0), Frequency::Weekly), pounds(0));
     }
 
@@ -235,49 +238,51 @@ mod tests {
     #[test]
     fn left_is_income_less_every_line_of_spending() {
         let amounts = [
-            (pounds(300_00), Frequency::Weekly),
-            (pounds(600_00), Frequency::Monthly),
-            (pounds(25_00), Frequency::Weekly),
-            (pounds(50_00), Frequency::Weekly),
-            (pounds(40_00), Frequency::Fortnightly),
+            (gbp("300.00"), Frequency::Weekly),
+            (gbp("600.00"), Frequency::Monthly),
+            (gbp("25.00"), Frequency::Weekly),
+            (gbp("50.00"), Frequency::Weekly),
+            (gbp("40.00"), Frequency::Fortnightly),
             (pounds(0), Frequency::Monthly),
-            (pounds(30_00), Frequency::FourWeekly),
+            (gbp("30.00"), Frequency::FourWeekly),
         ];
         let month = MonthlyFigures::from_amounts(amounts);
-        assert_eq!(month.income(), pounds(1300_00));
+        assert_eq!(month.income(), gbp("1300.00"));
         // 600 + 108.33 + 216.67 + 86.67 + 0 + 32.50
-        assert_eq!(month.spending(), pounds(1044_17));
-        assert_eq!(month.left(), pounds(255_83));
-        assert_eq!(figures(100_00, 150_00).left(), pounds(-50_00));
+        assert_eq!(month.spending(), gbp("1044.17"));
+        assert_eq!(month.left(), gbp("255.83"));
+        assert_eq!(figures(10_000, 15_000).left(), pounds(-5000));
     }
 
     #[test]
     fn left_is_said_plainly() {
-        assert!(left_in_words(pounds(12_50)).contains("£12.50 left each month"));
+        assert!(left_in_words(gbp("12.50")).contains("£12.50 left each month"));
         assert!(left_in_words(pounds(0)).contains("nothing left"));
-        assert!(left_in_words(pounds(-5_00)).contains("£5.00 more than"));
+        assert!(left_in_words(pounds(-500)).contains("£5.00 more than"));
     }
 
     #[test]
     fn the_plan_has_the_fewest_payments_that_fit() {
-        let policy = PlanPolicy::default_for(gbp());
-        let plan = affordable_plan(&policy, pounds(300_00), pounds(100_00), date(10), date(3));
+        let policy = PlanPolicy::default_for(Currency::GBP);
+        let plan = affordable_plan(&policy, gbp("300.00"), gbp("100.00"), date(10), date(3));
         let plan = plan.expect("three payments of £100 fit");
         assert_eq!(plan.count(), 3);
         assert_eq!(plan.frequency(), Frequency::Monthly);
-        let plan = affordable_plan(&policy, pounds(300_00), pounds(99_99), date(10), date(3));
+        let plan = affordable_plan(&policy, gbp("300.00"), gbp("99.99"), date(10), date(3));
         assert_eq!(plan.map(|p| p.count()), Some(4));
     }
 
     #[test]
     fn no_plan_when_too_little_is_left_for_the_policy() {
-        let policy = PlanPolicy::default_for(gbp());
+        let policy = PlanPolicy::default_for(Currency::GBP);
         // 12 payments at most: £1,200 needs £100 a month.
-        assert!(affordable_plan(&policy, pounds(1200_00), pounds(99_00), date(10), date(3)).is_none());
+        assert!(
+            affordable_plan(&policy, gbp("1200.00"), gbp("99.00"), date(10), date(3)).is_none()
+        );
         // Less than the smallest payment (£10) left.
-        assert!(affordable_plan(&policy, pounds(50_00), pounds(9_00), date(10), date(3)).is_none());
-        assert!(affordable_plan(&policy, pounds(50_00), pounds(0), date(10), date(3)).is_none());
-        assert!(affordable_plan(&policy, pounds(50_00), pounds(-1), date(10), date(3)).is_none());
+        assert!(affordable_plan(&policy, gbp("50.00"), gbp("9.00"), date(10), date(3)).is_none());
+        assert!(affordable_plan(&policy, gbp("50.00"), pounds(0), date(10), date(3)).is_none());
+        assert!(affordable_plan(&policy, gbp("50.00"), pounds(-1), date(10), date(3)).is_none());
     }
 
     proptest! {
@@ -287,7 +292,7 @@ mod tests {
             left in -100_000i64..1_000_000,
             days_ahead in 0u64..30,
         ) {
-            let policy = PlanPolicy::default_for(gbp());
+            let policy = PlanPolicy::default_for(Currency::GBP);
             let today = date(3);
             let first = today + chrono::Days::new(days_ahead);
             if let Some(plan) = affordable_plan(&policy, pounds(balance), pounds(left), first, today) {

@@ -48,7 +48,10 @@ async fn a_breathing_space_stops_a_due_autopay_charge() {
     pause(&app, "30").await;
 
     let report = run(&app, first_due).await;
-    assert_eq!(report.charges, 0, "nothing is taken during a breathing space");
+    assert_eq!(
+        report.charges, 0,
+        "nothing is taken during a breathing space"
+    );
     let plan = app.get_html(&format!("/account/{id}/plan")).await;
     assert!(plan.contains("Breathing space until"));
     assert!(plan.contains("Having trouble paying? Tell us"));
@@ -71,7 +74,11 @@ async fn a_breathing_space_stops_due_reminders_and_ends_by_itself_on_its_date() 
         let report = reminders::run(&app.db, &app.hasher, &app.settings.base_url, now)
             .await
             .unwrap();
-        assert_eq!(report.queued(), 0, "no reminder {offset} days from the due date");
+        assert_eq!(
+            report.queued(),
+            0,
+            "no reminder {offset} days from the due date"
+        );
     }
     assert!(
         holds::current(&app.db, id, until - Duration::seconds(1))
@@ -107,14 +114,26 @@ async fn the_person_is_told_once_three_days_before_it_ends() {
     let base = &app.settings.base_url;
     let notices = |now: DateTime<Utc>| breathing_space::send_ending_notices(&app.db, base, now);
 
-    assert_eq!(notices(until - Duration::days(4)).await.unwrap(), 0, "too early");
+    assert_eq!(
+        notices(until - Duration::days(4)).await.unwrap(),
+        0,
+        "too early"
+    );
     assert_eq!(notices(until - Duration::days(2)).await.unwrap(), 1);
-    assert_eq!(notices(until - Duration::days(1)).await.unwrap(), 0, "only once");
+    assert_eq!(
+        notices(until - Duration::days(1)).await.unwrap(),
+        0,
+        "only once"
+    );
     assert_eq!(notices(until + Duration::days(1)).await.unwrap(), 0);
     let sent = emails_with_subject(&app, "An update about your account").await;
     assert_eq!(sent.len(), 1);
     let resumes = until.date_naive().format("%A %-d %B %Y").to_string();
-    assert!(sent[0].text_body.contains(&resumes), "{}", sent[0].text_body);
+    assert!(
+        sent[0].text_body.contains(&resumes),
+        "{}",
+        sent[0].text_body
+    );
     assert!(!sent[0].text_body.contains('£'), "no amount in the email");
 }
 
@@ -123,7 +142,9 @@ async fn it_can_be_ended_early_after_a_confirm_page() {
     let app = spawn_demo_app().await;
     app.sign_in_alex().await;
     let id = pause(&app, "60").await;
-    let page = app.get_html(&format!("/account/{id}/breathing-space")).await;
+    let page = app
+        .get_html(&format!("/account/{id}/breathing-space"))
+        .await;
     assert!(page.contains("Breathing space until"));
     let confirm = app
         .get_html(&format!("/account/{id}/breathing-space/end"))
@@ -139,7 +160,11 @@ async fn it_can_be_ended_early_after_a_confirm_page() {
             .unwrap()
             .is_none()
     );
-    assert!(!app.get_html("/account").await.contains("Breathing space until"));
+    assert!(
+        !app.get_html("/account")
+            .await
+            .contains("Breathing space until")
+    );
 }
 
 #[tokio::test]
@@ -174,7 +199,10 @@ async fn a_breathing_space_longer_than_the_policy_allows_is_refused() {
         .await;
     assert_eq!(refused.status().as_u16(), 400);
     assert!(refused.text().await.unwrap().contains("up to 30 days"));
-    assert_eq!(account_hold::Entity::find().count(&app.db).await.unwrap(), 0);
+    assert_eq!(
+        account_hold::Entity::find().count(&app.db).await.unwrap(),
+        0
+    );
 }
 
 #[tokio::test]

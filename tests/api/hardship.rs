@@ -19,7 +19,10 @@ pub fn hidden(html: &str, name: &str) -> String {
 }
 
 pub async fn statements(app: &TestApp) -> Vec<hardship_statement::Model> {
-    hardship_statement::Entity::find().all(&app.db).await.unwrap()
+    hardship_statement::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap()
 }
 
 /// Every figure field, blank and monthly, with `typed` filled in.
@@ -94,7 +97,10 @@ async fn the_whole_flow_shows_the_month_then_agrees_a_plan_within_what_is_left()
     let chosen = app
         .post_form(&format!("/account/{id}/help"), &[("reason", "lost_income")])
         .await;
-    assert_redirect(&chosen, &format!("/account/{id}/help/money?reason=lost_income"));
+    assert_redirect(
+        &chosen,
+        &format!("/account/{id}/help/money?reason=lost_income"),
+    );
     let form = app
         .get_html(&format!("/account/{id}/help/money?reason=lost_income"))
         .await;
@@ -120,7 +126,10 @@ async fn the_whole_flow_shows_the_month_then_agrees_a_plan_within_what_is_left()
     assert!(check.contains("£216.67"), "weekly food as a month");
     assert!(check.contains("£816.67"), "money going out");
     assert!(check.contains("You have £383.33 left each month"));
-    assert!(statements(&app).await.is_empty(), "nothing saved before the check");
+    assert!(
+        statements(&app).await.is_empty(),
+        "nothing saved before the check"
+    );
 
     let statement = tell(&app, id, &typed).await;
     let saved = &statements(&app).await[0];
@@ -133,7 +142,10 @@ async fn the_whole_flow_shows_the_month_then_agrees_a_plan_within_what_is_left()
     let options = app
         .get_html(&format!("/account/{id}/help/{statement}"))
         .await;
-    assert!(options.contains("3 monthly payments of £355.00"), "{options}");
+    assert!(
+        options.contains("3 monthly payments of £355.00"),
+        "{options}"
+    );
     assert!(options.contains("A breathing space"));
     assert!(options.contains("free, independent debt adviser"));
     let plan_page = app
@@ -184,8 +196,14 @@ async fn blanks_count_as_zero_and_letters_or_negatives_are_refused_with_nothing_
         assert_eq!(refused.status().as_u16(), 400, "{path}");
         let html = refused.text().await.unwrap();
         assert!(html.contains("There is a problem"));
-        assert!(html.contains("href=\"#housing\""), "negative named in the summary");
-        assert!(html.contains("id=\"housing-error\""), "and next to its field");
+        assert!(
+            html.contains("href=\"#housing\""),
+            "negative named in the summary"
+        );
+        assert!(
+            html.contains("id=\"housing-error\""),
+            "and next to its field"
+        );
         assert!(html.contains("id=\"food-error\""));
         assert!(html.contains("value=\"lots\""), "what was typed is kept");
     }
@@ -196,7 +214,13 @@ async fn blanks_count_as_zero_and_letters_or_negatives_are_refused_with_nothing_
         .post_form(&format!("/account/{id}/help/money"), &blank)
         .await;
     assert_eq!(check.status().as_u16(), 200);
-    assert!(check.text().await.unwrap().contains("There is nothing left over"));
+    assert!(
+        check
+            .text()
+            .await
+            .unwrap()
+            .contains("There is nothing left over")
+    );
 }
 
 #[tokio::test]
@@ -210,7 +234,10 @@ async fn too_little_left_for_the_policy_becomes_a_proposal_staff_see_with_the_fi
     let options = app
         .get_html(&format!("/account/{id}/help/{statement}"))
         .await;
-    assert!(!options.contains("Check this plan"), "no plan offered to agree now");
+    assert!(
+        !options.contains("Check this plan"),
+        "no plan offered to agree now"
+    );
     assert!(options.contains("Ask for a different plan"));
     let unavailable = app
         .get(&format!("/account/{id}/help/{statement}/plan"))
@@ -220,7 +247,10 @@ async fn too_little_left_for_the_policy_becomes_a_proposal_staff_see_with_the_fi
     let form = app
         .get_html(&format!("/account/{id}/help/{statement}/propose"))
         .await;
-    assert!(form.contains("value=\"50.00\""), "what is left is suggested");
+    assert!(
+        form.contains("value=\"50.00\""),
+        "what is left is suggested"
+    );
     let letters = app
         .post_form(
             &format!("/account/{id}/help/{statement}/propose"),
@@ -283,12 +313,13 @@ async fn someone_else_cannot_open_or_use_another_persons_help_pages() {
     assert_eq!(paused.status().as_u16(), 404);
     // Sam's own account cannot use Alex's statement either.
     let sams = account_id(&app, "NW-1002").await;
-    let borrowed = sam
-        .get(&format!("/account/{sams}/help/{statement}"))
-        .await;
+    let borrowed = sam.get(&format!("/account/{sams}/help/{statement}")).await;
     assert_eq!(borrowed.status().as_u16(), 404);
     assert_eq!(
-        hardship_statement::Entity::find().count(&app.db).await.unwrap(),
+        hardship_statement::Entity::find()
+            .count(&app.db)
+            .await
+            .unwrap(),
         1
     );
 }

@@ -168,8 +168,15 @@ pub async fn end_early(
     };
     let ended = holds::end(&txn, hold.id, account.debtor_id, now).await?;
     if ended {
-        hardship::record(&txn, &account, "breathing_space.ended_early", "hold", hold.id, now)
-            .await?;
+        hardship::record(
+            &txn,
+            &account,
+            "breathing_space.ended_early",
+            "hold",
+            hold.id,
+            now,
+        )
+        .await?;
     }
     txn.commit().await?;
     Ok(ended)
@@ -205,7 +212,8 @@ pub async fn send_ending_notices(
         .collect();
     let mut queued = 0;
     for hold in ending {
-        let (Some((account, creditor)), Some(until)) = (accounts.get(&hold.account_id), hold.ended_at)
+        let (Some((account, creditor)), Some(until)) =
+            (accounts.get(&hold.account_id), hold.ended_at)
         else {
             continue;
         };
@@ -222,8 +230,11 @@ pub async fn send_ending_notices(
         }
         let target = format!("/account/{}/breathing-space", account.id);
         let link = deep_links::create(&txn, base_url, account.debtor_id, &target, now).await?;
-        let content =
-            care_templates::breathing_space_ending(&creditor.display_name, until.date_naive(), &link)?;
+        let content = care_templates::breathing_space_ending(
+            &creditor.display_name,
+            until.date_naive(),
+            &link,
+        )?;
         outbox::enqueue_to_debtor(&txn, account.debtor_id, content, now).await?;
         txn.commit().await?;
         queued += 1;

@@ -137,9 +137,11 @@ impl Told {
             row.other_minor,
         ];
         let figures = match lines {
-            [Some(_), ..] => Some(MonthlyFigures::from_monthly(
-                lines.map(|minor| Money::from_minor(minor.unwrap_or(0), currency)),
-            )),
+            [Some(_), ..] => {
+                Some(MonthlyFigures::from_monthly(lines.map(|minor| {
+                    Money::from_minor(minor.unwrap_or(0), currency)
+                })))
+            }
             _ => None,
         };
         Some(Self {
@@ -223,18 +225,14 @@ pub async fn options<C: ConnectionTrait>(
     let account = account(conn, signed_in, account_id).await?;
     let told = told(conn, &account, statement_id).await?;
     let plan = match (told.left(), account.open_plan()) {
-        (Some(left), None) => affordability::affordable_plan(
-            &account.policy,
-            account.balance,
-            left,
-            first_due,
-            today,
-        )
-        .map(|schedule| Preview {
-            consent_text: wording::installment_consent(&account.creditor_name, &schedule),
-            schedule,
-            breaches: Vec::new(),
-        }),
+        (Some(left), None) => {
+            affordability::affordable_plan(&account.policy, account.balance, left, first_due, today)
+                .map(|schedule| Preview {
+                    consent_text: wording::installment_consent(&account.creditor_name, &schedule),
+                    schedule,
+                    breaches: Vec::new(),
+                })
+        }
         _ => None,
     };
     let longest = account.policy.breathing_space_max_days();
@@ -343,7 +341,10 @@ pub async fn settle<C: ConnectionTrait>(
     outcome: HardshipOutcome,
 ) -> Result<bool, DbErr> {
     let updated = hardship_statement::Entity::update_many()
-        .col_expr(hardship_statement::Column::Outcome, Expr::value(outcome.as_str()))
+        .col_expr(
+            hardship_statement::Column::Outcome,
+            Expr::value(outcome.as_str()),
+        )
         .filter(hardship_statement::Column::Id.eq(statement_id))
         .filter(hardship_statement::Column::AccountId.eq(account_id))
         .filter(hardship_statement::Column::DebtorId.eq(debtor_id))

@@ -9,7 +9,6 @@ use sea_orm::{
     QuerySelect,
 };
 
-use crate::services::care::hardship::{self, Told};
 use crate::db::begin_write;
 use crate::domain::Money;
 use crate::domain::plans::{PlanKind, PlanStatus};
@@ -20,6 +19,7 @@ use crate::entities::{account, debtor, plan};
 use crate::services::accounts::statements;
 use crate::services::accounts::statements::Scope;
 use crate::services::audit::{self, Actor, AuditEvent};
+use crate::services::care::hardship::{self, Told};
 use crate::services::contact::deep_links;
 use crate::services::payments::{PaymentError, allocation};
 use crate::services::plans::choose::{InstallmentChoice, check_first_date, queue_email};

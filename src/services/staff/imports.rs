@@ -803,7 +803,9 @@ async fn import_batch<C: ConnectionTrait>(
                 counts.unchanged += 1;
                 continue;
             }
-            Reconciliation::Change(difference) if difference > 0 && paused.contains_key(&kept.id) => {
+            Reconciliation::Change(difference)
+                if difference > 0 && paused.contains_key(&kept.id) =>
+            {
                 held_back.push(kept.id);
                 counts.unchanged += 1;
                 continue;

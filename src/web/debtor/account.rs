@@ -173,9 +173,7 @@ async fn with_standing(
             let standing = AccountStanding::of(s.explanation.balance(), facts.as_ref());
             AccountView {
                 standing: Some(standing.into()),
-                breathing_space_until: pauses
-                    .get(&s.account_id)
-                    .map(|b| full_date(b.resumes_on())),
+                breathing_space_until: pauses.get(&s.account_id).map(|b| full_date(b.resumes_on())),
                 ..AccountView::from_statement(s)
             }
         })

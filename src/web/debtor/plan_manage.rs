@@ -8,7 +8,6 @@ use sea_orm::DatabaseConnection;
 
 use super::plan_choose::{already_has_plan, load_account, plan_page};
 use super::plan_views::PlanPageView;
-use crate::services::care::breathing_space;
 use crate::config::Settings;
 use crate::crypto::sha256_hex;
 use crate::domain::lifecycle;
@@ -16,6 +15,7 @@ use crate::domain::plans::{PlanKind, PlanStatus};
 use crate::domain::wording::{self, full_date};
 use crate::services::accounts::debtors;
 use crate::services::autopay::setup;
+use crate::services::care::breathing_space;
 use crate::services::payments::allocation;
 use crate::services::plans::choose::{self, AccountForPlan, Agreement, PaymentChange, PlanError};
 use crate::services::plans::records;

@@ -9,13 +9,13 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::DatabaseConnection;
 use validator::{Validate, ValidationError};
 
-use crate::domain::affordability::Line;
-use crate::services::care::hardship::Told;
 use crate::config::Settings;
+use crate::domain::affordability::Line;
 use crate::domain::plans::{PlanKind, PlanStatus};
 use crate::domain::policy::Allowance;
 use crate::domain::schedule::{Frequency, PlanSize, ScheduleError};
 use crate::domain::{Currency, Money};
+use crate::services::care::hardship::Told;
 use crate::services::plans::choose::{FIRST_PAYMENT_WITHIN_DAYS, InstallmentChoice};
 use crate::services::plans::records::{InstallmentView, PlanView};
 use crate::services::plans::review::{

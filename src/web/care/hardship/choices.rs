@@ -31,9 +31,16 @@ async fn load(
 ) -> Result<Options, AppError> {
     let today = clock.now().date_naive();
     let first_due = first_due.unwrap_or_else(|| hardship::first_payment(today));
-    hardship::options(db, who.0.debtor_id, account_id, statement_id, first_due, today)
-        .await
-        .map_err(not_found_or_internal)
+    hardship::options(
+        db,
+        who.0.debtor_id,
+        account_id,
+        statement_id,
+        first_due,
+        today,
+    )
+    .await
+    .map_err(not_found_or_internal)
 }
 
 #[derive(Template)]
@@ -68,7 +75,10 @@ pub(super) fn options_page(
         balance: options.account.balance.to_string(),
         settled: !options.account.balance.is_positive(),
         left_words: options.told.left().map(left_in_words),
-        plan: options.plan.as_ref().map(|p| ScheduleSummary::of(&p.schedule)),
+        plan: options
+            .plan
+            .as_ref()
+            .map(|p| ScheduleSummary::of(&p.schedule)),
         has_open_plan: !options.may_propose(),
         breathing_space_days: options.breathing_space_days.clone(),
         breathing_space_until,
@@ -113,11 +123,7 @@ struct PlanPage {
     notice: Option<&'static str>,
 }
 
-fn plan_page(
-    csrf: &str,
-    options: &Options,
-    notice: Option<&'static str>,
-) -> Option<PlanPage> {
+fn plan_page(csrf: &str, options: &Options, notice: Option<&'static str>) -> Option<PlanPage> {
     let plan = options.plan.as_ref()?;
     Some(PlanPage {
         chrome: Chrome::debtor(csrf),
@@ -186,8 +192,7 @@ pub async fn plan_agree(
         shown_fingerprint: &form.terms,
         session_marker: &session_marker(&session)?,
     };
-    let changed = match hardship::agree_plan(&db, &settings.base_url, agreeing, clock.now()).await
-    {
+    let changed = match hardship::agree_plan(&db, &settings.base_url, agreeing, clock.now()).await {
         Ok(_) => {
             return Ok(pages::see_other(&format!(
                 "/account/{account_id}/plan?done=1"
@@ -233,7 +238,12 @@ struct ProposePage {
     problems: Problems,
 }
 
-fn propose_page(csrf: &str, options: &Options, form: &ProposeForm, problems: Problems) -> ProposePage {
+fn propose_page(
+    csrf: &str,
+    options: &Options,
+    form: &ProposeForm,
+    problems: Problems,
+) -> ProposePage {
     ProposePage {
         chrome: Chrome::debtor(csrf),
         account_id: options.account.account_id,
@@ -305,7 +315,9 @@ pub async fn propose_send(
         &mut problems,
     );
     let Some(monthly) = monthly else {
-        return Ok(pages::invalid(&propose_page(&csrf.0, &options, &form, problems)));
+        return Ok(pages::invalid(&propose_page(
+            &csrf.0, &options, &form, problems,
+        )));
     };
     let note: String = form.note.trim().chars().take(2000).collect();
     let asking = Asking {
@@ -323,7 +335,9 @@ pub async fn propose_send(
         ))),
         Err(HardshipError::Plan(PlanError::Schedule(e))) => {
             problems.add("amount", e.to_string());
-            Ok(pages::invalid(&propose_page(&csrf.0, &options, &form, problems)))
+            Ok(pages::invalid(&propose_page(
+                &csrf.0, &options, &form, problems,
+            )))
         }
         Err(HardshipError::Plan(PlanError::AlreadyHasPlan)) => Ok(pages::see_other(&format!(
             "/account/{}/plan",

@@ -118,8 +118,8 @@ mod tests {
     #[test]
     fn blanks_count_as_zero() {
         let month = form().read(Currency::GBP, "Northwind").unwrap();
-        assert_eq!(month.spending(), Money::from_minor(216_67, Currency::GBP));
-        assert_eq!(month.left(), Money::from_minor(983_33, Currency::GBP));
+        assert_eq!(month.spending(), Money::from_minor(21_667, Currency::GBP));
+        assert_eq!(month.left(), Money::from_minor(98_333, Currency::GBP));
     }
 
     #[test]

@@ -85,7 +85,12 @@ struct ReasonPage {
     problems: Problems,
 }
 
-fn reason_page(csrf: &str, account: &AccountForPlan, chosen: &str, problems: Problems) -> ReasonPage {
+fn reason_page(
+    csrf: &str,
+    account: &AccountForPlan,
+    chosen: &str,
+    problems: Problems,
+) -> ReasonPage {
     ReasonPage {
         chrome: Chrome::debtor(csrf),
         account_id: account.account_id,
@@ -113,7 +118,12 @@ async fn reason_form(
     let Some(account) = owed_account(&db, &who, *path).await? else {
         return Ok(nothing_to_pay());
     };
-    Ok(pages::ok(&reason_page(&csrf.0, &account, "", Problems::default())))
+    Ok(pages::ok(&reason_page(
+        &csrf.0,
+        &account,
+        "",
+        Problems::default(),
+    )))
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -181,7 +191,12 @@ struct FiguresPage {
     errors: Vec<FieldError>,
 }
 
-fn figures_page(csrf: &str, account_id: i32, form: &FiguresForm, problems: &Problems) -> FiguresPage {
+fn figures_page(
+    csrf: &str,
+    account_id: i32,
+    form: &FiguresForm,
+    problems: &Problems,
+) -> FiguresPage {
     let input = |line: Line| {
         let (typed, every) = form.typed(line);
         LineInput {
@@ -190,7 +205,11 @@ fn figures_page(csrf: &str, account_id: i32, form: &FiguresForm, problems: &Prob
             label: line.label(),
             hint: line.hint(),
             typed: typed.to_string(),
-            every: if every.is_empty() { "monthly".into() } else { every.to_string() },
+            every: if every.is_empty() {
+                "monthly".into()
+            } else {
+                every.to_string()
+            },
             error: problems.on(line.field()),
             every_error: problems.on(every_field(line)),
         }

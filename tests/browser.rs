@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{Days, Months, NaiveDate, Utc};
 use fantoccini::elements::Element;
+use fantoccini::key::Key;
 use fantoccini::wd::Capabilities;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -332,6 +333,93 @@ async fn an_admin_adds_a_discount_and_the_demo_debtor_sees_it() {
 }
 
 /// Signs in on the staff sign-in page with an email and password.
+#[tokio::test]
+async fn hardship_to_an_agreed_affordable_plan_with_the_keyboard_only() {
+    let app = helpers::spawn_demo_app().await;
+    let (_driver, browser) = start_phone_browser().await;
+    browser
+        .goto(&app.url("/"))
+        .await
+        .expect("open the sign-in page");
+    fill_sign_in_form(&browser, "NW-1001", ("12", "4", "1985")).await;
+    press_key(&browser, Key::Enter).await;
+    wait_for_path(&browser, "/account").await;
+
+    tab_to(&browser, "I'm having trouble paying").await;
+    press_key(&browser, Key::Enter).await;
+    wait_for_heading(&browser, "What has changed?").await;
+    tab_to(&browser, "#reason").await;
+    press_key(&browser, Key::Space).await;
+    assert_checked(&browser, "reason").await;
+    tab_to(&browser, "Continue").await;
+    press_key(&browser, Key::Enter).await;
+
+    wait_for_heading(&browser, "Your money each month").await;
+    tab_to(&browser, "#income").await;
+    type_with_keys(&browser, "1200").await;
+    tab_to(&browser, "#housing").await;
+    type_with_keys(&browser, "600").await;
+    tab_to(&browser, "Check my figures").await;
+    press_key(&browser, Key::Enter).await;
+
+    wait_for_heading(&browser, "Check your figures").await;
+    assert_page_shows(&browser, "You have £600.00 left each month").await;
+    tab_to(&browser, "Save and see my options").await;
+    press_key(&browser, Key::Enter).await;
+
+    wait_for_heading(&browser, "What we can do").await;
+    assert_page_shows(&browser, "2 monthly payments of £532.50").await;
+    tab_to(&browser, "Check this plan").await;
+    press_key(&browser, Key::Enter).await;
+    wait_for_heading(&browser, "Check your payment plan").await;
+    tab_to(&browser, "Agree and set up plan").await;
+    press_key(&browser, Key::Enter).await;
+    wait_for_heading(&browser, "Your plan is set up").await;
+
+    browser
+        .goto(&app.url("/account"))
+        .await
+        .expect("open the account page");
+    assert_page_shows(&browser, "Your payment plan is on track").await;
+    assert_page_shows(&browser, "£532.50").await;
+    browser.close().await.expect("close the browser");
+}
+
+/// Presses a key on whatever has the keyboard focus.
+async fn press_key(browser: &Client, key: Key) {
+    let focused = browser.active_element().await.expect("a focused element");
+    focused
+        .send_keys(&key.to_string())
+        .await
+        .expect("press the key");
+}
+
+/// Types into the focused field, key by key.
+async fn type_with_keys(browser: &Client, text: &str) {
+    let focused = browser.active_element().await.expect("a focused element");
+    focused.send_keys(text).await.expect("type");
+}
+
+/// Presses Tab until the focus is on `target`: `#id` for a field, otherwise the visible
+/// text of a link or button. Fails if the page's Tab order never reaches it.
+async fn tab_to(browser: &Client, target: &str) {
+    for _ in 0..80 {
+        press_key(browser, Key::Tab).await;
+        let focused = browser.active_element().await.expect("a focused element");
+        let reached = match target.strip_prefix('#') {
+            Some(id) => focused.attr("id").await.ok().flatten().as_deref() == Some(id),
+            None => focused.text().await.ok().as_deref().map(str::trim) == Some(target),
+        };
+        if reached {
+            return;
+        }
+    }
+    panic!(
+        "Tab never reached {target:?}:\n{}",
+        page_text(browser).await
+    );
+}
+
 async fn sign_in_as_staff(browser: &Client, email: &str, password: &str) {
     for (label, value) in [("Email", email), ("Password", password)] {
         let field = field_labelled(browser, label).await;

@@ -7,6 +7,7 @@
 mod stored;
 
 pub mod advice;
+pub mod affordability;
 pub mod attachments;
 pub mod audit;
 pub mod autopay;

@@ -33,6 +33,8 @@ pub struct PolicyTerms {
     pub missed_to_break: u32,
     pub allow_move_date: bool,
     pub allow_skip: bool,
+    /// The longest breathing space a person may take by themselves; 0 means none is offered.
+    pub breathing_space_max_days: u32,
 }
 
 impl PolicyTerms {
@@ -51,6 +53,7 @@ impl PolicyTerms {
             missed_to_break: 2,
             allow_move_date: true,
             allow_skip: true,
+            breathing_space_max_days: 60,
         }
     }
 }
@@ -71,6 +74,8 @@ impl PlanPolicy {
     pub const DEFERRAL_DAYS: RangeInclusive<u32> = 0..=365;
     pub const GRACE_DAYS: RangeInclusive<u32> = 0..=60;
     pub const MISSED_TO_BREAK: RangeInclusive<u32> = 1..=12;
+    /// Longest breathing space: 60 days (0: not offered).
+    pub const BREATHING_SPACE_DAYS: RangeInclusive<u32> = 0..=60;
 
     /// Checks `terms`; every broken rule comes back keyed by its form field.
     ///
@@ -105,6 +110,11 @@ impl PlanPolicy {
                 "missed_to_break",
                 terms.missed_to_break,
                 Self::MISSED_TO_BREAK,
+            ),
+            (
+                "breathing_space_max_days",
+                terms.breathing_space_max_days,
+                Self::BREATHING_SPACE_DAYS,
             ),
         ];
         for (field, value, range) in counts {
@@ -160,6 +170,10 @@ impl PlanPolicy {
 
     pub fn allow_move_date(&self) -> bool {
         self.terms.allow_move_date
+    }
+
+    pub fn breathing_space_max_days(&self) -> u32 {
+        self.terms.breathing_space_max_days
     }
 
     pub fn allow_skip(&self) -> bool {

@@ -47,6 +47,7 @@ macro_rules! email_bodies {
 }
 
 pub mod autopay_templates;
+pub mod care_templates;
 pub mod dispute_templates;
 pub mod mailer;
 pub mod outbox;

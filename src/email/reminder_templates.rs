@@ -11,6 +11,8 @@ pub struct ReminderLinks {
     pub continue_link: String,
     /// The account page: "tell us if things have changed".
     pub account_page: String,
+    /// "Having trouble paying?": the hardship pages for this account (sign-in first).
+    pub help_page: String,
     /// The contact preferences page.
     pub contact_page: String,
     /// One-click unsubscribe from reminders (works without signing in).
@@ -165,6 +167,7 @@ mod tests {
         ReminderLinks {
             continue_link: "https://portal.example/go/TOKEN".into(),
             account_page: "https://portal.example/account".into(),
+            help_page: "https://portal.example/account/7/help".into(),
             contact_page: "https://portal.example/account/contact".into(),
             unsubscribe: "https://portal.example/unsubscribe/7/SIG".into(),
         }

@@ -18,6 +18,7 @@ use crate::providers::PaymentProvider;
 use crate::services::access::sessions;
 use crate::services::access::throttle;
 use crate::services::autopay::charges;
+use crate::services::care::breathing_space;
 use crate::services::contact::reminders;
 use crate::services::payments;
 use crate::services::plans::lifecycle;
@@ -119,6 +120,14 @@ impl Jobs {
 
     /// Queues the reminders that have come due (the outbox pass sends them).
     pub async fn reminders_pass(&self, now: DateTime<Utc>) -> bool {
+        let notices = breathing_space::send_ending_notices(&self.db, &self.base_url, now).await;
+        if let Err(error) = &notices {
+            tracing::warn!(error = %error, "breathing space notices failed");
+        }
+        notices.is_ok() && self.due_reminders(now).await
+    }
+
+    async fn due_reminders(&self, now: DateTime<Utc>) -> bool {
         match reminders::run(&self.db, &self.hasher, &self.base_url, now).await {
             Ok(report) if report.queued() + report.skipped > 0 => {
                 tracing::info!(?report, "reminders pass");

@@ -178,6 +178,7 @@ async fn ensure_policy(
         missed_to_break: stories::MISSED_TO_BREAK,
         allow_move_date: true,
         allow_skip: true,
+        breathing_space_max_days: 60,
     })
     .map_err(|invalid| DbErr::Custom(format!("the demo policy breaks the rules: {invalid}")))?;
     policies::save(db, creditor_id, &policy, now).await

@@ -62,6 +62,7 @@ fn policy_fields<'a>(
         ("max_deferral_days", "30"),
         ("grace_days", "5"),
         ("missed_to_break", "3"),
+        ("breathing_space_max_days", "60"),
     ]
 }
 

@@ -237,6 +237,15 @@ fn every_email() -> Vec<Case> {
             AskedFor,
             dispute_templates::dispute_answered(CREDITOR, "NW-1001", link),
         ),
+        case(
+            "breathing space ending",
+            AskedFor,
+            goodterms::email::care_templates::breathing_space_ending(
+                CREDITOR,
+                date(2026, 7, 1),
+                link,
+            ),
+        ),
     ]
 }
 
@@ -244,6 +253,7 @@ fn reminder(name: &'static str, kind: ReminderKind<'_>) -> Case {
     let links = ReminderLinks {
         continue_link: "https://goodterms.example/go/t".into(),
         account_page: "https://goodterms.example/account".into(),
+        help_page: "https://goodterms.example/account/1/help".into(),
         contact_page: "https://goodterms.example/account/contact".into(),
         unsubscribe: "https://goodterms.example/unsubscribe/1/s".into(),
     };

@@ -174,6 +174,7 @@ fn policy_form(max_installments: &str) -> Vec<(&'static str, String)> {
         ("max_deferral_days", "30".to_string()),
         ("grace_days", "5".to_string()),
         ("missed_to_break", "3".to_string()),
+        ("breathing_space_max_days", "60".to_string()),
         ("allow_skip", "on".to_string()),
     ]
 }

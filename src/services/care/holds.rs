@@ -41,6 +41,22 @@ pub async fn holds_in_force<C: ConnectionTrait>(
         .await
 }
 
+/// The holds in force on these accounts at `now`: one query for a whole page.
+pub async fn in_force_on<C: ConnectionTrait>(
+    conn: &C,
+    account_ids: &[i32],
+    now: DateTime<Utc>,
+) -> Result<Vec<account_hold::Model>, DbErr> {
+    if account_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    account_hold::Entity::find()
+        .filter(account_hold::Column::AccountId.is_in(account_ids.iter().copied()))
+        .filter(in_force(now))
+        .all(conn)
+        .await
+}
+
 /// The oldest hold in force on the account, if any.
 pub async fn current<C: ConnectionTrait>(
     conn: &C,

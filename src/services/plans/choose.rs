@@ -9,6 +9,7 @@ use crate::crypto::sha256_hex;
 use crate::db::begin_write;
 use crate::domain::Money;
 use crate::domain::cadence::ReminderCadence;
+use crate::domain::care::HardshipOutcome;
 use crate::domain::plans::{PlanKind, PlanStatus};
 use crate::domain::policy::{self, Breach, PlanPolicy};
 use crate::domain::schedule::{self, Frequency, MoveWindow, PlanSize, Schedule, ScheduleError};
@@ -16,6 +17,7 @@ use crate::domain::wording;
 use crate::email::{outbox, templates};
 use crate::services::accounts::statements::{self, Scope, StatementError};
 use crate::services::audit::{self, Actor, AuditEvent};
+use crate::services::care::hardship;
 use crate::services::contact::cadence;
 use crate::services::contact::deep_links;
 use crate::services::payments::{PaymentError, allocation};
@@ -184,6 +186,19 @@ pub async fn agree_installments(
     choice: &InstallmentChoice,
     now: DateTime<Utc>,
 ) -> Result<i32, PlanError> {
+    agree_installments_from(db, base_url, who, choice, None, now).await
+}
+
+/// As [`agree_installments`], with the hardship statement (`care::hardship`) the plan is made
+/// from, if any: the plan carries it and the statement records the choice.
+pub async fn agree_installments_from(
+    db: &DatabaseConnection,
+    base_url: &str,
+    who: Agreement<'_>,
+    choice: &InstallmentChoice,
+    hardship_id: Option<i32>,
+    now: DateTime<Utc>,
+) -> Result<i32, PlanError> {
     let (txn, account) = begin_without_plan(db, who.debtor_id, who.account_id).await?;
     let shown = preview(&account, choice, now.date_naive())?;
     if shown.consent_fingerprint() != who.shown_fingerprint {
@@ -209,8 +224,10 @@ pub async fn agree_installments(
         }),
         grace_days: account.policy.grace_days(),
         missed_to_break: account.policy.missed_to_break(),
+        hardship_id,
     };
     let plan_id = insert_once(&txn, new, now).await?;
+    settle_hardship(&txn, hardship_id, &account, HardshipOutcome::Plan).await?;
     record(&txn, &account, plan_id, "plan.agreed", now).await?;
     let link = plan_link(&txn, base_url, &account, now).await?;
     let content = templates::plan_confirmation(&account.creditor_name, &shown.schedule, &link)?;
@@ -233,8 +250,38 @@ pub async fn propose(
     base_url: &str,
     debtor_id: i32,
     account_id: i32,
-    Proposal { choice, note }: Proposal<'_>,
+    proposal: Proposal<'_>,
     session_marker: &str,
+    now: DateTime<Utc>,
+) -> Result<i32, PlanError> {
+    let asked = Asked {
+        debtor_id,
+        account_id,
+        session_marker,
+        hardship_id: None,
+    };
+    propose_from(db, base_url, asked, proposal, now).await
+}
+
+/// Who sends a proposal, and the hardship statement whose figures go with it, if any.
+pub struct Asked<'a> {
+    pub debtor_id: i32,
+    pub account_id: i32,
+    pub session_marker: &'a str,
+    pub hardship_id: Option<i32>,
+}
+
+/// As [`propose`], with the hardship statement (`care::hardship`) it comes from, if any.
+pub async fn propose_from(
+    db: &DatabaseConnection,
+    base_url: &str,
+    Asked {
+        debtor_id,
+        account_id,
+        session_marker,
+        hardship_id,
+    }: Asked<'_>,
+    Proposal { choice, note }: Proposal<'_>,
     now: DateTime<Utc>,
 ) -> Result<i32, PlanError> {
     let (txn, account) = begin_without_plan(db, debtor_id, account_id).await?;
@@ -256,8 +303,10 @@ pub async fn propose(
         }),
         grace_days: account.policy.grace_days(),
         missed_to_break: account.policy.missed_to_break(),
+        hardship_id,
     };
     let plan_id = insert_once(&txn, new, now).await?;
+    settle_hardship(&txn, hardship_id, &account, HardshipOutcome::Proposal).await?;
     record(&txn, &account, plan_id, "plan.proposed", now).await?;
     let link = plan_link(&txn, base_url, &account, now).await?;
     let content = templates::proposal_received(&account.creditor_name, &link)?;
@@ -334,6 +383,7 @@ pub async fn defer(
         }),
         grace_days: account.policy.grace_days(),
         missed_to_break: account.policy.missed_to_break(),
+        hardship_id: None,
     };
     let plan_id = insert_once(&txn, new, now).await?;
     record(&txn, &account, plan_id, "plan.deferred", now).await?;
@@ -524,6 +574,24 @@ async fn begin_without_plan(
         return Err(PlanError::AlreadyHasPlan);
     }
     Ok((txn, account))
+}
+
+/// A plan made from a hardship statement records the person's choice on it, in the same
+/// transaction; a statement that is not this account holder's stops the plan.
+async fn settle_hardship<C: ConnectionTrait>(
+    conn: &C,
+    hardship_id: Option<i32>,
+    account: &AccountForPlan,
+    outcome: HardshipOutcome,
+) -> Result<(), PlanError> {
+    let Some(id) = hardship_id else {
+        return Ok(());
+    };
+    if hardship::settle(conn, id, account.account_id, account.debtor_id, outcome).await? {
+        Ok(())
+    } else {
+        Err(PlanError::NotFound)
+    }
 }
 
 /// Inserts a plan; a unique-index violation means another request set one up first.

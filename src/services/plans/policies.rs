@@ -44,6 +44,7 @@ fn from_row(row: &plan_policy::Model, currency: Currency) -> Result<PlanPolicy, 
         missed_to_break: count(row.missed_to_break),
         allow_move_date: row.allow_move_date,
         allow_skip: row.allow_skip,
+        breathing_space_max_days: count(row.breathing_space_max_days),
     };
     PlanPolicy::new(terms).map_err(|invalid| {
         DbErr::Custom(format!(
@@ -77,7 +78,7 @@ pub async fn save<C: ConnectionTrait>(
         missed_to_break: Set(as_i32(policy.missed_to_break())),
         allow_move_date: Set(policy.allow_move_date()),
         allow_skip: Set(policy.allow_skip()),
-        breathing_space_max_days: sea_orm::NotSet,
+        breathing_space_max_days: Set(as_i32(policy.breathing_space_max_days())),
         updated_at: Set(now),
     };
     use plan_policy::Column as C;
@@ -94,6 +95,7 @@ pub async fn save<C: ConnectionTrait>(
                     C::MissedToBreak,
                     C::AllowMoveDate,
                     C::AllowSkip,
+                    C::BreathingSpaceMaxDays,
                     C::UpdatedAt,
                 ])
                 .to_owned(),

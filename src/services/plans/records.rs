@@ -89,6 +89,8 @@ pub struct PlanView {
     pub missed_to_break: u32,
     pub date_moved: bool,
     pub installment_skipped: bool,
+    /// The hardship statement the plan or proposal was made from, for staff to see.
+    pub hardship_id: Option<i32>,
     pub created_at: DateTime<Utc>,
     pub installments: Vec<InstallmentView>,
 }
@@ -205,6 +207,7 @@ fn to_view(row: plan::Model, rows: Vec<installment::Model>) -> Result<PlanView, 
         missed_to_break: u32::try_from(row.missed_to_break).unwrap_or(0),
         date_moved: row.date_moved,
         installment_skipped: row.installment_skipped,
+        hardship_id: row.hardship_id,
         created_at: row.created_at,
         installments,
     })
@@ -337,6 +340,8 @@ pub struct NewPlan<'a> {
     /// The missed-payment rules at the time of agreement; later policy changes leave them.
     pub grace_days: u32,
     pub missed_to_break: u32,
+    /// The hardship statement the plan is made from, if any.
+    pub hardship_id: Option<i32>,
 }
 
 /// The exact words agreed to, when, and in which session (a hash: no session key stored).
@@ -371,6 +376,7 @@ pub async fn insert<C: ConnectionTrait>(
         missed_to_break: Set(i32::try_from(new.missed_to_break).unwrap_or(i32::MAX)),
         date_moved: Set(false),
         installment_skipped: Set(false),
+        hardship_id: Set(new.hardship_id),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
@@ -618,6 +624,7 @@ mod tests {
             missed_to_break: 2,
             date_moved: false,
             installment_skipped: false,
+            hardship_id: None,
             created_at: DateTime::<Utc>::MIN_UTC,
             installments,
         }

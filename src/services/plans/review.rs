@@ -19,6 +19,7 @@ use crate::entities::{account, debtor, plan};
 use crate::services::accounts::statements;
 use crate::services::accounts::statements::Scope;
 use crate::services::audit::{self, Actor, AuditEvent};
+use crate::services::care::hardship::{self, Told};
 use crate::services::contact::deep_links;
 use crate::services::payments::{PaymentError, allocation};
 use crate::services::plans::choose::{InstallmentChoice, check_first_date, queue_email};
@@ -66,6 +67,9 @@ pub struct Proposal {
     pub waiting_days: i64,
     pub breaches: Vec<Breach>,
     pub allowance: Allowance,
+    /// What the person told us about their money, when the proposal came from the hardship
+    /// pages.
+    pub hardship: Option<Told>,
 }
 
 pub async fn queue<C: ConnectionTrait>(
@@ -89,7 +93,12 @@ pub async fn queue<C: ConnectionTrait>(
             .schedule()
             .map(|s| policy::check_schedule(&policy, &s, today))
             .unwrap_or_default();
+        let hardship = match summary.plan.hardship_id {
+            Some(id) => hardship::told_to_creditor(conn, creditor_id, id).await?,
+            None => None,
+        };
         proposals.push(Proposal {
+            hardship,
             waiting_days: (now - summary.plan.created_at).num_days(),
             allowance: policy::allowance(&policy, total, today),
             breaches,

@@ -44,6 +44,7 @@ use crate::services::access::debtor_sign_in::dob_hash;
 use crate::services::accounts::ledger::{self, LedgerError, NewEntry};
 use crate::services::accounts::people::{self, normalise_email};
 use crate::services::audit::{self, Actor, AuditEvent};
+use crate::services::care::breathing_space;
 
 /// Accounts per write transaction.
 pub const BATCH: usize = 1_000;
@@ -776,6 +777,11 @@ async fn import_batch<C: ConnectionTrait>(
     let mut counts = Summary::default();
     let references: Vec<&str> = batch.iter().map(|a| a.r.as_str()).collect();
     let existing = existing_accounts(txn, creditor_id, references, Lock::UntilCommit).await?;
+    let existing_ids: Vec<i32> = existing.values().map(|a| a.id).collect();
+    // During a breathing space no fee or interest is added: an increase waits for the next
+    // import after it ends (the file's balance is compared with the ledger again then).
+    let paused = breathing_space::in_force_on(txn, &existing_ids, now).await?;
+    let mut held_back = Vec::new();
 
     let description = format!(
         "Balance updated by the account import of {}",
@@ -797,6 +803,13 @@ async fn import_batch<C: ConnectionTrait>(
                 counts.unchanged += 1;
                 continue;
             }
+            Reconciliation::Change(difference)
+                if difference > 0 && paused.contains_key(&kept.id) =>
+            {
+                held_back.push(kept.id);
+                counts.unchanged += 1;
+                continue;
+            }
             Reconciliation::Change(difference) => difference,
         };
         let Ok(currency) = Currency::parse(&stored.c) else {
@@ -814,8 +827,34 @@ async fn import_batch<C: ConnectionTrait>(
         counts.adjusted += 1;
     }
     ledger::append_many(txn, &adjustments, EntryOrigin::Creditor, now).await?;
+    for account_id in held_back {
+        record_held_back(txn, creditor_id, account_id, now).await?;
+    }
     counts.created = create_accounts(txn, creditor_id, &new_accounts, now).await?;
     Ok(counts)
+}
+
+/// An increase left out because of a breathing space, in the audit log (ids only) so staff
+/// can see why the balance did not follow the file.
+async fn record_held_back<C: ConnectionTrait>(
+    txn: &C,
+    creditor_id: i32,
+    account_id: i32,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    audit::record(
+        txn,
+        AuditEvent {
+            actor: Actor::System,
+            creditor_id: Some(creditor_id),
+            action: "import.increase_held_for_breathing_space",
+            subject_kind: "account",
+            subject_id: Some(account_id),
+            detail: "",
+        },
+        now,
+    )
+    .await
 }
 
 /// New references: an account and its items each, held by the creditor's debtor row for the

@@ -6,11 +6,13 @@ use chrono::{NaiveDate, Utc};
 use sea_orm::DatabaseConnection;
 
 use crate::domain::Money;
+use crate::domain::care::HoldKind;
 use crate::domain::money::amount_in_words;
 use crate::domain::standing::AccountStanding;
 use crate::domain::wording::full_date;
+use crate::entities::account_hold;
 use crate::services::accounts::statements::{self, Scope, Statement};
-use crate::services::care::disputes;
+use crate::services::care::holds;
 use crate::services::plans::records;
 use crate::web::auth::SignedInDebtor;
 use crate::web::csrf::CsrfToken;
@@ -50,6 +52,8 @@ pub struct AccountView {
     pub standing: Option<StandingView>,
     /// The person disputes it and the creditor has not answered: collection is paused.
     pub disputed: bool,
+    /// The day a breathing space in force ends, in words (debtor pages only).
+    pub breathing_space_until: Option<String>,
 }
 
 /// A payment as the balance page names it: the amount and the date in words.
@@ -147,6 +151,7 @@ impl AccountView {
             has_paid_and_credited: !totals.paid_and_credited.is_zero(),
             standing: None,
             disputed: false,
+            breathing_space_until: None,
         }
     }
 }
@@ -161,10 +166,12 @@ async fn with_standing(
     let plans = records::latest_for_person(db, debtor_id, &ids)
         .await
         .map_err(AppError::internal)?;
-    let disputed = disputes::open_on(db, &ids)
+    let now = Utc::now();
+    let today = now.date_naive();
+    // Disputes and breathing spaces are both holds: one query for the whole page.
+    let held = holds::in_force_on(db, &ids, now)
         .await
         .map_err(AppError::internal)?;
-    let today = Utc::now().date_naive();
     Ok(statements
         .into_iter()
         .map(|s| {
@@ -172,7 +179,10 @@ async fn with_standing(
             let standing = AccountStanding::of(s.explanation.balance(), facts.as_ref());
             AccountView {
                 standing: Some(standing.into()),
-                disputed: disputed.contains(&s.account_id),
+                disputed: held_as(&held, s.account_id, HoldKind::Dispute).is_some(),
+                breathing_space_until: held_as(&held, s.account_id, HoldKind::BreathingSpace)
+                    .and_then(|h| h.ended_at)
+                    .map(|until| full_date(until.date_naive())),
                 ..AccountView::from_statement(s)
             }
         })
@@ -224,4 +234,14 @@ pub async fn one_account(
         accounts: with_standing(db.get_ref(), who.0.debtor_id, vec![statement]).await?,
         single: true,
     }))
+}
+
+/// The hold of this kind in force on the account, among a page's holds.
+fn held_as(
+    held: &[account_hold::Model],
+    account_id: i32,
+    kind: HoldKind,
+) -> Option<&account_hold::Model> {
+    held.iter()
+        .find(|h| h.account_id == account_id && h.kind == kind)
 }

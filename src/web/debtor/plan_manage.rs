@@ -16,6 +16,7 @@ use crate::domain::plans::{PlanKind, PlanStatus};
 use crate::domain::wording::{self, full_date};
 use crate::services::accounts::debtors;
 use crate::services::autopay::setup;
+use crate::services::care::breathing_space;
 use crate::services::payments::allocation;
 use crate::services::plans::choose::{self, AccountForPlan, Agreement, PaymentChange, PlanError};
 use crate::services::plans::records;
@@ -53,6 +54,8 @@ struct PlanPage {
     pay_later_reminders: String,
     /// "How easy was that?", asked once a plan is set up.
     feedback: Option<FeedbackAsk>,
+    /// The day a breathing space in force ends, in words.
+    breathing_space_until: Option<String>,
 }
 
 /// The plan page's offer to pay what is overdue, and what happens if the person does not.
@@ -131,6 +134,15 @@ pub async fn show(
         autopay_just_saved: query.autopay == "saved",
         catch_up: catch_up(&account, Utc::now().date_naive()),
         pay_later_reminders: wording::pay_later_reminders(account.cadence.days_before()),
+        breathing_space_until: breathing_space::in_force_on(
+            db.get_ref(),
+            &[account.account_id],
+            Utc::now(),
+        )
+        .await
+        .map_err(AppError::internal)?
+        .get(&account.account_id)
+        .map(|b| wording::full_date(b.resumes_on())),
     }))
 }
 

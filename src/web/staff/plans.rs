@@ -10,10 +10,12 @@ use sea_orm::DatabaseConnection;
 use validator::{Validate, ValidationError};
 
 use crate::config::Settings;
+use crate::domain::affordability::Line;
 use crate::domain::plans::{PlanKind, PlanStatus};
 use crate::domain::policy::Allowance;
 use crate::domain::schedule::{Frequency, PlanSize, ScheduleError};
 use crate::domain::{Currency, Money};
+use crate::services::care::hardship::Told;
 use crate::services::plans::choose::{FIRST_PAYMENT_WITHIN_DAYS, InstallmentChoice};
 use crate::services::plans::records::{InstallmentView, PlanView};
 use crate::services::plans::review::{
@@ -405,6 +407,39 @@ struct ProposalCard {
     waiting: String,
     breaches: Vec<String>,
     allowance: AllowanceView,
+    hardship: Option<HardshipView>,
+}
+
+/// What the person told us on the hardship pages, for staff deciding on their proposal.
+struct HardshipView {
+    reason: &'static str,
+    /// Each monthly line (label, amount); empty when the person chose not to say.
+    lines: Vec<(&'static str, String)>,
+    income: String,
+    spending: String,
+    left: String,
+}
+
+impl HardshipView {
+    fn new(told: &Told) -> Self {
+        let figures = told.figures;
+        let shown = |m: Option<Money>| m.map(|m| m.to_string()).unwrap_or_default();
+        Self {
+            reason: told.reason.label(),
+            lines: figures
+                .map(|f| {
+                    Line::ALL
+                        .into_iter()
+                        .filter(|l| !l.is_income())
+                        .map(|l| (l.label(), f.line(l).to_string()))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            income: shown(figures.map(|f| f.income())),
+            spending: shown(figures.map(|f| f.spending())),
+            left: shown(figures.map(|f| f.left())),
+        }
+    }
 }
 
 impl ProposalCard {
@@ -420,6 +455,7 @@ impl ProposalCard {
             waiting: waiting_time(proposal.waiting_days),
             breaches: proposal.breaches.iter().map(ToString::to_string).collect(),
             allowance: AllowanceView::new(&proposal.allowance),
+            hardship: proposal.hardship.as_ref().map(HardshipView::new),
         }
     }
 }

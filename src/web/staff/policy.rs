@@ -40,12 +40,14 @@ pub struct PolicyForm {
     grace_days: String,
     #[validate(custom(function = "missed_to_break"))]
     missed_to_break: String,
+    #[validate(custom(function = "breathing_space_days"))]
+    breathing_space_max_days: String,
     allow_move_date: String,
     allow_skip: String,
 }
 
 /// The fields in the order the page shows them; the frequencies' message sits on "weekly".
-const FIELDS: [FormField; 7] = [
+const FIELDS: [FormField; 8] = [
     field("weekly"),
     field("max_installments"),
     field("max_duration_days"),
@@ -53,6 +55,7 @@ const FIELDS: [FormField; 7] = [
     field("max_deferral_days"),
     field("grace_days"),
     field("missed_to_break"),
+    field("breathing_space_max_days"),
 ];
 
 fn installments(text: &str) -> Result<(), ValidationError> {
@@ -73,6 +76,10 @@ fn grace_days(text: &str) -> Result<(), ValidationError> {
 
 fn missed_to_break(text: &str) -> Result<(), ValidationError> {
     count_in(text, &PlanPolicy::MISSED_TO_BREAK)
+}
+
+fn breathing_space_days(text: &str) -> Result<(), ValidationError> {
+    count_in(text, &PlanPolicy::BREATHING_SPACE_DAYS)
 }
 
 fn a_way_to_pay(form: &PolicyForm) -> Result<(), ValidationError> {
@@ -96,6 +103,7 @@ impl PolicyForm {
             max_deferral_days: policy.max_deferral_days().to_string(),
             grace_days: policy.grace_days().to_string(),
             missed_to_break: policy.missed_to_break().to_string(),
+            breathing_space_max_days: policy.breathing_space_max_days().to_string(),
             allow_move_date: on(policy.allow_move_date()),
             allow_skip: on(policy.allow_skip()),
         }
@@ -134,6 +142,11 @@ impl PolicyForm {
                 "missed_to_break",
                 "Missed payments that stop a plan",
                 &self.missed_to_break,
+            ),
+            field(
+                "breathing_space_max_days",
+                "Longest breathing space (days), 0 for none",
+                &self.breathing_space_max_days,
             ),
         ]
     }
@@ -187,6 +200,7 @@ impl PolicyForm {
                 missed_to_break: count(&self.missed_to_break),
                 allow_move_date: self.checked("allow_move_date"),
                 allow_skip: self.checked("allow_skip"),
+                breathing_space_max_days: count(&self.breathing_space_max_days),
             })
             .map_err(|invalid| {
                 problems.add_invalid(invalid);

@@ -10,7 +10,7 @@ pub use answer::{Answer, Answerer, adjustment_limit, answer};
 pub use tell::{NewEntry, Received, tell};
 pub use views::{
     DisputeView, EntryView, FileLink, PersonDisputes, QueueRow, StaffQueue, StaffView, for_person,
-    for_staff, open_on, queue,
+    for_staff, queue,
 };
 
 use sea_orm::DbErr;

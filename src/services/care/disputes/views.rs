@@ -1,6 +1,6 @@
 //! What people and staff see of disputes: the person's latest dispute on an account, the
 //! creditor's queue (open ones oldest first, then recently answered) and one dispute in full.
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -86,26 +86,6 @@ pub async fn for_person<C: ConnectionTrait>(
         creditor_name: owner.display_name,
         latest,
     })
-}
-
-/// The accounts among `account_ids` with a dispute open: the balance page says collection
-/// is paused on them. One indexed query for all of them.
-pub async fn open_on<C: ConnectionTrait>(
-    conn: &C,
-    account_ids: &[i32],
-) -> Result<HashSet<i32>, DbErr> {
-    if account_ids.is_empty() {
-        return Ok(HashSet::new());
-    }
-    let ids: Vec<i32> = dispute::Entity::find()
-        .select_only()
-        .column(dispute::Column::AccountId)
-        .filter(dispute::Column::AccountId.is_in(account_ids.to_vec()))
-        .filter(dispute::Column::Status.eq(DisputeStatus::Open))
-        .into_tuple()
-        .all(conn)
-        .await?;
-    Ok(ids.into_iter().collect())
 }
 
 async fn view<C: ConnectionTrait>(

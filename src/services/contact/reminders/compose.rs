@@ -146,6 +146,7 @@ fn words(
     let links = ReminderLinks {
         continue_link,
         account_page: format!("{}/account", context.base_url),
+        help_page: format!("{}/account/{}/help", context.base_url, to.account_id),
         contact_page: format!("{}/account/contact", context.base_url),
         unsubscribe: unsubscribe::url(context.hasher, context.base_url, to.debtor_id),
     };

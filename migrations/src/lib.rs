@@ -25,6 +25,7 @@ mod m20261203_000021_outbox_claim_tokens;
 mod m20261203_000022_contact;
 mod m20261203_000023_reminder_indexes;
 mod m20261203_000024_care;
+mod m20261203_000025_plans_by_account;
 
 pub struct Migrator;
 
@@ -56,6 +57,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000022_contact::Migration),
             Box::new(m20261203_000023_reminder_indexes::Migration),
             Box::new(m20261203_000024_care::Migration),
+            Box::new(m20261203_000025_plans_by_account::Migration),
         ]
     }
 }

@@ -1,4 +1,6 @@
 //! Connecting, migrating, and starting write transactions the way each backend needs.
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use migrations::{Migrator, MigratorTrait};
@@ -72,6 +74,28 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
             .await
         }
         _ => db.begin().await,
+    }
+}
+
+/// How many statements a connection pool has run: tests hold a page to its query budget and
+/// the benchmark reports queries per request. Each application's pool has its own counter.
+#[derive(Clone, Debug, Default)]
+pub struct QueryCounter(Arc<AtomicU64>);
+
+impl QueryCounter {
+    /// Statements run so far (successful or not).
+    pub fn total(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    /// Counts every statement `db` runs from now on (one callback per pool: this is it).
+    pub fn attach(db: &mut DatabaseConnection) -> Self {
+        let counter = Self::default();
+        let count = counter.0.clone();
+        db.set_metric_callback(move |_info| {
+            count.fetch_add(1, Ordering::Relaxed);
+        });
+        counter
     }
 }
 

@@ -47,6 +47,8 @@ pub struct Application {
     pub provider: PaymentProvider,
     /// The clock sessions are timed by; tests move it forward.
     pub clock: Clock,
+    /// Statements this instance's pool has run.
+    pub queries: db::QueryCounter,
 }
 
 impl Application {
@@ -54,7 +56,7 @@ impl Application {
     /// `demo` also turns test payments on.
     pub async fn build(mut settings: Settings, demo: bool) -> anyhow::Result<Self> {
         settings.test_payments |= demo;
-        let db = open_database(&settings).await?;
+        let (db, queries) = open_counted_database(&settings).await?;
         let hasher = KeyedHasher::derive(settings.session_key.expose_secret());
         if demo {
             services::demo::load(&db, &hasher, Utc::now())
@@ -91,6 +93,7 @@ impl Application {
             hasher,
             provider,
             clock,
+            queries,
         })
     }
 
@@ -162,13 +165,21 @@ pub async fn shutdown_signal() {
 }
 
 async fn open_database(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
-    let db = db::connect(settings.database_url.expose_secret())
+    Ok(open_counted_database(settings).await?.0)
+}
+
+/// The pool with its statement counter attached before any request runs.
+async fn open_counted_database(
+    settings: &Settings,
+) -> anyhow::Result<(DatabaseConnection, db::QueryCounter)> {
+    let mut db = db::connect(settings.database_url.expose_secret())
         .await
         .context("could not open the database (DATABASE_URL)")?;
     db::migrate(&db)
         .await
         .context("database migration failed")?;
-    Ok(db)
+    let queries = db::QueryCounter::attach(&mut db);
+    Ok((db, queries))
 }
 
 fn mailer(settings: &Settings) -> anyhow::Result<Mailer> {

@@ -87,6 +87,8 @@ pub struct TestApp {
     pub provider: goodterms::providers::PaymentProvider,
     /// The app's clock: `app.clock.advance(..)` moves the time sessions are judged by.
     pub clock: goodterms::clock::Clock,
+    /// Statements the app's pool has run: `queries.total()` before and after a request.
+    pub queries: goodterms::db::QueryCounter,
     pub settings: Settings,
     pub jar: Arc<Jar>,
     pub client: reqwest::Client,
@@ -140,6 +142,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     let (db, mailer, hasher) = (app.db.clone(), app.mailer.clone(), app.hasher.clone());
     let provider = app.provider.clone();
     let clock = app.clock.clone();
+    let queries = app.queries.clone();
     tokio::spawn(app.run_until_stopped());
     let jar = Arc::new(Jar::default());
     TestApp {
@@ -150,6 +153,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         hasher,
         provider,
         clock,
+        queries,
         settings,
         client: client_with(jar.clone()),
         jar,

@@ -18,6 +18,9 @@ pub const STATEMENT_TIMEOUT: &str = "30s";
 /// row locks it holds (a worker that hung mid-transaction would otherwise block the plan).
 pub const IDLE_IN_TRANSACTION_TIMEOUT: &str = "60s";
 
+/// A pooled connection idle this long is pinged before it is handed out.
+const IDLE_BEFORE_PING: Duration = Duration::from_secs(10);
+
 /// Opens the pool. SQLite runs in WAL mode with a busy timeout, so readers never block the
 /// writer and a briefly locked database waits instead of failing at once; `synchronous=FULL`
 /// so a committed ledger entry survives a power cut, not only a crash of the process.
@@ -37,6 +40,11 @@ pub async fn connect_with(
         .acquire_timeout(Duration::from_secs(5))
         .connect_timeout(Duration::from_secs(5))
         .max_connections(if url.starts_with("sqlite:") { 8 } else { 16 })
+        // Only a connection idle long enough to have been dropped (a restarted server, a
+        // proxy's timeout) is pinged before use: pinging on every checkout doubled the round
+        // trips of every query. A hot connection that turns out broken fails its query, which
+        // the web layer answers with 503 and Retry-After, and the pool replaces it.
+        .test_before_acquire_if_idle_for(IDLE_BEFORE_PING)
         .map_sqlx_sqlite_opts(move |o| {
             o.journal_mode(SqliteJournalMode::Wal)
                 .synchronous(synchronous)
@@ -93,6 +101,8 @@ impl QueryCounter {
         let counter = Self::default();
         let count = counter.0.clone();
         db.set_metric_callback(move |_info| {
+                eprintln!("SQL: {}", _info.statement.sql);
+            }
             count.fetch_add(1, Ordering::Relaxed);
         });
         counter

@@ -208,6 +208,46 @@ pub fn end_session(session: &Session) {
 
 /// The signed-in debtor, acting for the account in the path.
 ///
+/// The debtor this session belongs to, if it is within its lifetime. A session past its
+/// lifetime is ended; a signed-out visitor's page is remembered for after sign-in.
+fn signed_in_debtor(req: &HttpRequest) -> Option<DebtorIdentity> {
+    let session = req.get_session();
+    let who = session.get::<DebtorIdentity>(DEBTOR_KEY).ok().flatten();
+    let asked_for = page_asked_for(req);
+    match who {
+        Some(_) if !within_lifetime(&session, DEBTOR_SESSION_HOURS, now_for(req)) => {
+            end_expired_session(&session, asked_for.as_deref());
+            None
+        }
+        None => {
+            if let Some(path) = &asked_for {
+                remember_landing(&session, path);
+            }
+            None
+        }
+        who => who,
+    }
+}
+
+/// The signed-in person, as [`SignedInDebtor`] but without finding which of their debtor
+/// rows holds the account in the path: for pages whose own query scopes the account to the
+/// whole person and reads the holder from it, which saves a query on pages with a tight budget
+/// (the plan builder and its preview).
+pub struct SignedInPerson(pub DebtorIdentity);
+
+impl FromRequest for SignedInPerson {
+    type Error = AppError;
+    type Future = std::future::Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(
+            signed_in_debtor(req)
+                .map(SignedInPerson)
+                .ok_or(AppError::SignInRequired),
+        )
+    }
+}
+
 /// One person may have accounts at several creditors, each creditor with its own debtor row.
 /// On a page for one account (`{id}` in the path) or one payment (`{attempt}`), `debtor_id` is
 /// the row holding that account when it is the same person's, so every service keeps scoping
@@ -219,22 +259,7 @@ impl FromRequest for SignedInDebtor {
     type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let session = req.get_session();
-        let who = session.get::<DebtorIdentity>(DEBTOR_KEY).ok().flatten();
-        let asked_for = page_asked_for(req);
-        let who = match who {
-            Some(_) if !within_lifetime(&session, DEBTOR_SESSION_HOURS, now_for(req)) => {
-                end_expired_session(&session, asked_for.as_deref());
-                None
-            }
-            None => {
-                if let Some(path) = &asked_for {
-                    remember_landing(&session, path);
-                }
-                None
-            }
-            who => who,
-        };
+        let who = signed_in_debtor(req);
         let path_id =
             |name: &str| -> Option<i32> { req.match_info().get(name).and_then(|v| v.parse().ok()) };
         let (account, attempt) = (path_id("id"), path_id("attempt"));

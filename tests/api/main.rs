@@ -35,6 +35,7 @@ mod mail_format;
 mod messages;
 mod outbox;
 mod outbox_claims;
+mod page_budgets;
 mod payments;
 mod people;
 mod plan_dates;

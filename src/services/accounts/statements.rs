@@ -2,10 +2,15 @@
 //! accounts or entries: accounts with their creditor, then all their entries at once.
 use std::collections::HashMap;
 
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use chrono::Utc;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
+    QueryResult, Select,
+};
 
 use crate::domain::{BalanceExplanation, Currency, LedgerItem, Money, MoneyError};
 use crate::entities::{account, creditor, ledger_entry};
+use crate::services::care::holds::HoldsInForce;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StatementError {
@@ -19,10 +24,14 @@ pub enum StatementError {
 #[derive(Debug)]
 pub struct Statement {
     pub account_id: i32,
+    /// The debtor row holding the account (one person may have a row at each creditor).
+    pub debtor_id: i32,
     pub reference: String,
     pub description: String,
     pub creditor: CreditorContact,
     pub explanation: BalanceExplanation,
+    /// A dispute or breathing space in force now (read with the account, no extra query).
+    pub holds: HoldsInForce,
 }
 
 #[derive(Clone, Debug)]
@@ -52,12 +61,9 @@ pub async fn for_debtor<C: ConnectionTrait>(
 ) -> Result<Vec<Statement>, StatementError> {
     let accounts = account::Entity::find()
         .filter(account::Column::DebtorId.in_subquery(super::people::same_person_rows(debtor_id)))
-        .find_also_related(creditor::Entity)
         .order_by_asc(account::Column::CreditorId)
-        .order_by_asc(account::Column::Reference)
-        .all(conn)
-        .await?;
-    build(conn, accounts).await
+        .order_by_asc(account::Column::Reference);
+    build(conn, with_creditor_and_holds(accounts, conn).await?).await
 }
 
 /// One account, only if it belongs to the given debtor (or, for staff, to the creditor).
@@ -70,42 +76,100 @@ pub async fn for_account<C: ConnectionTrait>(
     query = match scope {
         Scope::Debtor(id) => query.filter(account::Column::DebtorId.eq(id)),
         Scope::Creditor(id) => query.filter(account::Column::CreditorId.eq(id)),
+        Scope::Person(id) => {
+            query.filter(account::Column::DebtorId.in_subquery(super::people::same_person_rows(id)))
+        }
     };
-    let accounts = query.find_also_related(creditor::Entity).all(conn).await?;
+    let accounts = with_creditor_and_holds(query, conn).await?;
     Ok(build(conn, accounts).await?.into_iter().next())
 }
 
 /// Whose view a query is scoped to.
 #[derive(Clone, Copy, Debug)]
 pub enum Scope {
+    /// One debtor row.
     Debtor(i32),
     Creditor(i32),
+    /// Every debtor row of the person behind this one (their accounts at every creditor).
+    Person(i32),
+}
+
+/// An account row with the holds in force on it.
+struct HeldAccount {
+    account: account::Model,
+    holds: HoldsInForce,
+}
+
+/// sea-orm names the first model's columns `A_…` in a joined select.
+const ACCOUNT_PREFIX: &str = "A_";
+
+impl FromQueryResult for HeldAccount {
+    fn from_query_result(row: &QueryResult, prefix: &str) -> Result<Self, DbErr> {
+        Ok(Self {
+            account: account::Model::from_query_result(row, prefix)?,
+            holds: HoldsInForce::read(row, prefix)?,
+        })
+    }
+}
+
+/// The accounts with their creditor and holds in force: one query.
+async fn with_creditor_and_holds<C: ConnectionTrait>(
+    accounts: Select<account::Entity>,
+    conn: &C,
+) -> Result<Vec<(HeldAccount, Option<creditor::Model>)>, DbErr> {
+    let joined = accounts.find_also_related(creditor::Entity);
+    HoldsInForce::select_with(joined, Utc::now(), ACCOUNT_PREFIX)
+        .into_model::<HeldAccount, creditor::Model>()
+        .all(conn)
+        .await
 }
 
 async fn build<C: ConnectionTrait>(
     conn: &C,
-    accounts: Vec<(account::Model, Option<creditor::Model>)>,
+    accounts: Vec<(HeldAccount, Option<creditor::Model>)>,
 ) -> Result<Vec<Statement>, StatementError> {
-    let ids: Vec<i32> = accounts.iter().map(|(a, _)| a.id).collect();
+    let ids: Vec<i32> = accounts.iter().map(|(a, _)| a.account.id).collect();
     let mut entries = entries_by_account(conn, ids).await?;
     let mut statements = Vec::with_capacity(accounts.len());
-    for (account, creditor) in accounts {
+    for (HeldAccount { account, holds }, creditor) in accounts {
         let Some(creditor) = creditor else { continue };
-        let currency = Currency::parse(&account.currency)?;
-        let items = entries.remove(&account.id).unwrap_or_default();
-        let items = items
-            .into_iter()
-            .map(to_item)
-            .collect::<Result<Vec<_>, _>>()?;
+        let rows = entries.remove(&account.id).unwrap_or_default();
         statements.push(Statement {
             account_id: account.id,
+            debtor_id: account.debtor_id,
+            explanation: explain(&account, rows)?,
             reference: account.reference,
             description: account.description,
             creditor: creditor.into(),
-            explanation: crate::domain::balance::explain(currency, items)?,
+            holds,
         });
     }
     Ok(statements)
+}
+
+/// The account's balance with every entry explained: one query, for pages that load the
+/// account row themselves.
+pub async fn explanation_of<C: ConnectionTrait>(
+    conn: &C,
+    account: &account::Model,
+) -> Result<BalanceExplanation, StatementError> {
+    let rows = entries_by_account(conn, vec![account.id])
+        .await?
+        .remove(&account.id)
+        .unwrap_or_default();
+    explain(account, rows)
+}
+
+fn explain(
+    account: &account::Model,
+    rows: Vec<ledger_entry::Model>,
+) -> Result<BalanceExplanation, StatementError> {
+    let currency = Currency::parse(&account.currency)?;
+    let items = rows
+        .into_iter()
+        .map(to_item)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(crate::domain::balance::explain(currency, items)?)
 }
 
 async fn entries_by_account<C: ConnectionTrait>(

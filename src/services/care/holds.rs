@@ -3,14 +3,14 @@
 //! a breathing space, given its end when it starts, ends on its own with no job to run.
 //! Reminders, autopay, fees and interest all ask here (or use [`NOT_HELD_SQL`]).
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Condition, Expr};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query, SelectStatement, SubQueryStatement};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    Set,
+    QueryResult, QuerySelect, Set,
 };
 
 use crate::domain::care::HoldKind;
-use crate::entities::account_hold;
+use crate::entities::{account, account_hold};
 
 /// For the scheduler's SQL over the whole portfolio (alias `p` has `account_id`; `$1` is
 /// today's date): leaves out accounts with a hold that is in force at any time today. A
@@ -39,6 +39,62 @@ pub async fn holds_in_force<C: ConnectionTrait>(
         .order_by_asc(account_hold::Column::Id)
         .all(conn)
         .await
+}
+
+/// What a person's own holds mean for their pages: a dispute pauses collection until the
+/// creditor answers; a breathing space until a known day. Read as two extra columns of an
+/// `accounts` query ([`HoldsInForce::select_with`]), so a page of accounts needs no query of
+/// its own for holds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct HoldsInForce {
+    pub disputed: bool,
+    pub breathing_space_until: Option<DateTime<Utc>>,
+}
+
+const DISPUTED: &str = "disputed";
+const BREATHING_SPACE_UNTIL: &str = "breathing_space_until";
+
+impl HoldsInForce {
+    /// Adds the two columns to a query over `accounts`, named with sea-orm's model `prefix`
+    /// (`A_` for the first model of a joined select) so [`HoldsInForce::read`] finds them.
+    pub fn select_with<Q: QuerySelect>(query: Q, now: DateTime<Utc>, prefix: &str) -> Q {
+        let disputed = Expr::exists(
+            of_kind_in_force(HoldKind::Dispute, now)
+                .expr(Expr::val(1))
+                .to_owned(),
+        );
+        let until = Expr::SubQuery(
+            None,
+            Box::new(SubQueryStatement::from(
+                of_kind_in_force(HoldKind::BreathingSpace, now)
+                    .expr(Expr::col((account_hold::Entity, account_hold::Column::EndedAt)).max())
+                    .to_owned(),
+            )),
+        );
+        query
+            .column_as(disputed, format!("{prefix}{DISPUTED}"))
+            .column_as(until, format!("{prefix}{BREATHING_SPACE_UNTIL}"))
+    }
+
+    pub fn read(row: &QueryResult, prefix: &str) -> Result<Self, DbErr> {
+        Ok(Self {
+            disputed: row.try_get(prefix, DISPUTED)?,
+            breathing_space_until: row.try_get(prefix, BREATHING_SPACE_UNTIL)?,
+        })
+    }
+}
+
+/// Holds of one kind in force on the outer query's account.
+fn of_kind_in_force(kind: HoldKind, now: DateTime<Utc>) -> SelectStatement {
+    Query::select()
+        .from(account_hold::Entity)
+        .and_where(
+            Expr::col((account_hold::Entity, account_hold::Column::AccountId))
+                .equals((account::Entity, account::Column::Id)),
+        )
+        .and_where(account_hold::Column::Kind.eq(kind))
+        .cond_where(in_force(now))
+        .to_owned()
 }
 
 /// The holds in force on these accounts at `now`: one query for a whole page.

@@ -16,8 +16,13 @@ pub async fn for_creditor<C: ConnectionTrait>(
     let row = reminder_cadence::Entity::find_by_id(creditor_id)
         .one(conn)
         .await?;
+    from_stored(row.as_ref())
+}
+
+/// The cadence a creditor's stored row (if any) sets: no row means the defaults.
+pub fn from_stored(row: Option<&reminder_cadence::Model>) -> Result<ReminderCadence, DbErr> {
     match row {
-        Some(row) => from_row(&row),
+        Some(row) => from_row(row),
         None => Ok(ReminderCadence::default()),
     }
 }

@@ -21,8 +21,8 @@ use crate::services::care::hardship;
 use crate::services::contact::cadence;
 use crate::services::contact::deep_links;
 use crate::services::payments::{PaymentError, allocation};
-use crate::services::plans::policies;
 use crate::services::plans::records::{self, ConsentRecord, NewPlan, PlanView, RecordError};
+use crate::services::plans::{account_terms, policies};
 
 /// The first payment may be set up to this many days ahead.
 pub const FIRST_PAYMENT_WITHIN_DAYS: i64 = 30;
@@ -79,30 +79,31 @@ impl AccountForPlan {
     }
 }
 
+/// The account, if it is one of the person's (`debtor_id` may be any of their debtor rows),
+/// with what plan pages need; `debtor_id` of the answer is the row holding the account.
 pub async fn account_for_plan<C: ConnectionTrait>(
     conn: &C,
     debtor_id: i32,
     account_id: i32,
 ) -> Result<Option<AccountForPlan>, PlanError> {
-    let Some(statement) =
-        statements::for_account(conn, account_id, Scope::Debtor(debtor_id)).await?
-    else {
+    let Some(found) = account_terms::find(conn, debtor_id, account_id).await? else {
         return Ok(None);
     };
-    let balance = statement.explanation.balance();
-    let policy = policies::for_creditor(conn, statement.creditor.id, balance.currency()).await?;
-    let cadence = cadence::for_creditor(conn, statement.creditor.id).await?;
-    let latest_plan =
-        records::latest_for_account(conn, account_id, Scope::Debtor(debtor_id)).await?;
+    let balance = statements::explanation_of(conn, &found.account)
+        .await?
+        .balance();
+    // The row holding the account, which may be another of the person's rows.
+    let holder = found.account.debtor_id;
+    let latest_plan = records::latest_for_account(conn, account_id, Scope::Debtor(holder)).await?;
     Ok(Some(AccountForPlan {
         account_id,
-        reference: statement.reference,
-        creditor_id: statement.creditor.id,
-        creditor_name: statement.creditor.display_name,
-        debtor_id,
+        reference: found.account.reference,
+        creditor_id: found.creditor.id,
+        creditor_name: found.creditor.display_name,
+        debtor_id: holder,
         balance,
-        policy,
-        cadence,
+        policy: policies::from_stored(found.policy.as_ref(), balance.currency())?,
+        cadence: cadence::from_stored(found.cadence.as_ref())?,
         latest_plan,
     }))
 }

@@ -16,8 +16,16 @@ pub async fn for_creditor<C: ConnectionTrait>(
     let row = plan_policy::Entity::find_by_id(creditor_id)
         .one(conn)
         .await?;
+    from_stored(row.as_ref(), currency)
+}
+
+/// The policy a creditor's stored row (if any) sets: no row means the defaults.
+pub fn from_stored(
+    row: Option<&plan_policy::Model>,
+    currency: Currency,
+) -> Result<PlanPolicy, DbErr> {
     match row {
-        Some(row) => from_row(&row, currency),
+        Some(row) => from_row(row, currency),
         None => Ok(PlanPolicy::default_for(currency)),
     }
 }

@@ -1,7 +1,7 @@
 //! Reading and writing plans and their installments, shared by the debtor's, the staff's and
 //! the scheduler's use cases. Every read is scoped to a debtor or a creditor.
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
     Set,
@@ -228,6 +228,7 @@ fn scoped(query: sea_orm::Select<plan::Entity>, scope: Scope) -> sea_orm::Select
     match scope {
         Scope::Debtor(id) => query.filter(plan::Column::DebtorId.eq(id)),
         Scope::Creditor(id) => query.filter(plan::Column::CreditorId.eq(id)),
+        Scope::Person(id) => query.filter(plan::Column::DebtorId.in_subquery(same_person_rows(id))),
     }
 }
 
@@ -287,14 +288,24 @@ pub async fn latest_for_account<C: ConnectionTrait>(
     account_id: i32,
     scope: Scope,
 ) -> Result<Option<PlanView>, RecordError> {
-    let query = plan::Entity::find()
+    // The newest plan and its installments in one query: a plan page's budget is four
+    // statements. Only the newest plan's id passes the filter.
+    let newest = Query::select()
+        .expr(Expr::col(plan::Column::Id).max())
+        .from(plan::Entity)
+        .and_where(plan::Column::AccountId.eq(account_id))
+        .to_owned();
+    let found = scoped(plan::Entity::find(), scope)
         .filter(plan::Column::AccountId.eq(account_id))
-        .order_by_desc(plan::Column::Id);
-    let Some(row) = scoped(query, scope).one(conn).await? else {
+        .filter(plan::Column::Id.in_subquery(newest))
+        .find_with_related(installment::Entity)
+        .all(conn)
+        .await?;
+    let Some((row, mut items)) = found.into_iter().next() else {
         return Ok(None);
     };
-    let rows = installments_of(conn, row.id).await?;
-    to_view(row, rows).map(Some)
+    items.sort_by_key(|i| i.seq);
+    to_view(row, items).map(Some)
 }
 
 /// The newest plan on each of these accounts of the person behind `debtor_id` (one person may

@@ -6,13 +6,10 @@ use chrono::{NaiveDate, Utc};
 use sea_orm::DatabaseConnection;
 
 use crate::domain::Money;
-use crate::domain::care::HoldKind;
 use crate::domain::money::amount_in_words;
 use crate::domain::standing::AccountStanding;
 use crate::domain::wording::full_date;
-use crate::entities::account_hold;
 use crate::services::accounts::statements::{self, Scope, Statement};
-use crate::services::care::holds;
 use crate::services::plans::records;
 use crate::web::auth::SignedInDebtor;
 use crate::web::csrf::CsrfToken;
@@ -166,22 +163,18 @@ async fn with_standing(
     let plans = records::latest_for_person(db, debtor_id, &ids)
         .await
         .map_err(AppError::internal)?;
-    let now = Utc::now();
-    let today = now.date_naive();
-    // Disputes and breathing spaces are both holds: one query for the whole page.
-    let held = holds::in_force_on(db, &ids, now)
-        .await
-        .map_err(AppError::internal)?;
+    let today = Utc::now().date_naive();
     Ok(statements
         .into_iter()
         .map(|s| {
             let facts = plans.get(&s.account_id).map(|p| p.facts(today));
             let standing = AccountStanding::of(s.explanation.balance(), facts.as_ref());
+            let holds = s.holds;
             AccountView {
                 standing: Some(standing.into()),
-                disputed: held_as(&held, s.account_id, HoldKind::Dispute).is_some(),
-                breathing_space_until: held_as(&held, s.account_id, HoldKind::BreathingSpace)
-                    .and_then(|h| h.ended_at)
+                disputed: holds.disputed,
+                breathing_space_until: holds
+                    .breathing_space_until
                     .map(|until| full_date(until.date_naive())),
                 ..AccountView::from_statement(s)
             }
@@ -234,14 +227,4 @@ pub async fn one_account(
         accounts: with_standing(db.get_ref(), who.0.debtor_id, vec![statement]).await?,
         single: true,
     }))
-}
-
-/// The hold of this kind in force on the account, among a page's holds.
-fn held_as(
-    held: &[account_hold::Model],
-    account_id: i32,
-    kind: HoldKind,
-) -> Option<&account_hold::Model> {
-    held.iter()
-        .find(|h| h.account_id == account_id && h.kind == kind)
 }

@@ -16,10 +16,11 @@ use crate::crypto::sha256_hex;
 use crate::domain::policy::{self, Breach};
 use crate::domain::schedule::{Frequency, PlanSize};
 use crate::domain::wording;
+use crate::services::access::DebtorIdentity;
 use crate::services::plans::choose::{
     self, AccountForPlan, Agreement, DEFER_REASONS, InstallmentChoice, PlanError,
 };
-use crate::web::auth::{SignedInDebtor, session_marker};
+use crate::web::auth::{SignedInDebtor, SignedInPerson, session_marker};
 use crate::web::csrf::CsrfToken;
 use crate::web::errors::{AppError, PageResult};
 use crate::web::forms::{Problems, read_date};
@@ -27,10 +28,10 @@ use crate::web::pages::{self, Chrome, FieldError};
 
 pub(super) async fn load_account(
     db: &DatabaseConnection,
-    who: &SignedInDebtor,
+    who: &DebtorIdentity,
     id: i32,
 ) -> Result<AccountForPlan, AppError> {
-    choose::account_for_plan(db, who.0.debtor_id, id)
+    choose::account_for_plan(db, who.debtor_id, id)
         .await
         .map_err(AppError::internal)?
         .ok_or(AppError::NotFound)
@@ -40,7 +41,7 @@ pub(super) async fn load_account(
 /// someone who owes nothing is sent to the options page, which thanks them.
 async fn load_account_without_plan(
     db: &DatabaseConnection,
-    who: &SignedInDebtor,
+    who: &DebtorIdentity,
     id: i32,
 ) -> Result<Result<AccountForPlan, HttpResponse>, AppError> {
     let account = load_account(db, who, id).await?;
@@ -111,7 +112,7 @@ pub async fn options(
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
-    let account = load_account(&db, &who, *path).await?;
+    let account = load_account(&db, &who.0, *path).await?;
     let allowance = policy::allowance(&account.policy, account.balance, Utc::now().date_naive());
     Ok(pages::ok(&OptionsPage {
         chrome: Chrome::debtor(&csrf.0),
@@ -171,12 +172,12 @@ fn installments_page(
 
 #[get("/account/{id}/plan/installments")]
 pub async fn installments_form(
-    who: SignedInDebtor,
+    who: SignedInPerson,
     path: web::Path<i32>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
-    let account = match load_account_without_plan(&db, &who, *path).await? {
+    let account = match load_account_without_plan(&db, &who.0, *path).await? {
         Ok(account) => account,
         Err(redirect) => return Ok(redirect),
     };
@@ -264,13 +265,13 @@ fn check_page(
 
 #[post("/account/{id}/plan/installments")]
 pub async fn installments_check(
-    who: SignedInDebtor,
+    who: SignedInPerson,
     path: web::Path<i32>,
     form: web::Form<InstallmentForm>,
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
-    let account = load_account(&db, &who, *path).await?;
+    let account = load_account(&db, &who.0, *path).await?;
     let form = form.into_inner();
     Ok(match read_choice(&account, &form) {
         Ok((_, preview)) => pages::ok(&check_page(&csrf.0, &account, form, &preview, None)),
@@ -288,7 +289,7 @@ pub async fn installments_agree(
     settings: web::Data<Settings>,
     session: Session,
 ) -> PageResult {
-    let account = load_account(&db, &who, *path).await?;
+    let account = load_account(&db, &who.0, *path).await?;
     let form = form.into_inner();
     let (choice, preview) = match read_choice(&account, &form) {
         Ok(ok) => ok,
@@ -347,7 +348,7 @@ pub async fn installments_propose(
     settings: web::Data<Settings>,
     session: Session,
 ) -> PageResult {
-    let account = load_account(&db, &who, *path).await?;
+    let account = load_account(&db, &who.0, *path).await?;
     let form = form.into_inner();
     let (choice, _) = match read_choice(&account, &form) {
         Ok(ok) => ok,
@@ -441,7 +442,7 @@ pub async fn propose_form(
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
-    let account = match load_account_without_plan(&db, &who, *path).await? {
+    let account = match load_account_without_plan(&db, &who.0, *path).await? {
         Ok(account) => account,
         Err(redirect) => return Ok(redirect),
     };
@@ -467,7 +468,7 @@ pub async fn propose_submit(
     settings: web::Data<Settings>,
     session: Session,
 ) -> PageResult {
-    let account = load_account(&db, &who, *path).await?;
+    let account = load_account(&db, &who.0, *path).await?;
     let form = form.into_inner();
     let mut problems = Problems::default();
     let amount = read_amount(&form.amount, &account, "amount", &mut problems);
@@ -576,7 +577,7 @@ pub async fn later_form(
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
-    let account = match load_account_without_plan(&db, &who, *path).await? {
+    let account = match load_account_without_plan(&db, &who.0, *path).await? {
         Ok(account) => account,
         Err(redirect) => return Ok(redirect),
     };
@@ -622,7 +623,7 @@ pub async fn later_check(
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
-    let account = load_account(&db, &who, *path).await?;
+    let account = load_account(&db, &who.0, *path).await?;
     Ok(match later_checked(&csrf.0, &account, form.into_inner()) {
         Ok((page, _)) => pages::ok(&page),
         Err(page) => pages::invalid(page.as_ref()),
@@ -639,7 +640,7 @@ pub async fn later_agree(
     settings: web::Data<Settings>,
     session: Session,
 ) -> PageResult {
-    let account = load_account(&db, &who, *path).await?;
+    let account = load_account(&db, &who.0, *path).await?;
     let form = form.into_inner();
     let terms = form.terms.clone();
     let (page, choice) = match later_checked(&csrf.0, &account, form) {

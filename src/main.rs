@@ -70,8 +70,8 @@ enum Command {
 struct MetricsBind {
     /// Serve Prometheus metrics at /metrics on this ADDR:PORT. Keep it private (loopback or an
     /// internal network): unset, no metrics listener is opened.
-    #[arg(long = "metrics-bind", env = "METRICS_BIND")]
-    bind: Option<String>,
+    #[arg(long, env = "METRICS_BIND", value_name = "ADDR:PORT")]
+    metrics_bind: Option<String>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -104,13 +104,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             ..
         } => {
             settings.run_jobs = !no_jobs;
-            settings.metrics_bind = metrics.bind;
+            settings.metrics_bind = metrics.metrics_bind;
             let app = Application::build(settings, demo).await?;
             tracing::info!(port = app.port(), "Good Terms is listening");
             app.run_until(startup::shutdown_signal()).await?;
         }
         Command::Worker { once, metrics } => {
-            settings.metrics_bind = metrics.bind;
+            settings.metrics_bind = metrics.metrics_bind;
             let jobs = startup::worker(&settings).await?;
             let metrics = startup::metrics_listener(&settings)?.map(MetricsListener::spawn);
             let ran = if once {
@@ -175,4 +175,14 @@ fn read_password() -> anyhow::Result<String> {
         .read_to_string(&mut password)
         .context("reading the password from stdin")?;
     Ok(password.trim_end_matches(['\r', '\n']).to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        super::Cli::command().debug_assert();
+    }
 }

@@ -1,15 +1,21 @@
 //! `/metrics`: Prometheus text on its own private address, only when `metrics_bind` is set.
 //! The recorder is shared by every app in this test process, so each test compares a scrape
 //! before and after its own requests, on routes and outcomes those requests produce.
+use std::time::{Duration as WaitTime, Instant};
+
 use chrono::Utc;
 use goodterms::config::Settings;
 
+use crate::cli::{goodterms, temp_database};
 use crate::helpers::{TestApp, spawn_app, spawn_app_with, spawn_demo_app};
 use crate::outbox::{ALEX, request_sign_in_link, stopped_sink};
 use crate::payments::account_id;
 use crate::smtp::SmtpSink;
 use crate::stripe_fake::{FakeStripe, WEBHOOK_SECRET};
 use crate::stripe_webhooks::{deliver, go_to_checkout, paid_event, stripe_app_with};
+use crate::worker::{
+    database_with_a_queued_email, free_port, remove_database, start, terminate, wait_until_healthy,
+};
 
 fn with_metrics(settings: &mut Settings) {
     settings.metrics_bind = Some("127.0.0.1:0".to_string());
@@ -83,10 +89,7 @@ async fn a_visited_page_is_counted_by_route_and_status_with_a_latency_histogram(
     for _ in 0..2 {
         assert_eq!(app.get("/accessibility").await.status().as_u16(), 200);
     }
-    assert_eq!(
-        app.get("/no-such-page/12345").await.status().as_u16(),
-        404
-    );
+    assert_eq!(app.get("/no-such-page/12345").await.status().as_u16(), 404);
     let after = scrape(&app).await;
 
     let page = [
@@ -98,7 +101,10 @@ async fn a_visited_page_is_counted_by_route_and_status_with_a_latency_histogram(
     assert_eq!(grew(&before, &after, requests, &page), 2.0);
     let latency = "goodterms_http_request_duration_seconds";
     assert!(after.contains(&format!("# TYPE {latency} histogram")));
-    assert_eq!(grew(&before, &after, &format!("{latency}_count"), &page), 2.0);
+    assert_eq!(
+        grew(&before, &after, &format!("{latency}_count"), &page),
+        2.0
+    );
     let buckets = format!("{latency}_bucket");
     let everything = [page.as_slice(), &[("le", "+Inf")]].concat();
     assert_eq!(grew(&before, &after, &buckets, &everything), 2.0);
@@ -154,7 +160,14 @@ async fn an_account_page_is_labelled_with_its_pattern_never_the_account_or_the_p
     }
     // The page's statements, and the session the sign-in created and the page read.
     let statements = [("outcome", "ok")];
-    assert!(grew(&before, &after, "goodterms_db_statements_total", &statements) >= 1.0);
+    assert!(
+        grew(
+            &before,
+            &after,
+            "goodterms_db_statements_total",
+            &statements
+        ) >= 1.0
+    );
     let statement_latency = "goodterms_db_statement_duration_seconds_count";
     assert!(grew(&before, &after, statement_latency, &[]) >= 1.0);
     assert!(grew(&before, &after, "goodterms_session_loads_total", &[]) >= 1.0);
@@ -234,7 +247,84 @@ async fn each_scheduled_pass_is_timed_under_its_name() {
     let after = scrape(&metrics).await;
 
     let passes = "goodterms_job_pass_duration_seconds_count";
-    for job in ["outbox", "autopay", "reconcile", "housekeeping", "reminders"] {
-        assert!(grew(&before, &after, passes, &[("job", job)]) >= 1.0, "{job}");
+    for job in [
+        "outbox",
+        "autopay",
+        "reconcile",
+        "housekeeping",
+        "reminders",
+    ] {
+        assert!(
+            grew(&before, &after, passes, &[("job", job)]) >= 1.0,
+            "{job}"
+        );
     }
+}
+
+/// Scrapes `port` until `ready` holds for the text (the process records after its work).
+async fn scrape_until(port: u16, ready: impl Fn(&str) -> bool) -> String {
+    let deadline = Instant::now() + WaitTime::from_secs(30);
+    let url = format!("http://127.0.0.1:{port}/metrics");
+    loop {
+        if let Ok(response) = reqwest::get(&url).await
+            && let Ok(text) = response.text().await
+            && (ready(&text) || Instant::now() > deadline)
+        {
+            return text;
+        }
+        assert!(Instant::now() < deadline, "no metrics on port {port}");
+        tokio::time::sleep(WaitTime::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_worker_serves_its_metrics_where_it_is_told() {
+    let sink = SmtpSink::start().await;
+    let database = database_with_a_queued_email().await;
+    let metrics_port = free_port();
+    let mut command = goodterms(&database);
+    command.env("SMTP_URL", sink.url()).args([
+        "worker",
+        "--metrics-bind",
+        &format!("127.0.0.1:{metrics_port}"),
+    ]);
+    let worker = start(command);
+    sink.wait_for_messages(1, WaitTime::from_secs(30)).await;
+    let sent = [("outcome", "sent")];
+    let deliveries = "goodterms_outbox_deliveries_total";
+    let scraped = scrape_until(metrics_port, |text| total(text, deliveries, &sent) >= 1.0).await;
+    assert!(terminate(worker).await.success());
+    remove_database(&database);
+
+    // Its own process: totals are this worker's alone.
+    assert_eq!(total(&scraped, deliveries, &sent), 1.0);
+    assert!(
+        scraped.contains("\ngoodterms_outbox_backlog_messages 0\n"),
+        "nothing waits"
+    );
+    let passes = "goodterms_job_pass_duration_seconds_count";
+    assert!(total(&scraped, passes, &[("job", "outbox")]) >= 1.0);
+}
+
+#[tokio::test]
+async fn serve_takes_its_metrics_address_from_the_environment() {
+    let database = temp_database();
+    let (port, metrics_port) = (free_port(), free_port());
+    let mut command = goodterms(&database);
+    command
+        .env("METRICS_BIND", format!("127.0.0.1:{metrics_port}"))
+        .args(["serve", "--no-jobs", "--bind", &format!("127.0.0.1:{port}")]);
+    let server = start(command);
+    wait_until_healthy(port).await;
+    let portal = reqwest::get(format!("http://127.0.0.1:{port}/metrics"))
+        .await
+        .unwrap();
+    let health = [("route", "/healthz"), ("status", "200")];
+    let requests = "goodterms_http_requests_total";
+    let scraped = scrape_until(metrics_port, |text| total(text, requests, &health) >= 1.0).await;
+    assert!(terminate(server).await.success());
+    remove_database(&database);
+
+    assert_eq!(portal.status().as_u16(), 404);
+    assert!(total(&scraped, requests, &health) >= 1.0);
 }

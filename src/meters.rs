@@ -150,8 +150,9 @@ pub fn job_pass(job: &'static str, elapsed: Duration, succeeded: bool) {
 }
 
 /// What processing one payment event (webhook, return from checkout, reconciliation, staff
-/// record) did: `applied`, `already_done` (a redelivery), `failed`, `refunded`, ... or
-/// `error` when it could not be processed at all.
+/// record) did and committed: `applied`, `already_done` (a redelivery), `failed`,
+/// `refunded`, ... An event that could not be processed is not counted here: its request
+/// answers 5xx (and Stripe redelivers it) or its job pass counts as failed.
 pub fn payment_event(outcome: &'static str) {
     counter!(PAYMENT_EVENTS, "outcome" => outcome).increment(1);
 }

@@ -261,6 +261,27 @@ async fn each_scheduled_pass_is_timed_under_its_name() {
     }
 }
 
+#[tokio::test]
+async fn a_failed_pass_is_counted_under_its_name() {
+    use sea_orm::ConnectionTrait;
+    let app = spawn_app().await;
+    let metrics = metrics_app().await;
+    let jobs = goodterms::startup::worker(&app.settings)
+        .await
+        .expect("worker");
+    // The outbox's table gone: its pass cannot read what is due.
+    app.db
+        .execute_unprepared("ALTER TABLE outbox_messages RENAME TO outbox_messages_gone")
+        .await
+        .unwrap();
+    let before = scrape(&metrics).await;
+    assert!(!jobs.run_once(Utc::now()).await, "the outbox pass fails");
+    let after = scrape(&metrics).await;
+
+    let failures = "goodterms_job_pass_failures_total";
+    assert!(grew(&before, &after, failures, &[("job", "outbox")]) >= 1.0);
+}
+
 /// Scrapes `port` until `ready` holds for the text (the process records after its work).
 async fn scrape_until(port: u16, ready: impl Fn(&str) -> bool) -> String {
     let deadline = Instant::now() + WaitTime::from_secs(30);

@@ -115,25 +115,9 @@ pub fn db_statement(elapsed: Duration, failed: bool) {
     histogram!(DB_DURATION).record(elapsed);
 }
 
-/// How one outbox pass went: messages sent, to be retried later, given up on for good, and
-/// sent by us but recorded by another worker (the claim had run out).
-pub struct OutboxOutcomes {
-    pub sent: usize,
-    pub retry_later: usize,
-    pub failed_for_good: usize,
-    pub lost_claim: usize,
-}
-
-pub fn outbox_pass(outcomes: &OutboxOutcomes) {
-    let by_outcome = [
-        ("sent", outcomes.sent),
-        ("retry_later", outcomes.retry_later),
-        ("failed", outcomes.failed_for_good),
-        ("lost_claim", outcomes.lost_claim),
-    ];
-    for (outcome, count) in by_outcome {
-        counter!(OUTBOX_DELIVERIES, "outcome" => outcome).increment(count as u64);
-    }
+/// Messages an outbox pass dealt with, by what became of them (`sent`, `retry_later`, ...).
+pub fn outbox_deliveries(outcome: &'static str, count: usize) {
+    counter!(OUTBOX_DELIVERIES, "outcome" => outcome).increment(count as u64);
 }
 
 /// Messages waiting to be sent (pending, due or not yet).

@@ -280,12 +280,17 @@ pub async fn deliver_due_while(
 /// Feeds the outbox metrics: this pass's outcomes, and the messages still waiting. A failed
 /// count leaves the backlog gauge as it was rather than failing a pass that did its work.
 async fn record_metrics(db: &DatabaseConnection, report: &DeliveryReport) {
-    crate::meters::outbox_pass(&crate::meters::OutboxOutcomes {
-        sent: report.sent,
-        retry_later: report.retry_later,
-        failed_for_good: report.gave_up,
-        lost_claim: report.lost_claim,
-    });
+    let by_outcome = [
+        ("sent", report.sent),
+        ("retry_later", report.retry_later),
+        ("failed", report.gave_up),
+        ("lost_claim", report.lost_claim),
+        ("deferred", report.deferred),
+        ("suppressed", report.suppressed),
+    ];
+    for (outcome, count) in by_outcome {
+        crate::meters::outbox_deliveries(outcome, count);
+    }
     if !crate::meters::enabled() {
         return;
     }

@@ -52,6 +52,9 @@ pub struct Settings {
     pub static_dir: PathBuf,
     /// Proxies (load balancers) whose X-Forwarded-For is believed; empty: none is.
     pub trusted_proxies: Vec<IpNet>,
+    /// Where `/metrics` is served (`--metrics-bind`, env `METRICS_BIND`); None: nowhere. A
+    /// private address: the figures tell an outsider how busy the portal is.
+    pub metrics_bind: Option<String>,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://goodterms.db?mode=rwc";
@@ -93,6 +96,8 @@ impl Settings {
             run_jobs: true,
             static_dir: static_dir()?,
             trusted_proxies: trusted_proxies(&env_or("GOODTERMS_TRUSTED_PROXIES", ""))?,
+            // Like `bind`, from the CLI (which reads `METRICS_BIND`).
+            metrics_bind: None,
         })
     }
 

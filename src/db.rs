@@ -96,14 +96,14 @@ impl QueryCounter {
         self.0.load(Ordering::Relaxed)
     }
 
-    /// Counts every statement `db` runs from now on (one callback per pool: this is it).
+    /// Counts every statement `db` runs from now on, and feeds the statement metrics (one
+    /// callback per pool: this is it).
     pub fn attach(db: &mut DatabaseConnection) -> Self {
         let counter = Self::default();
         let count = counter.0.clone();
-        db.set_metric_callback(move |_info| {
-                eprintln!("SQL: {}", _info.statement.sql);
-            }
+        db.set_metric_callback(move |info| {
             count.fetch_add(1, Ordering::Relaxed);
+            crate::meters::db_statement(info.elapsed, info.failed);
         });
         counter
     }

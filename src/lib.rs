@@ -12,6 +12,8 @@ pub mod email;
 /// sea-orm tables, no behaviour.
 pub mod entities;
 pub mod jobs;
+/// Prometheus metrics: the recorder and what is counted.
+pub mod meters;
 /// Payment providers: Stripe and the offline test provider.
 pub mod providers;
 /// Use cases grouped by what the product does.

@@ -4,11 +4,12 @@ use std::io::Read;
 
 use anyhow::Context;
 use chrono::Utc;
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use goodterms::config::Settings;
 use goodterms::domain::staff::StaffRole;
 use goodterms::services::admin::create_staff::{self, NewStaff};
 use goodterms::startup::{self, Application};
+use goodterms::web::metrics::MetricsListener;
 use goodterms::{crypto::KeyedHasher, db, services, telemetry};
 use secrecy::ExposeSecret;
 
@@ -34,6 +35,8 @@ enum Command {
         /// Serve the web only; a separate `goodterms worker` runs the scheduled jobs.
         #[arg(long)]
         no_jobs: bool,
+        #[command(flatten)]
+        metrics: MetricsBind,
     },
     /// Run only the scheduled jobs (email, payments, plan lifecycle), with no web listener,
     /// until SIGTERM or Ctrl-C.
@@ -41,6 +44,8 @@ enum Command {
         /// Run every job that is due now once, then exit (non-zero if one failed).
         #[arg(long)]
         once: bool,
+        #[command(flatten)]
+        metrics: MetricsBind,
     },
     /// Apply database migrations and exit.
     Migrate,
@@ -59,6 +64,14 @@ enum Command {
         #[arg(long)]
         creditor: Option<String>,
     },
+}
+
+#[derive(Args)]
+struct MetricsBind {
+    /// Serve Prometheus metrics at /metrics on this ADDR:PORT. Keep it private (loopback or an
+    /// internal network): unset, no metrics listener is opened.
+    #[arg(long, env = "METRICS_BIND", value_name = "ADDR:PORT")]
+    metrics_bind: Option<String>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -84,23 +97,36 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     };
     let mut settings = Settings::from_env(bind)?;
     match cli.command {
-        Command::Serve { demo, no_jobs, .. } => {
+        Command::Serve {
+            demo,
+            no_jobs,
+            metrics,
+            ..
+        } => {
             settings.run_jobs = !no_jobs;
+            settings.metrics_bind = metrics.metrics_bind;
             let app = Application::build(settings, demo).await?;
             tracing::info!(port = app.port(), "Good Terms is listening");
             app.run_until(startup::shutdown_signal()).await?;
         }
-        Command::Worker { once } => {
+        Command::Worker { once, metrics } => {
+            settings.metrics_bind = metrics.metrics_bind;
             let jobs = startup::worker(&settings).await?;
-            if once {
-                anyhow::ensure!(jobs.run_once(Utc::now()).await, "a scheduled job failed");
+            let metrics = startup::metrics_listener(&settings)?.map(MetricsListener::spawn);
+            let ran = if once {
+                jobs.run_once(Utc::now()).await
             } else {
                 tracing::info!("Good Terms worker is running");
                 let running = jobs.start();
                 startup::shutdown_signal().await;
                 tracing::info!("shutting down");
                 running.stop().await;
+                true
+            };
+            if let Some(metrics) = metrics {
+                metrics.stop(true).await;
             }
+            anyhow::ensure!(ran, "a scheduled job failed");
         }
         Command::Migrate => {
             let conn = db::connect(settings.database_url.expose_secret()).await?;
@@ -149,4 +175,14 @@ fn read_password() -> anyhow::Result<String> {
         .read_to_string(&mut password)
         .context("reading the password from stdin")?;
     Ok(password.trim_end_matches(['\r', '\n']).to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        super::Cli::command().debug_assert();
+    }
 }

@@ -8,7 +8,7 @@ use actix_session::config::{BrowserSession, TtlExtensionPolicy};
 use actix_session::storage::RedisSessionStore;
 use actix_web::cookie::{Key, SameSite};
 use actix_web::dev::Server;
-use actix_web::middleware::from_fn;
+use actix_web::middleware::{Condition, from_fn};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use chrono::Utc;
@@ -26,8 +26,9 @@ use crate::providers::stripe::StripeProvider;
 use crate::telemetry::RedactedRootSpan;
 use crate::web::csrf::CsrfSettings;
 use crate::web::flood::PostLimiter;
+use crate::web::metrics::MetricsListener;
 use crate::web::session_store::AppSessionStore;
-use crate::{db, jobs, services, web as routes};
+use crate::{db, jobs, meters, services, web as routes};
 
 /// Debtors and staff are signed out after this long without a request.
 pub const IDLE_TIMEOUT_MINUTES: i64 = 30;
@@ -41,6 +42,8 @@ pub struct Application {
     server: Server,
     /// The scheduled work, when this instance runs it.
     jobs: Option<jobs::Running>,
+    /// The private `/metrics` listener, when METRICS_BIND asks for one.
+    metrics: Option<MetricsListener>,
     pub db: DatabaseConnection,
     pub mailer: Mailer,
     pub hasher: KeyedHasher,
@@ -72,6 +75,7 @@ impl Application {
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("could not listen on {}", settings.bind))?;
         let port = listener.local_addr()?.port();
+        let metrics = metrics_listener(&settings)?;
         let jobs = settings.run_jobs.then(|| {
             scheduled_work(&settings, db.clone(), mailer.clone(), provider.clone()).start()
         });
@@ -88,6 +92,7 @@ impl Application {
             port,
             server,
             jobs,
+            metrics,
             db,
             mailer,
             hasher,
@@ -101,6 +106,11 @@ impl Application {
         self.port
     }
 
+    /// The port `/metrics` is served on; None when METRICS_BIND is not set.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics.as_ref().map(MetricsListener::port)
+    }
+
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.run_until(std::future::pending()).await
     }
@@ -111,9 +121,13 @@ impl Application {
     pub async fn run_until(self, shutdown: impl Future<Output = ()>) -> std::io::Result<()> {
         let handle = self.server.handle();
         let server = tokio::spawn(self.server);
+        let metrics = self.metrics.map(MetricsListener::spawn);
         shutdown.await;
         tracing::info!("shutting down");
         handle.stop(true).await;
+        if let Some(metrics) = metrics {
+            metrics.stop(true).await;
+        }
         let served = server.await.map_err(std::io::Error::other)?;
         if let Some(jobs) = self.jobs {
             jobs.stop().await;
@@ -145,6 +159,27 @@ fn scheduled_work(
         base_url: settings.base_url.clone(),
         hasher: KeyedHasher::derive(settings.session_key.expose_secret()),
     }
+}
+
+/// The private `/metrics` listener when METRICS_BIND is set (for `serve` and `worker`),
+/// installing the process's metrics recorder on first use.
+pub fn metrics_listener(settings: &Settings) -> anyhow::Result<Option<MetricsListener>> {
+    let Some(bind) = &settings.metrics_bind else {
+        return Ok(None);
+    };
+    let handle = meters::install()?;
+    let listener = TcpListener::bind(bind)
+        .with_context(|| format!("could not listen on {bind} (METRICS_BIND)"))?;
+    let address = listener.local_addr()?;
+    if address.ip().is_loopback() {
+        tracing::info!(%address, "metrics are served at /metrics");
+    } else {
+        tracing::warn!(
+            %address,
+            "metrics are served at /metrics on a non-loopback address: keep it private (firewall or internal network)"
+        );
+    }
+    Ok(Some(MetricsListener::bind(listener, handle)?))
 }
 
 /// Resolves on SIGTERM (what service managers and container runtimes send) or Ctrl-C.
@@ -263,6 +298,7 @@ fn run(listener: TcpListener, settings: &Settings, shared: Shared) -> anyhow::Re
         exempt_prefixes: routes::CSRF_EXEMPT_PREFIXES,
     });
     let post_limiter = web::Data::new(PostLimiter::new(POSTS_PER_MINUTE_PER_ADDRESS));
+    let record_requests = settings.metrics_bind.is_some();
     let server = HttpServer::new(move || {
         App::new()
             .app_data(db.clone())
@@ -286,6 +322,10 @@ fn run(listener: TcpListener, settings: &Settings, shared: Shared) -> anyhow::Re
             .wrap(from_fn(routes::panics::catch_panics))
             .wrap(TracingLogger::<RedactedRootSpan>::new())
             .wrap(routes::security::headers(secure))
+            .wrap(Condition::new(
+                record_requests,
+                from_fn(routes::metrics::record_requests),
+            ))
     })
     // A client must send its request head promptly (the body's deadline is in web::edges),
     // and idle kept-alive connections are closed, so slow clients cannot hold connections.

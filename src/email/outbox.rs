@@ -15,7 +15,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, ExprTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    EntityTrait, ExprTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
 use super::EmailContent;
@@ -273,7 +273,35 @@ pub async fn deliver_due_while(
         };
         deliver_one(db, mailer, from, &row, now, &mut report).await?;
     }
+    record_metrics(db, &report).await;
     Ok(report)
+}
+
+/// Feeds the outbox metrics: this pass's outcomes, and the messages still waiting. A failed
+/// count leaves the backlog gauge as it was rather than failing a pass that did its work.
+async fn record_metrics(db: &DatabaseConnection, report: &DeliveryReport) {
+    let by_outcome = [
+        ("sent", report.sent),
+        ("retry_later", report.retry_later),
+        ("failed", report.gave_up),
+        ("lost_claim", report.lost_claim),
+        ("deferred", report.deferred),
+        ("suppressed", report.suppressed),
+    ];
+    for (outcome, count) in by_outcome {
+        crate::meters::outbox_deliveries(outcome, count);
+    }
+    if !crate::meters::enabled() {
+        return;
+    }
+    let waiting = outbox_message::Entity::find()
+        .filter(Column::Status.eq(OutboxStatus::Pending))
+        .count(db)
+        .await;
+    match waiting {
+        Ok(waiting) => crate::meters::outbox_backlog(waiting),
+        Err(error) => tracing::warn!(error = %error, "counting the outbox backlog failed"),
+    }
 }
 
 /// Claims a due message for sending: at once if the person asked for it, through the

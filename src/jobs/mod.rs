@@ -14,6 +14,7 @@ use tokio::task::JoinSet;
 
 use crate::email::mailer::Mailer;
 use crate::email::outbox;
+use crate::meters;
 use crate::providers::PaymentProvider;
 use crate::services::access::sessions;
 use crate::services::access::throttle;
@@ -65,6 +66,17 @@ const PASSES: [Pass; 5] = [
 ];
 
 impl Pass {
+    /// The `job` label of its metrics.
+    fn name(self) -> &'static str {
+        match self {
+            Pass::Outbox => "outbox",
+            Pass::Autopay => "autopay",
+            Pass::Reconcile => "reconcile",
+            Pass::Housekeeping => "housekeeping",
+            Pass::Reminders => "reminders",
+        }
+    }
+
     fn every(self) -> Duration {
         match self {
             Pass::Outbox => OUTBOX_EVERY,
@@ -101,9 +113,21 @@ impl Jobs {
         Running { jobs, stop, tasks }
     }
 
-    /// One pass; false when it failed (the failure is logged). The outbox pass stops taking
-    /// new messages once `keep_going` says no.
+    /// One pass, timed for the metrics; false when it failed (the failure is logged).
     async fn run(
+        &self,
+        pass: Pass,
+        now: DateTime<Utc>,
+        keep_going: &(dyn Fn() -> bool + Sync),
+    ) -> bool {
+        let started = std::time::Instant::now();
+        let succeeded = self.run_pass(pass, now, keep_going).await;
+        meters::job_pass(pass.name(), started.elapsed(), succeeded);
+        succeeded
+    }
+
+    /// The outbox pass stops taking new messages once `keep_going` says no.
+    async fn run_pass(
         &self,
         pass: Pass,
         now: DateTime<Utc>,

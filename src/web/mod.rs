@@ -9,6 +9,7 @@ pub mod errors;
 pub mod flood;
 pub mod forms;
 pub mod health;
+pub mod metrics;
 pub mod notices;
 pub mod pages;
 pub mod panics;

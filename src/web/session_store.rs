@@ -15,6 +15,7 @@ use actix_web::cookie::time::Duration;
 use anyhow::anyhow;
 use sea_orm::DatabaseConnection;
 
+use crate::meters::{self, SessionWrite};
 use crate::services::access::sessions;
 
 type State = HashMap<String, String>;
@@ -103,6 +104,7 @@ fn new_key() -> Result<SessionKey, anyhow::Error> {
 
 impl SessionStore for AppSessionStore {
     async fn load(&self, key: &SessionKey) -> Result<Option<State>, LoadError> {
+        meters::session_load();
         match &self.backend {
             Backend::Redis(store) => store.load(key).await,
             Backend::Database(db) => {
@@ -130,6 +132,7 @@ impl SessionStore for AppSessionStore {
             }
         };
         self.extensions.saved(key.as_ref());
+        meters::session_write(SessionWrite::Create);
         Ok(key)
     }
 
@@ -151,6 +154,7 @@ impl SessionStore for AppSessionStore {
             }
         };
         self.extensions.saved(key.as_ref());
+        meters::session_write(SessionWrite::Update);
         Ok(key)
     }
 
@@ -158,6 +162,7 @@ impl SessionStore for AppSessionStore {
         if !self.extensions.due(key.as_ref()) {
             return Ok(());
         }
+        meters::session_write(SessionWrite::Extend);
         match &self.backend {
             Backend::Redis(store) => store.update_ttl(key, ttl).await,
             Backend::Database(db) => Ok(sessions::touch(db, key.as_ref(), expiry(ttl)).await?),
@@ -166,6 +171,7 @@ impl SessionStore for AppSessionStore {
 
     async fn delete(&self, key: &SessionKey) -> Result<(), anyhow::Error> {
         self.extensions.forget(key.as_ref());
+        meters::session_write(SessionWrite::Delete);
         match &self.backend {
             Backend::Redis(store) => store.delete(key).await,
             Backend::Database(db) => Ok(sessions::delete(db, key.as_ref()).await?),

@@ -89,6 +89,8 @@ pub struct TestApp {
     pub clock: goodterms::clock::Clock,
     /// Statements the app's pool has run: `queries.total()` before and after a request.
     pub queries: goodterms::db::QueryCounter,
+    /// Where `/metrics` is served, when the test set `metrics_bind`.
+    pub metrics_port: Option<u16>,
     pub settings: Settings,
     pub jar: Arc<Jar>,
     pub client: reqwest::Client,
@@ -114,6 +116,7 @@ pub fn test_settings(database_url: String) -> Settings {
         run_jobs: false,
         static_dir: concat!(env!("CARGO_MANIFEST_DIR"), "/static").into(),
         trusted_proxies: Vec::new(),
+        metrics_bind: None,
     }
 }
 
@@ -143,6 +146,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     let provider = app.provider.clone();
     let clock = app.clock.clone();
     let queries = app.queries.clone();
+    let metrics_port = app.metrics_port();
     tokio::spawn(app.run_until_stopped());
     let jar = Arc::new(Jar::default());
     TestApp {
@@ -154,6 +158,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         provider,
         clock,
         queries,
+        metrics_port,
         settings,
         client: client_with(jar.clone()),
         jar,

@@ -33,6 +33,7 @@ mod layouts;
 mod lifecycle_pass;
 mod mail_format;
 mod messages;
+mod metrics;
 mod outbox;
 mod outbox_claims;
 mod page_budgets;

@@ -12,7 +12,7 @@ use sea_orm::EntityTrait;
 use crate::helpers::{TestApp, assert_redirect, spawn_app_with};
 use crate::smtp::{ReceivedMessage, SmtpSink};
 
-const ALEX: &str = "alex.morgan@example.com";
+pub const ALEX: &str = "alex.morgan@example.com";
 const NO_REPLY: &str = "no-reply@goodterms.example";
 /// Generous: a delivery pass has already finished when we look, this only guards a slow CI.
 const ARRIVAL: WaitTime = WaitTime::from_secs(10);
@@ -29,7 +29,7 @@ async fn spawn_demo_app_sending_to(smtp_url: String) -> TestApp {
 }
 
 /// A sink that has been stopped: its port refuses connections, like a mail server that is down.
-async fn stopped_sink() -> SmtpSink {
+pub async fn stopped_sink() -> SmtpSink {
     let mut sink = SmtpSink::start_restartable().await;
     sink.stop().await;
     sink
@@ -37,7 +37,7 @@ async fn stopped_sink() -> SmtpSink {
 
 /// Asks for a sign-in link through the form, as a person would, and returns when it was
 /// asked: the outbox is filled in the request, so any later clock sees the message as due.
-async fn request_sign_in_link(app: &TestApp, email: &str) -> DateTime<Utc> {
+pub async fn request_sign_in_link(app: &TestApp, email: &str) -> DateTime<Utc> {
     let response = app.post_form("/signin/link", &[("email", email)]).await;
     assert_redirect(&response, "/signin/link/sent");
     Utc::now()

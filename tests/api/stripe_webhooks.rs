@@ -12,11 +12,20 @@ use crate::payments::{account_id, balance_minor};
 use crate::stripe_fake::{FakeStripe, SECRET_KEY, WEBHOOK_SECRET, event_json, session_json};
 
 pub async fn stripe_app(fake: &FakeStripe) -> TestApp {
+    stripe_app_with(fake, |_| {}).await
+}
+
+/// [`stripe_app`] with more settings of the test's own.
+pub async fn stripe_app_with(
+    fake: &FakeStripe,
+    configure: impl FnOnce(&mut goodterms::config::Settings),
+) -> TestApp {
     let base = fake.api_base();
     let app = spawn_app_with(|s| {
         s.stripe_secret_key = Some(SECRET_KEY.into());
         s.stripe_webhook_secret = Some(WEBHOOK_SECRET.into());
         s.stripe_api_base = Some(base);
+        configure(s);
     })
     .await;
     goodterms::services::demo::load(&app.db, &app.hasher, Utc::now())

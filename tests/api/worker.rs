@@ -22,7 +22,7 @@ const QUIET_SPELL: Duration = Duration::from_millis(1500);
 const STOP_WITHIN: Duration = Duration::from_secs(5);
 
 /// A migrated database holding one queued email to `PERSON`.
-async fn database_with_a_queued_email() -> PathBuf {
+pub(crate) async fn database_with_a_queued_email() -> PathBuf {
     database_with_emails_to(&[PERSON]).await
 }
 
@@ -59,13 +59,13 @@ async fn outbox_rows(path: &Path) -> Vec<outbox_message::Model> {
     rows
 }
 
-fn remove_database(path: &Path) {
+pub(crate) fn remove_database(path: &Path) {
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
     }
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -73,7 +73,7 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn start(mut command: Command) -> Child {
+pub(crate) fn start(mut command: Command) -> Child {
     command
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -82,7 +82,7 @@ fn start(mut command: Command) -> Child {
 }
 
 /// Waits until the server at `port` answers /healthz; panics after 30 s (start-up migrates).
-async fn wait_until_healthy(port: u16) {
+pub(crate) async fn wait_until_healthy(port: u16) {
     let deadline = Instant::now() + Duration::from_secs(30);
     let url = format!("http://127.0.0.1:{port}/healthz");
     while Instant::now() < deadline {
@@ -98,7 +98,7 @@ async fn wait_until_healthy(port: u16) {
 
 /// Sends SIGTERM and returns how the process ended; panics if it is still running after
 /// `STOP_WITHIN`.
-async fn terminate(mut child: Child) -> ExitStatus {
+pub(crate) async fn terminate(mut child: Child) -> ExitStatus {
     let sent = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()

@@ -14,6 +14,7 @@ use crate::domain::wording::local_date;
 use crate::domain::{Currency, EntryKind, Money};
 use crate::email::{outbox, templates};
 use crate::entities::{payment_attempt, provider_event};
+use crate::meters;
 use crate::providers::PaymentEvent;
 use crate::services::accounts::debtors;
 use crate::services::accounts::ledger::{self, NewEntry};
@@ -36,6 +37,7 @@ pub async fn handle_event(
 ) -> Result<EventOutcome, PaymentError> {
     let txn = begin_write(db).await?;
     if !record_event(&txn, event, now).await? {
+        meters::payment_event(EventOutcome::AlreadyDone.as_str());
         return Ok(EventOutcome::AlreadyDone);
     }
     let outcome = match event {
@@ -130,6 +132,7 @@ pub async fn handle_event(
         .exec(&txn)
         .await?;
     txn.commit().await?;
+    meters::payment_event(outcome.as_str());
     Ok(outcome)
 }
 

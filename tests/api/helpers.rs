@@ -92,7 +92,8 @@ pub struct TestApp {
     pub settings: Settings,
     pub jar: Arc<Jar>,
     pub client: reqwest::Client,
-    _database: TestDatabase,
+    /// Shared by every instance started on the database; dropped with the last of them.
+    _database: Arc<TestDatabase>,
 }
 
 pub fn test_settings(database_url: String) -> Settings {
@@ -135,6 +136,11 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     let (database_url, database) = fresh_database().await;
     let mut settings = test_settings(database_url);
     configure(&mut settings);
+    start(settings, Arc::new(database), Arc::new(Jar::default())).await
+}
+
+/// Runs an app with these settings on `database`, with a client keeping cookies in `jar`.
+async fn start(settings: Settings, database: Arc<TestDatabase>, jar: Arc<Jar>) -> TestApp {
     let app = Application::build(settings.clone(), false)
         .await
         .expect("application starts");
@@ -144,7 +150,6 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     let clock = app.clock.clone();
     let queries = app.queries.clone();
     tokio::spawn(app.run_until_stopped());
-    let jar = Arc::new(Jar::default());
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
         port,
@@ -248,6 +253,14 @@ impl TestApp {
         outbox::deliver_due(&self.db, &self.mailer, MAIL_FROM, now, 100)
             .await
             .expect("outbox pass")
+    }
+
+    /// Another instance of this app on its own port: the same database, settings (session
+    /// key, Redis prefix) and browser (the cookie jar), as behind a load balancer.
+    pub async fn another_instance(&self, configure: impl FnOnce(&mut Settings)) -> TestApp {
+        let mut settings = self.settings.clone();
+        configure(&mut settings);
+        start(settings, self._database.clone(), self.jar.clone()).await
     }
 
     /// A second browser against the same app, with its own cookies.

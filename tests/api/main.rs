@@ -3,6 +3,7 @@
 mod helpers;
 mod smtp;
 
+mod abuse;
 mod admin_console;
 mod admin_forms;
 mod allocation;
@@ -57,6 +58,7 @@ mod test_payments;
 mod throttles;
 mod timeline;
 mod truthful_pages;
+mod two_instances;
 mod unsubscribe;
 mod worker;
 mod workspace;

@@ -166,6 +166,16 @@ async fn start(settings: Settings, database: Arc<TestDatabase>, jar: Arc<Jar>) -
     }
 }
 
+/// The value of a cookie `jar` would send to `address`.
+pub fn cookie_in(jar: &Jar, address: &str, name: &str) -> Option<String> {
+    let url: Url = address.parse().ok()?;
+    let header = jar.cookies(&url)?;
+    header.to_str().ok()?.split("; ").find_map(|pair| {
+        let (k, v) = pair.split_once('=')?;
+        (k == name).then(|| v.to_string())
+    })
+}
+
 pub fn client_with(jar: Arc<Jar>) -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -189,12 +199,7 @@ impl TestApp {
 
     /// The value of a cookie the client holds for this app.
     pub fn cookie(&self, name: &str) -> Option<String> {
-        let url: Url = self.address.parse().ok()?;
-        let header = self.jar.cookies(&url)?;
-        header.to_str().ok()?.split("; ").find_map(|pair| {
-            let (k, v) = pair.split_once('=')?;
-            (k == name).then(|| v.to_string())
-        })
+        cookie_in(&self.jar, &self.address, name)
     }
 
     /// The CSRF token a browser would have: fetched from a page first if need be.

@@ -1,0 +1,86 @@
+//! The load hold: 50 simulated debtors for `LOAD_HOLD_SECS` seconds (default 120) on loopback,
+//! each signing in, reading their balance, previewing a plan and either agreeing to it (from
+//! two tabs at once) or paying part or all of what they owe, through the fake Stripe: checkout,
+//! then the paid webhook delivered three times at once, as Stripe's retries can. Afterwards
+//! the books are checked: no 5xx, every balance is its ledger's sum and what the person was
+//! told, at most one open plan per account, each Checkout Session paid and booked once.
+//!
+//! A test of correctness under concurrency, not a benchmark: it prints what it did and asserts
+//! nothing about speed. `#[ignore]`d (and not built by a plain `cargo test`, see Cargo.toml):
+//! `.ci/run` runs it on PostgreSQL, several writers at once:
+//! `TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432 cargo test --test load_hold -- --ignored --nocapture`
+#[path = "api/helpers.rs"]
+mod helpers;
+#[path = "api/stripe_fake.rs"]
+mod stripe_fake;
+
+#[path = "load_hold/books.rs"]
+mod books;
+#[path = "load_hold/journey.rs"]
+mod journey;
+#[path = "load_hold/seed.rs"]
+mod seed;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+
+use crate::helpers::spawn_app_with;
+use crate::journey::{Debtor, Tally};
+use crate::stripe_fake::FakeStripe;
+
+const DEBTORS: usize = 50;
+const DEFAULT_SECONDS: u64 = 120;
+
+fn hold_for() -> Duration {
+    let seconds = std::env::var("LOAD_HOLD_SECS")
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(DEFAULT_SECONDS);
+    Duration::from_secs(seconds)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "two minutes of load: run by .ci/run with --ignored"]
+async fn fifty_debtors_for_two_minutes_keep_the_books_exact() {
+    let fake = FakeStripe::start().await;
+    fake.accept_checkouts().await;
+    let app = spawn_app_with(|s| {
+        fake.configure(s);
+        // Each simulated person comes from their own address through the "load balancer".
+        s.trusted_proxies = vec!["127.0.0.1/32".parse().expect("CIDR")];
+    })
+    .await;
+    goodterms::services::demo::load(&app.db, &app.hasher, Utc::now())
+        .await
+        .expect("demo creditor and staff");
+    let people = seed::people(DEBTORS);
+    seed::import(&app, &people).await;
+
+    let app = Arc::new(app);
+    let tally = Arc::new(Tally::default());
+    let until = Instant::now() + hold_for();
+    let mut running = tokio::task::JoinSet::new();
+    for (n, person) in people.iter().enumerate() {
+        let debtor = Debtor::new(app.clone(), tally.clone(), person.clone(), n);
+        running.spawn(debtor.hold_until(until));
+    }
+    let mut debtors = Vec::new();
+    while let Some(done) = running.join_next().await {
+        debtors.push(done.expect("a simulated debtor panicked"));
+    }
+
+    let summary = tally.summary();
+    println!("{summary}");
+    assert_eq!(tally.server_errors(), 0, "5xx answers: {summary}");
+    assert_eq!(
+        tally.transport_errors(),
+        0,
+        "requests that failed: {summary}"
+    );
+    let unexpected = tally.unexpected_answers();
+    assert!(unexpected.is_empty(), "unexpected answers: {unexpected:#?}");
+    assert!(tally.payments() > 0, "no payment was made: {summary}");
+    books::check(&app, &debtors).await;
+}

@@ -3,7 +3,9 @@
 //! two tabs at once) or paying part or all of what they owe, through the fake Stripe: checkout,
 //! then the paid webhook delivered three times at once, as Stripe's retries can. Afterwards
 //! the books are checked: no 5xx, every balance is its ledger's sum and what the person was
-//! told, at most one open plan per account, each Checkout Session paid and booked once.
+//! told, at most one open plan per account, each Checkout Session paid and booked once, and
+//! each receipt and plan confirmation emailed once. Two instances share the database, as
+//! behind a load balancer; one of them also runs the scheduled work meanwhile.
 //!
 //! A test of correctness under concurrency, not a benchmark: it prints what it did and asserts
 //! nothing about speed. `#[ignore]`d (and not built by a plain `cargo test`, see Cargo.toml):
@@ -11,6 +13,10 @@
 //! `TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432 cargo test --test load_hold -- --ignored --nocapture`
 #[path = "api/helpers.rs"]
 mod helpers;
+// Only the sink's basics are used here.
+#[allow(dead_code)]
+#[path = "api/smtp.rs"]
+mod smtp;
 #[path = "api/stripe_fake.rs"]
 mod stripe_fake;
 
@@ -28,6 +34,7 @@ use chrono::Utc;
 
 use crate::helpers::spawn_app_with;
 use crate::journey::{Debtor, Tally};
+use crate::smtp::SmtpSink;
 use crate::stripe_fake::FakeStripe;
 
 const DEBTORS: usize = 50;
@@ -46,12 +53,18 @@ fn hold_for() -> Duration {
 async fn fifty_debtors_for_two_minutes_keep_the_books_exact() {
     let fake = FakeStripe::start().await;
     fake.accept_checkouts().await;
+    let sink = SmtpSink::start().await;
+    // Two instances behind one "load balancer": one also runs the scheduled work (receipts and
+    // plan confirmations go out while the load goes on), the other serves pages only.
     let app = spawn_app_with(|s| {
         fake.configure(s);
-        // Each simulated person comes from their own address through the "load balancer".
+        s.smtp_url = Some(sink.url().into());
+        s.run_jobs = true;
+        // Each simulated person comes from their own address through the proxy.
         s.trusted_proxies = vec!["127.0.0.1/32".parse().expect("CIDR")];
     })
     .await;
+    let web_only = Arc::new(app.another_instance(|s| s.run_jobs = false).await);
     goodterms::services::demo::load(&app.db, &app.hasher, Utc::now())
         .await
         .expect("demo creditor and staff");
@@ -63,7 +76,8 @@ async fn fifty_debtors_for_two_minutes_keep_the_books_exact() {
     let until = Instant::now() + hold_for();
     let mut running = tokio::task::JoinSet::new();
     for (n, person) in people.iter().enumerate() {
-        let debtor = Debtor::new(app.clone(), tally.clone(), person.clone(), n);
+        let instance = if n % 2 == 0 { &app } else { &web_only };
+        let debtor = Debtor::new(instance.clone(), tally.clone(), person.clone(), n);
         running.spawn(debtor.hold_until(until));
     }
     let mut debtors = Vec::new();
@@ -83,4 +97,5 @@ async fn fifty_debtors_for_two_minutes_keep_the_books_exact() {
     assert!(unexpected.is_empty(), "unexpected answers: {unexpected:#?}");
     assert!(tally.payments() > 0, "no payment was made: {summary}");
     books::check(&app, &debtors).await;
+    books::each_email_sent_once(&app, &sink, tally.payments()).await;
 }

@@ -1,15 +1,23 @@
 //! The books after the hold: each balance is its ledger's sum and what the person paid took
 //! off exactly, at most one open plan per account, and each Checkout Session booked once.
 use std::collections::HashSet;
+use std::time::Duration;
 
 use goodterms::domain::EntryKind;
+use goodterms::domain::outbox::OutboxStatus;
 use goodterms::domain::payments::PaymentStatus;
 use goodterms::domain::plans::PlanStatus;
-use goodterms::entities::{ledger_entry, payment_allocation, payment_attempt, plan};
+use goodterms::entities::{
+    ledger_entry, outbox_message, payment_allocation, payment_attempt, plan,
+};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::helpers::TestApp;
 use crate::journey::Outcome;
+use crate::smtp::SmtpSink;
+
+/// Several outbox passes (every 5 s): enough for the last receipts to go.
+const OUTBOX_DRAINS_WITHIN: Duration = Duration::from_secs(60);
 
 pub async fn check(app: &TestApp, outcomes: &[Outcome]) {
     let mut sessions = HashSet::new();
@@ -111,4 +119,38 @@ async fn each_payment_allocated_within_its_amount(app: &TestApp) {
             assert_eq!(allocated, 0, "attempt {} is not paid", attempt.id);
         }
     }
+}
+
+async fn outbox(app: &TestApp) -> Vec<outbox_message::Model> {
+    outbox_message::Entity::find()
+        .all(&app.db)
+        .await
+        .expect("outbox")
+}
+
+/// Once the outbox is drained: one receipt per payment, and every queued email reached the
+/// mail server exactly once.
+pub async fn each_email_sent_once(app: &TestApp, sink: &SmtpSink, payments: u64) {
+    let drained = tokio::time::timeout(OUTBOX_DRAINS_WITHIN, async {
+        while outbox(app)
+            .await
+            .iter()
+            .any(|row| row.status == OutboxStatus::Pending)
+        {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    });
+    drained.await.expect("the outbox drains after the load");
+    let rows = outbox(app).await;
+    let receipts = rows
+        .iter()
+        .filter(|row| row.template == "payment_receipt")
+        .count();
+    assert_eq!(receipts as u64, payments, "one receipt per payment");
+    assert!(
+        rows.iter()
+            .all(|row| row.status == OutboxStatus::Sent && row.attempts == 1),
+        "every email sent at the first attempt"
+    );
+    assert_eq!(sink.messages().len(), rows.len(), "each email arrived once");
 }

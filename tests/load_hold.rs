@@ -32,8 +32,9 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 
-use crate::helpers::spawn_app_with;
-use crate::journey::{Debtor, Tally};
+use crate::helpers::{TestApp, spawn_app_with};
+use crate::journey::{Debtor, Outcome, Tally};
+use crate::seed::Person;
 use crate::smtp::SmtpSink;
 use crate::stripe_fake::FakeStripe;
 
@@ -48,15 +49,11 @@ fn hold_for() -> Duration {
     Duration::from_secs(seconds)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-#[ignore = "two minutes of load: run by .ci/run with --ignored"]
-async fn fifty_debtors_for_two_minutes_keep_the_books_exact() {
-    let fake = FakeStripe::start().await;
-    fake.accept_checkouts().await;
-    let sink = SmtpSink::start().await;
-    // Two instances behind one "load balancer": one also runs the scheduled work (receipts and
-    // plan confirmations go out while the load goes on), the other serves pages only.
-    let app = spawn_app_with(|s| {
+/// Two instances behind one "load balancer" on one database: the first also runs the
+/// scheduled work (receipts and plan confirmations go out while the load goes on), the
+/// second serves pages only.
+async fn two_instances(fake: &FakeStripe, sink: &SmtpSink) -> (Arc<TestApp>, Arc<TestApp>) {
+    let with_jobs = spawn_app_with(|s| {
         fake.configure(s);
         s.smtp_url = Some(sink.url().into());
         s.run_jobs = true;
@@ -64,26 +61,56 @@ async fn fifty_debtors_for_two_minutes_keep_the_books_exact() {
         s.trusted_proxies = vec!["127.0.0.1/32".parse().expect("CIDR")];
     })
     .await;
-    let web_only = Arc::new(app.another_instance(|s| s.run_jobs = false).await);
+    let web_only = with_jobs.another_instance(|s| s.run_jobs = false).await;
+    (Arc::new(with_jobs), Arc::new(web_only))
+}
+
+/// Every person on their own task until `until`, half on each instance; what each did.
+async fn hold(
+    people: &[Person],
+    (first, second): (&Arc<TestApp>, &Arc<TestApp>),
+    tally: &Arc<Tally>,
+    until: Instant,
+) -> Vec<Outcome> {
+    let mut running = tokio::task::JoinSet::new();
+    for (n, person) in people.iter().enumerate() {
+        let (instance, other) = if n % 2 == 0 {
+            (first, second)
+        } else {
+            (second, first)
+        };
+        let debtor = Debtor::new(
+            instance.clone(),
+            other.clone(),
+            tally.clone(),
+            person.clone(),
+            n,
+        );
+        running.spawn(debtor.hold_until(until));
+    }
+    let mut outcomes = Vec::new();
+    while let Some(done) = running.join_next().await {
+        outcomes.push(done.expect("a simulated debtor panicked"));
+    }
+    outcomes
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "two minutes of load: run by .ci/run with --ignored"]
+async fn fifty_debtors_for_two_minutes_keep_the_books_exact() {
+    let fake = FakeStripe::start().await;
+    fake.accept_checkouts().await;
+    let sink = SmtpSink::start().await;
+    let (app, web_only) = two_instances(&fake, &sink).await;
     goodterms::services::demo::load(&app.db, &app.hasher, Utc::now())
         .await
         .expect("demo creditor and staff");
     let people = seed::people(DEBTORS);
     seed::import(&app, &people).await;
 
-    let app = Arc::new(app);
     let tally = Arc::new(Tally::default());
     let until = Instant::now() + hold_for();
-    let mut running = tokio::task::JoinSet::new();
-    for (n, person) in people.iter().enumerate() {
-        let instance = if n % 2 == 0 { &app } else { &web_only };
-        let debtor = Debtor::new(instance.clone(), tally.clone(), person.clone(), n);
-        running.spawn(debtor.hold_until(until));
-    }
-    let mut debtors = Vec::new();
-    while let Some(done) = running.join_next().await {
-        debtors.push(done.expect("a simulated debtor panicked"));
-    }
+    let outcomes = hold(&people, (&app, &web_only), &tally, until).await;
 
     let summary = tally.summary();
     println!("{summary}");
@@ -96,6 +123,6 @@ async fn fifty_debtors_for_two_minutes_keep_the_books_exact() {
     let unexpected = tally.unexpected_answers();
     assert!(unexpected.is_empty(), "unexpected answers: {unexpected:#?}");
     assert!(tally.payments() > 0, "no payment was made: {summary}");
-    books::check(&app, &debtors).await;
+    books::check(&app, &outcomes).await;
     books::each_email_sent_once(&app, &sink, tally.payments()).await;
 }

@@ -176,9 +176,15 @@ pub fn cookie_in(jar: &Jar, address: &str, name: &str) -> Option<String> {
     })
 }
 
+/// How long a test client keeps an idle connection: well under the server's 5 s keep-alive,
+/// as browsers and proxies do, so a request never goes out on a connection the server is
+/// closing at that moment (which fails with "connection closed before message completed").
+pub const CLIENT_IDLE: std::time::Duration = std::time::Duration::from_secs(2);
+
 pub fn client_with(jar: Arc<Jar>) -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
+        .pool_idle_timeout(CLIENT_IDLE)
         .cookie_provider(jar)
         .build()
         .expect("client")

@@ -14,7 +14,7 @@ use reqwest::cookie::Jar;
 use reqwest::header::{HeaderMap, HeaderValue};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
-use crate::helpers::{TestApp, cookie_in};
+use crate::helpers::{CLIENT_IDLE, TestApp, cookie_in};
 use crate::seed::Person;
 use crate::stripe_fake::{WEBHOOK_SECRET, deliver, paid_event};
 
@@ -95,7 +95,10 @@ pub struct Outcome {
 }
 
 pub struct Debtor {
-    app: Arc<TestApp>,
+    /// The app instance this person's requests go to.
+    instance: Arc<TestApp>,
+    /// The other instance: the load balancer may send Stripe's retries there.
+    other: Arc<TestApp>,
     tally: Arc<Tally>,
     jar: Arc<Jar>,
     client: reqwest::Client,
@@ -111,7 +114,13 @@ type Step<T> = Result<T, Stop>;
 
 impl Debtor {
     /// Person `n`, coming from an address of their own through the trusted proxy.
-    pub fn new(app: Arc<TestApp>, tally: Arc<Tally>, person: Person, n: usize) -> Self {
+    pub fn new(
+        instance: Arc<TestApp>,
+        other: Arc<TestApp>,
+        tally: Arc<Tally>,
+        person: Person,
+        n: usize,
+    ) -> Self {
         let jar = Arc::new(Jar::default());
         let mut headers = HeaderMap::new();
         let address = format!("198.51.{}.{}", n / 250, 1 + n % 250);
@@ -120,12 +129,14 @@ impl Debtor {
         }
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            .pool_idle_timeout(CLIENT_IDLE)
             .cookie_provider(jar.clone())
             .default_headers(headers)
             .build()
             .expect("client");
         Self {
-            app,
+            instance,
+            other,
             tally,
             jar,
             client,
@@ -257,7 +268,7 @@ impl Debtor {
         };
         let attempt = payment_attempt::Entity::find()
             .filter(payment_attempt::Column::ProviderRef.eq(session.as_str()))
-            .one(&self.app.db)
+            .one(&self.instance.db)
             .await
             .ok()
             .flatten()
@@ -269,8 +280,8 @@ impl Debtor {
         Ok(())
     }
 
-    /// The same news three times at once: one event twice (a retry racing the original) and
-    /// once more under another event id.
+    /// The same news three times at once, spread over both instances: one event twice (a
+    /// retry racing the original) and once more under another event id.
     async fn stripe_says_paid(&self, attempt: &payment_attempt::Model, session: &str) -> Step<()> {
         let amount = attempt.amount_minor;
         let completed = paid_event(
@@ -286,11 +297,11 @@ impl Debtor {
             amount,
         );
         let now = Utc::now().timestamp();
-        let app = &self.app;
+        let (here, there) = (&self.instance, &self.other);
         let answers = tokio::join!(
-            deliver(app, &completed, WEBHOOK_SECRET, now),
-            deliver(app, &completed, WEBHOOK_SECRET, now),
-            deliver(app, &succeeded, WEBHOOK_SECRET, now),
+            deliver(here, &completed, WEBHOOK_SECRET, now),
+            deliver(there, &completed, WEBHOOK_SECRET, now),
+            deliver(there, &succeeded, WEBHOOK_SECRET, now),
         );
         for status in [answers.0, answers.1, answers.2] {
             self.tally.record(status);
@@ -302,7 +313,7 @@ impl Debtor {
     }
 
     async fn get(&self, path: &str) -> reqwest::Result<reqwest::Response> {
-        let response = self.client.get(self.app.url(path)).send().await;
+        let response = self.client.get(self.instance.url(path)).send().await;
         self.tally.count(&response);
         response
     }
@@ -313,13 +324,13 @@ impl Debtor {
         path: &str,
         fields: &[(&str, &str)],
     ) -> reqwest::Result<reqwest::Response> {
-        let token = cookie_in(&self.jar, &self.app.address, "gt_csrf").unwrap_or_default();
+        let token = cookie_in(&self.jar, &self.instance.address, "gt_csrf").unwrap_or_default();
         let mut body = fields.to_vec();
         body.push(("csrf_token", &token));
         let body = serde_urlencoded::to_string(&body).unwrap_or_default();
         let response = self
             .client
-            .post(self.app.url(path))
+            .post(self.instance.url(path))
             .header("content-type", "application/x-www-form-urlencoded")
             .body(body)
             .send()

@@ -1,19 +1,21 @@
 //! Two instances of the app on one PostgreSQL database and one Redis session store, as behind
 //! a load balancer: a session started on one works on the other and ends on both at once, and
-//! the scheduled work both run sends each queued email exactly once.
+//! the scheduled work both run sends each queued email exactly once. Those need both servers,
+//! so they run in `.ci/run`'s Redis step (`TEST_DATABASE_URL` and `TEST_REDIS_URL` set; the
+//! names contain "redis"); elsewhere they say why and pass.
 //!
-//! They need both servers, so they run in `.ci/run`'s Redis step (`TEST_DATABASE_URL` and
-//! `TEST_REDIS_URL` set; the names contain "redis"); elsewhere they say why and pass.
+//! Two workers' passes at the same moment, on any database: each plan change recorded once.
 use std::time::Duration;
 
 use chrono::Utc;
 use goodterms::domain::outbox::OutboxStatus;
 use goodterms::email::EmailContent;
 use goodterms::email::outbox;
-use goodterms::entities::{outbox_message, session};
-use sea_orm::{EntityTrait, PaginatorTrait};
+use goodterms::entities::{audit_log, outbox_message, session};
+use goodterms::startup;
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
-use crate::helpers::{TestApp, assert_redirect, spawn_app_with};
+use crate::helpers::{TestApp, assert_redirect, spawn_app, spawn_app_with};
 use crate::smtp::SmtpSink;
 
 const EMAILS: usize = 20;
@@ -134,4 +136,59 @@ async fn redis_backed_instances_both_running_jobs_send_each_email_once() {
     assert_eq!(recipients, expected, "each person got exactly one email");
     let rows = outbox_message::Entity::find().all(&a.db).await.unwrap();
     assert!(rows.iter().all(|row| row.attempts == 1), "{rows:?}");
+}
+
+/// What the plan lifecycle recorded, once per change: (plan, action, detail).
+async fn plan_changes(app: &TestApp) -> Vec<(Option<i32>, String, String)> {
+    audit_log::Entity::find()
+        .filter(audit_log::Column::SubjectKind.eq("plan"))
+        .filter(audit_log::Column::Action.ne("plan.agreed"))
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|row| (row.subject_id, row.action, row.detail))
+        .collect()
+}
+
+/// Needs no Redis: runs in every suite, on SQLite and on PostgreSQL.
+#[tokio::test]
+async fn two_workers_at_once_record_each_missed_payment_and_broken_plan_once() {
+    let app = spawn_app().await;
+    // A portfolio written 120 days ago and left alone since: payments have fallen due and
+    // gone unpaid, so plans have installments to mark missed and plans to break.
+    let then = Utc::now() - chrono::Duration::days(120);
+    goodterms::services::demo::add_synthetic(&app.db, &app.hasher, 200, then)
+        .await
+        .unwrap();
+    let before = plan_changes(&app).await.len();
+    let (first, second) = (
+        startup::worker(&app.settings).await.unwrap(),
+        startup::worker(&app.settings).await.unwrap(),
+    );
+
+    let now = Utc::now();
+    let (a, b) = tokio::join!(first.run_once(now), second.run_once(now));
+    assert!(a && b, "both workers' passes succeeded");
+
+    let changes = plan_changes(&app).await;
+    assert!(changes.len() > before, "the lifecycle had work to do");
+    let mut once = changes.clone();
+    once.sort();
+    once.dedup();
+    assert_eq!(
+        once.len(),
+        changes.len(),
+        "a change recorded twice: {:?}",
+        duplicates(changes)
+    );
+}
+
+fn duplicates<T: Ord + Clone>(mut items: Vec<T>) -> Vec<T> {
+    items.sort();
+    items
+        .windows(2)
+        .filter(|pair| pair[0] == pair[1])
+        .map(|pair| pair[0].clone())
+        .collect()
 }

@@ -4,7 +4,8 @@
 //! so they run in `.ci/run`'s Redis step (`TEST_DATABASE_URL` and `TEST_REDIS_URL` set; the
 //! names contain "redis"); elsewhere they say why and pass.
 //!
-//! Two workers' passes at the same moment, on any database: each plan change recorded once.
+//! Two workers' passes at the same moment, on any database: each plan change recorded and
+//! each reminder queued once.
 use std::time::Duration;
 
 use chrono::Utc;
@@ -151,9 +152,20 @@ async fn plan_changes(app: &TestApp) -> Vec<(Option<i32>, String, String)> {
         .collect()
 }
 
+/// Every queued email: (to, subject, text).
+async fn queued_emails(app: &TestApp) -> Vec<(String, String, String)> {
+    outbox_message::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|row| (row.to_address, row.subject, row.text_body))
+        .collect()
+}
+
 /// Needs no Redis: runs in every suite, on SQLite and on PostgreSQL.
 #[tokio::test]
-async fn two_workers_at_once_record_each_missed_payment_and_broken_plan_once() {
+async fn two_workers_at_once_record_each_plan_change_and_queue_each_email_once() {
     let app = spawn_app().await;
     // A portfolio written 120 days ago and left alone since: payments have fallen due and
     // gone unpaid, so plans have installments to mark missed and plans to break.
@@ -171,6 +183,12 @@ async fn two_workers_at_once_record_each_missed_payment_and_broken_plan_once() {
     let (a, b) = tokio::join!(first.run_once(now), second.run_once(now));
     assert!(a && b, "both workers' passes succeeded");
 
+    let queued = queued_emails(&app).await;
+    assert!(
+        duplicates(queued.clone()).is_empty(),
+        "an email queued twice: {:?}",
+        duplicates(queued)
+    );
     let changes = plan_changes(&app).await;
     assert!(changes.len() > before, "the lifecycle had work to do");
     let mut once = changes.clone();

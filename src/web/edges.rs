@@ -6,8 +6,8 @@
 //! - A compressed body (`Content-Encoding` other than `identity`) is refused with 415 before a
 //!   byte of it is read: nothing here accepts one, and inflating it would let a small request
 //!   (a zip bomb) grow to any size in memory.
-//! - A declared length beyond the largest body any route takes is refused with 413 at once,
-//!   before reading, whatever the route.
+//! - A declared length far beyond the largest body any route takes is refused with 413 at
+//!   once, before reading, whatever the route.
 //! - A form body (urlencoded) is read here, within the form size limit (413 beyond it), and
 //!   control characters other than tab, newline and carriage return are taken out of every
 //!   field, so no handler ever stores a NUL from a text box.
@@ -30,19 +30,17 @@ const BODY_GRACE: Duration = Duration::from_secs(5);
 const SLOWEST_BYTES_PER_SECOND: u64 = 8 * 1024;
 /// A body of unknown length (chunked) gets this long in all.
 const UNKNOWN_LENGTH_DEADLINE: Duration = Duration::from_secs(30);
-/// The largest body any route accepts (the staff CSV upload); each route's own limit is
-/// smaller or equal and is enforced by its extractor.
-const LARGEST_BODY_BYTES: u64 = super::staff::import::UPLOAD_LIMIT_BYTES as u64;
+/// Beyond the largest body any route accepts (the staff CSV upload, plus room for its
+/// multipart framing), nothing is read. Each route's own, smaller limit is enforced by its
+/// extractor, which can answer with a page that says what to do (the upload's "split the file").
+const LARGEST_BODY_BYTES: u64 = super::staff::import::UPLOAD_LIMIT_BYTES as u64 + 1024 * 1024;
 
 pub async fn guard_bodies(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    if is_compressed(&req) {
-        return Ok(req.error_response(AppError::UnsupportedEncoding));
-    }
-    if declared_length(&req).is_some_and(|bytes| bytes > LARGEST_BODY_BYTES) {
-        return Ok(req.error_response(AppError::TooLarge));
+    if let Some(refusal) = refused_unread(&req) {
+        return Ok(req.error_response(refusal));
     }
     let deadline = body_deadline(&req);
     if is_form(&req) {
@@ -60,6 +58,19 @@ pub async fn guard_bodies(
         });
     }
     Ok(next.call(req).await?.map_into_boxed_body())
+}
+
+/// A body refused on the request head alone, before a byte of it is read.
+fn refused_unread(req: &ServiceRequest) -> Option<AppError> {
+    if !has_body(req) {
+        None
+    } else if is_compressed(req) {
+        Some(AppError::UnsupportedEncoding)
+    } else if declared_length(req).is_some_and(|bytes| bytes > LARGEST_BODY_BYTES) {
+        Some(AppError::TooLarge)
+    } else {
+        None
+    }
 }
 
 fn is_form(req: &ServiceRequest) -> bool {

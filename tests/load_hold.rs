@@ -26,6 +26,8 @@ mod books;
 mod journey;
 #[path = "load_hold/seed.rs"]
 mod seed;
+#[path = "load_hold/tally.rs"]
+mod tally;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -33,10 +35,11 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 
 use crate::helpers::{TestApp, spawn_app_with};
-use crate::journey::{Debtor, Outcome, Tally};
+use crate::journey::{Debtor, Outcome};
 use crate::seed::Person;
 use crate::smtp::SmtpSink;
 use crate::stripe_fake::FakeStripe;
+use crate::tally::Tally;
 
 const DEBTORS: usize = 50;
 const DEFAULT_SECONDS: u64 = 120;

@@ -168,7 +168,7 @@ impl AppError {
             ),
             Self::UnsupportedEncoding => (
                 "We could not read that",
-                "Your browser sent the form in a form we do not accept. Please go back and try again.",
+                "Your browser sent this compressed, which we do not accept. Please go back and try again.",
             ),
             Self::Unavailable(_) => (
                 "Sorry, we are very busy",

@@ -2,9 +2,7 @@
 //! preview a monthly plan, agree to it (the even-numbered people, once, from two tabs at once)
 //! or not, pay through the fake Stripe (the next installment, a part, or the rest), read the
 //! payment history, sign out, think for a moment.
-use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{Datelike, Utc};
@@ -17,6 +15,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use crate::helpers::{CLIENT_IDLE, TestApp, cookie_in};
 use crate::seed::Person;
 use crate::stripe_fake::{WEBHOOK_SECRET, deliver, paid_event};
+use crate::tally::Tally;
 
 /// Between one visit and the next; also keeps each person well inside the per-address limit
 /// on form posts (120 a minute).
@@ -24,65 +23,6 @@ const THINK: Duration = Duration::from_secs(2);
 /// What a person paying in parts pays each time (£15.00).
 const PART_MINOR: i64 = 1_500;
 const PLAN_PAYMENTS: &str = "6";
-
-/// Every answer the people got, by status, and what they did.
-#[derive(Default)]
-pub struct Tally {
-    statuses: Mutex<BTreeMap<u16, u64>>,
-    /// Answers a working site does not give at that step (the status is counted too).
-    unexpected: Mutex<Vec<String>>,
-    transport_errors: AtomicU64,
-    payments: AtomicU64,
-    plans: AtomicU64,
-}
-
-impl Tally {
-    fn record(&self, status: u16) {
-        if let Ok(mut statuses) = self.statuses.lock() {
-            *statuses.entry(status).or_default() += 1;
-        }
-    }
-
-    fn unexpected(&self, what: String) {
-        if let Ok(mut list) = self.unexpected.lock() {
-            list.push(what);
-        }
-    }
-
-    pub fn server_errors(&self) -> u64 {
-        self.statuses
-            .lock()
-            .map(|s| s.range(500..).map(|(_, n)| n).sum())
-            .unwrap_or(u64::MAX)
-    }
-
-    pub fn unexpected_answers(&self) -> Vec<String> {
-        self.unexpected
-            .lock()
-            .map(|l| l.clone())
-            .unwrap_or_default()
-    }
-
-    pub fn transport_errors(&self) -> u64 {
-        self.transport_errors.load(Ordering::Relaxed)
-    }
-
-    pub fn payments(&self) -> u64 {
-        self.payments.load(Ordering::Relaxed)
-    }
-
-    pub fn summary(&self) -> String {
-        let statuses = self.statuses.lock().map(|s| s.clone()).unwrap_or_default();
-        let requests: u64 = statuses.values().sum();
-        format!(
-            "load hold: {requests} requests, by status {statuses:?}; {} payments, {} plans agreed; {} transport errors; {} unexpected answers",
-            self.payments(),
-            self.plans.load(Ordering::Relaxed),
-            self.transport_errors(),
-            self.unexpected_answers().len(),
-        )
-    }
-}
 
 /// What one person did, for the books check.
 pub struct Outcome {
@@ -241,7 +181,7 @@ impl Debtor {
             return Err(self.fail(format!("two tabs agreeing answered {statuses:?}")));
         }
         self.has_plan = true;
-        self.tally.plans.fetch_add(1, Ordering::Relaxed);
+        self.tally.plan_agreed();
         Ok(())
     }
 
@@ -276,7 +216,7 @@ impl Debtor {
         self.stripe_says_paid(&attempt, &session).await?;
         self.outcome.paid_minor += attempt.amount_minor;
         self.outcome.sessions.push(session);
-        self.tally.payments.fetch_add(1, Ordering::Relaxed);
+        self.tally.payment_made();
         Ok(())
     }
 
@@ -363,18 +303,6 @@ impl Debtor {
         self.tally
             .unexpected(format!("{}: {what}", self.outcome.person.reference));
         Stop
-    }
-}
-
-impl Tally {
-    /// Counts the answer's status, or a request that got no answer.
-    fn count(&self, response: &reqwest::Result<reqwest::Response>) {
-        match response {
-            Ok(r) => self.record(r.status().as_u16()),
-            Err(_) => {
-                self.transport_errors.fetch_add(1, Ordering::Relaxed);
-            }
-        }
     }
 }
 

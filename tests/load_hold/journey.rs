@@ -22,7 +22,7 @@ use crate::tally::Tally;
 const THINK: Duration = Duration::from_secs(2);
 /// What a person paying in parts pays each time (£15.00).
 const PART_MINOR: i64 = 1_500;
-const PLAN_PAYMENTS: &str = "6";
+const PLAN_PAYMENTS: &str = "12";
 
 /// What one person did, for the books check.
 pub struct Outcome {

@@ -3,6 +3,11 @@
 //! - A body must arrive in time: a client that sends its headers and then trickles the body
 //!   would otherwise hold a connection (and a worker's attention) for as long as it likes.
 //!   actix only times out the request head; the body's deadline is kept here.
+//! - A compressed body (`Content-Encoding` other than `identity`) is refused with 415 before a
+//!   byte of it is read: nothing here accepts one, and inflating it would let a small request
+//!   (a zip bomb) grow to any size in memory.
+//! - A declared length far beyond the largest body any route takes is refused with 413 at
+//!   once, before reading, whatever the route.
 //! - A form body (urlencoded) is read here, within the form size limit (413 beyond it), and
 //!   control characters other than tab, newline and carriage return are taken out of every
 //!   field, so no handler ever stores a NUL from a text box.
@@ -12,7 +17,7 @@ use actix_web::HttpMessage;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::error::PayloadError;
-use actix_web::http::header::{CONTENT_LENGTH, CONTENT_TYPE, TRANSFER_ENCODING};
+use actix_web::http::header::{CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, TRANSFER_ENCODING};
 use actix_web::middleware::Next;
 use actix_web::web::Bytes;
 use futures_util::StreamExt;
@@ -25,11 +30,18 @@ const BODY_GRACE: Duration = Duration::from_secs(5);
 const SLOWEST_BYTES_PER_SECOND: u64 = 8 * 1024;
 /// A body of unknown length (chunked) gets this long in all.
 const UNKNOWN_LENGTH_DEADLINE: Duration = Duration::from_secs(30);
+/// Beyond the largest body any route accepts (the staff CSV upload, plus room for its
+/// multipart framing), nothing is read. Each route's own, smaller limit is enforced by its
+/// extractor, which can answer with a page that says what to do (the upload's "split the file").
+const LARGEST_BODY_BYTES: u64 = super::staff::import::UPLOAD_LIMIT_BYTES as u64 + 1024 * 1024;
 
 pub async fn guard_bodies(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    if let Some(refusal) = refused_unread(&req) {
+        return Ok(req.error_response(refusal));
+    }
     let deadline = body_deadline(&req);
     if is_form(&req) {
         let body = match tokio::time::timeout(deadline, req.extract::<Bytes>()).await {
@@ -48,6 +60,19 @@ pub async fn guard_bodies(
     Ok(next.call(req).await?.map_into_boxed_body())
 }
 
+/// A body refused on the request head alone, before a byte of it is read.
+fn refused_unread(req: &ServiceRequest) -> Option<AppError> {
+    if !has_body(req) {
+        None
+    } else if is_compressed(req) {
+        Some(AppError::UnsupportedEncoding)
+    } else if declared_length(req).is_some_and(|bytes| bytes > LARGEST_BODY_BYTES) {
+        Some(AppError::TooLarge)
+    } else {
+        None
+    }
+}
+
 fn is_form(req: &ServiceRequest) -> bool {
     req.headers()
         .get(CONTENT_TYPE)
@@ -59,17 +84,30 @@ fn is_form(req: &ServiceRequest) -> bool {
         })
 }
 
+/// Whether the body claims any encoding but `identity` (the header may list several).
+fn is_compressed(req: &ServiceRequest) -> bool {
+    req.headers().get_all(CONTENT_ENCODING).any(|value| {
+        value.to_str().map_or(true, |v| {
+            v.split(',')
+                .map(str::trim)
+                .any(|coding| !coding.is_empty() && !coding.eq_ignore_ascii_case("identity"))
+        })
+    })
+}
+
 fn has_body(req: &ServiceRequest) -> bool {
     req.headers().contains_key(CONTENT_LENGTH) || req.headers().contains_key(TRANSFER_ENCODING)
 }
 
-fn body_deadline(req: &ServiceRequest) -> Duration {
-    let length = req
-        .headers()
+fn declared_length(req: &ServiceRequest) -> Option<u64> {
+    req.headers()
         .get(CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok());
-    match length {
+        .and_then(|v| v.trim().parse::<u64>().ok())
+}
+
+fn body_deadline(req: &ServiceRequest) -> Duration {
+    match declared_length(req) {
         Some(bytes) => BODY_GRACE + Duration::from_secs(bytes / SLOWEST_BYTES_PER_SECOND),
         None => UNKNOWN_LENGTH_DEADLINE,
     }

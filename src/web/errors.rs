@@ -25,6 +25,12 @@ pub enum AppError {
     /// The request body did not arrive in time.
     #[error("request body too slow")]
     RequestTimeout,
+    /// The declared body is larger than anything the site accepts.
+    #[error("request body too large")]
+    TooLarge,
+    /// A compressed request body: never inflated, so never read.
+    #[error("request body is compressed")]
+    UnsupportedEncoding,
     #[error("the database is busy or unreachable")]
     Unavailable(#[source] anyhow::Error),
     #[error("unexpected error")]
@@ -87,6 +93,8 @@ impl ResponseError for AppError {
             Self::BadRequest => StatusCode::BAD_REQUEST,
             Self::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
+            Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedEncoding => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -153,6 +161,14 @@ impl AppError {
             Self::RequestTimeout => (
                 "That took too long to arrive",
                 "Your connection may be slow. Please go back and try again.",
+            ),
+            Self::TooLarge => (
+                "That was too much to send",
+                "What you sent is larger than we accept. If you were uploading a file, try a smaller one.",
+            ),
+            Self::UnsupportedEncoding => (
+                "We could not read that",
+                "Your browser sent this compressed, which we do not accept. Please go back and try again.",
             ),
             Self::Unavailable(_) => (
                 "Sorry, we are very busy",

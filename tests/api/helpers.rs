@@ -94,7 +94,8 @@ pub struct TestApp {
     pub settings: Settings,
     pub jar: Arc<Jar>,
     pub client: reqwest::Client,
-    _database: TestDatabase,
+    /// Shared by every instance started on the database; dropped with the last of them.
+    _database: Arc<TestDatabase>,
 }
 
 pub fn test_settings(database_url: String) -> Settings {
@@ -138,6 +139,11 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     let (database_url, database) = fresh_database().await;
     let mut settings = test_settings(database_url);
     configure(&mut settings);
+    start(settings, Arc::new(database), Arc::new(Jar::default())).await
+}
+
+/// Runs an app with these settings on `database`, with a client keeping cookies in `jar`.
+async fn start(settings: Settings, database: Arc<TestDatabase>, jar: Arc<Jar>) -> TestApp {
     let app = Application::build(settings.clone(), false)
         .await
         .expect("application starts");
@@ -148,7 +154,6 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     let queries = app.queries.clone();
     let metrics_port = app.metrics_port();
     tokio::spawn(app.run_until_stopped());
-    let jar = Arc::new(Jar::default());
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
         port,
@@ -166,9 +171,25 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     }
 }
 
+/// The value of a cookie `jar` would send to `address`.
+pub fn cookie_in(jar: &Jar, address: &str, name: &str) -> Option<String> {
+    let url: Url = address.parse().ok()?;
+    let header = jar.cookies(&url)?;
+    header.to_str().ok()?.split("; ").find_map(|pair| {
+        let (k, v) = pair.split_once('=')?;
+        (k == name).then(|| v.to_string())
+    })
+}
+
+/// How long a test client keeps an idle connection: well under the server's 5 s keep-alive,
+/// as browsers and proxies do, so a request never goes out on a connection the server is
+/// closing at that moment (which fails with "connection closed before message completed").
+pub const CLIENT_IDLE: std::time::Duration = std::time::Duration::from_secs(2);
+
 pub fn client_with(jar: Arc<Jar>) -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
+        .pool_idle_timeout(CLIENT_IDLE)
         .cookie_provider(jar)
         .build()
         .expect("client")
@@ -189,12 +210,7 @@ impl TestApp {
 
     /// The value of a cookie the client holds for this app.
     pub fn cookie(&self, name: &str) -> Option<String> {
-        let url: Url = self.address.parse().ok()?;
-        let header = self.jar.cookies(&url)?;
-        header.to_str().ok()?.split("; ").find_map(|pair| {
-            let (k, v) = pair.split_once('=')?;
-            (k == name).then(|| v.to_string())
-        })
+        cookie_in(&self.jar, &self.address, name)
     }
 
     /// The CSRF token a browser would have: fetched from a page first if need be.
@@ -253,6 +269,14 @@ impl TestApp {
         outbox::deliver_due(&self.db, &self.mailer, MAIL_FROM, now, 100)
             .await
             .expect("outbox pass")
+    }
+
+    /// Another instance of this app on its own port: the same database, settings (session
+    /// key, Redis prefix) and browser (the cookie jar), as behind a load balancer.
+    pub async fn another_instance(&self, configure: impl FnOnce(&mut Settings)) -> TestApp {
+        let mut settings = self.settings.clone();
+        configure(&mut settings);
+        start(settings, self._database.clone(), self.jar.clone()).await
     }
 
     /// A second browser against the same app, with its own cookies.

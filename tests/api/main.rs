@@ -3,6 +3,7 @@
 mod helpers;
 mod smtp;
 
+mod abuse;
 mod admin_console;
 mod admin_forms;
 mod allocation;
@@ -59,6 +60,7 @@ mod test_payments;
 mod throttles;
 mod timeline;
 mod truthful_pages;
+mod two_instances;
 mod unsubscribe;
 mod worker;
 mod workspace;

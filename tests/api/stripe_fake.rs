@@ -6,11 +6,14 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use goodterms::entities::payment_attempt;
 use goodterms::providers::stripe::{StripeProvider, WebhookError, sign_for_tests, verify_webhook};
 use goodterms::providers::{CheckoutRequest, CheckoutStatus, PaymentEvent, ProviderError};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+use crate::helpers::TestApp;
 
 pub const SECRET_KEY: &str = "sk_test_goodterms";
 pub const WEBHOOK_SECRET: &str = "whsec_test_goodterms";
@@ -30,6 +33,13 @@ impl FakeStripe {
     /// What `STRIPE_API_BASE` should be for the app under test.
     pub fn api_base(&self) -> String {
         self.server.uri()
+    }
+
+    /// Points the app's Stripe settings (keys and API base) at this fake.
+    pub fn configure(&self, settings: &mut goodterms::config::Settings) {
+        settings.stripe_secret_key = Some(SECRET_KEY.into());
+        settings.stripe_webhook_secret = Some(WEBHOOK_SECRET.into());
+        settings.stripe_api_base = Some(self.api_base());
     }
 
     pub fn provider(&self) -> StripeProvider {
@@ -142,6 +152,38 @@ fn created_session(form: &HashMap<String, String>, n: usize) -> Value {
     session["cancel_url"] = json!(form.get("cancel_url"));
     session["customer_email"] = json!(form.get("customer_email"));
     session
+}
+
+/// A Stripe event saying the attempt's Checkout Session was paid `amount` (GBP).
+pub fn paid_event(
+    event_id: &str,
+    kind: &str,
+    attempt: &payment_attempt::Model,
+    amount: i64,
+) -> String {
+    let session = session_json(
+        attempt.provider_ref.as_deref().unwrap(),
+        "complete",
+        "paid",
+        amount,
+        "gbp",
+        attempt.id,
+    );
+    event_json(event_id, kind, session)
+}
+
+/// Sends a webhook to the app signed with `secret` at `timestamp`; returns the status.
+pub async fn deliver(app: &TestApp, body: &str, secret: &str, timestamp: i64) -> u16 {
+    app.client
+        .post(app.url("/webhooks/stripe"))
+        .header("Stripe-Signature", sign_for_tests(body, secret, timestamp))
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
 }
 
 /// A request's form body, keys decoded (`line_items[0][quantity]`).

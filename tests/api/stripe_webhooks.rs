@@ -9,7 +9,9 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder}
 
 use crate::helpers::{TestApp, spawn_app_with};
 use crate::payments::{account_id, balance_minor};
-use crate::stripe_fake::{FakeStripe, SECRET_KEY, WEBHOOK_SECRET, event_json, session_json};
+use crate::stripe_fake::{FakeStripe, WEBHOOK_SECRET, event_json, session_json};
+// They live beside the fake (the load-hold test shares it); other tests import them from here.
+pub use crate::stripe_fake::{deliver, paid_event};
 
 pub async fn stripe_app(fake: &FakeStripe) -> TestApp {
     stripe_app_with(fake, |_| {}).await
@@ -20,11 +22,8 @@ pub async fn stripe_app_with(
     fake: &FakeStripe,
     configure: impl FnOnce(&mut goodterms::config::Settings),
 ) -> TestApp {
-    let base = fake.api_base();
     let app = spawn_app_with(|s| {
-        s.stripe_secret_key = Some(SECRET_KEY.into());
-        s.stripe_webhook_secret = Some(WEBHOOK_SECRET.into());
-        s.stripe_api_base = Some(base);
+        fake.configure(s);
         configure(s);
     })
     .await;
@@ -57,36 +56,6 @@ pub async fn go_to_checkout(app: &TestApp) -> (i32, payment_attempt::Model) {
         "{location}"
     );
     (id, latest_attempt(app).await)
-}
-
-pub fn paid_event(
-    event_id: &str,
-    kind: &str,
-    attempt: &payment_attempt::Model,
-    amount: i64,
-) -> String {
-    let session = session_json(
-        attempt.provider_ref.as_deref().unwrap(),
-        "complete",
-        "paid",
-        amount,
-        "gbp",
-        attempt.id,
-    );
-    event_json(event_id, kind, session)
-}
-
-pub async fn deliver(app: &TestApp, body: &str, secret: &str, timestamp: i64) -> u16 {
-    app.client
-        .post(app.url("/webhooks/stripe"))
-        .header("Stripe-Signature", sign_for_tests(body, secret, timestamp))
-        .header("content-type", "application/json")
-        .body(body.to_string())
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
 }
 
 async fn card_payments(app: &TestApp, account: i32) -> u64 {

@@ -184,11 +184,17 @@ async fn installments_target<C: ConnectionTrait>(
     for item in &plan.installments {
         let missed = assessment.missed.contains(&item.seq);
         if missed != item.missed {
-            installment::Entity::update_many()
+            // Only from the mark this pass read: of two workers passing at once, the one
+            // that changes it records it; the other finds it changed and records nothing.
+            let changed = installment::Entity::update_many()
                 .col_expr(installment::Column::Missed, Expr::value(missed))
                 .filter(installment::Column::Id.eq(item.id))
+                .filter(installment::Column::Missed.eq(item.missed))
                 .exec(conn)
                 .await?;
+            if changed.rows_affected == 0 {
+                continue;
+            }
             let action = if missed {
                 "plan.installment_missed"
             } else {

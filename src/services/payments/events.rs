@@ -129,6 +129,7 @@ pub async fn handle_event(
         .filter(provider_event::Column::EventId.eq(event.event_id()))
         .exec(&txn)
         .await?;
+    crate::faults::crash_point(crate::faults::WEBHOOK_BEFORE_COMMIT);
     txn.commit().await?;
     Ok(outcome)
 }

@@ -26,6 +26,7 @@ mod double_submit;
 mod edges;
 mod email_scope;
 mod extra_support;
+mod faults_smtp;
 mod feedback;
 mod hardship;
 mod import;

@@ -39,7 +39,9 @@ async fn demo_books(fake: &FakeStripe) -> Books {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let (database_url, database) = fresh_database().await;
     let session_key = random_token() + &random_token();
-    let db = goodterms::db::connect(&database_url).await.expect("connect");
+    let db = goodterms::db::connect(&database_url)
+        .await
+        .expect("connect");
     goodterms::db::migrate(&db).await.expect("migrate");
     let hasher = KeyedHasher::derive(&session_key);
     goodterms::services::demo::load(&db, &hasher, Utc::now())
@@ -83,9 +85,16 @@ impl Books {
         };
         let provider = PaymentProvider::Stripe(fake.provider());
         let base_url = "http://127.0.0.1";
-        let outcome = checkout::start(&self.db, &provider, payer, PayChoice::Full, base_url, Utc::now())
-            .await
-            .expect("checkout starts");
+        let outcome = checkout::start(
+            &self.db,
+            &provider,
+            payer,
+            PayChoice::Full,
+            base_url,
+            Utc::now(),
+        )
+        .await
+        .expect("checkout starts");
         let StartOutcome::Redirect { attempt_id, .. } = outcome else {
             panic!("checkout did not start: {outcome:?}");
         };
@@ -132,7 +141,14 @@ impl Books {
 /// `checkout.session.completed` for the attempt, as Stripe sends it (the same event each time).
 fn paid_event(attempt: &payment_attempt::Model) -> String {
     let session_id = attempt.provider_ref.as_deref().expect("a Checkout Session");
-    let session = session_json(session_id, "complete", "paid", attempt.amount_minor, "gbp", attempt.id);
+    let session = session_json(
+        session_id,
+        "complete",
+        "paid",
+        attempt.amount_minor,
+        "gbp",
+        attempt.id,
+    );
     event_json("evt_crash_test", "checkout.session.completed", session)
 }
 
@@ -151,7 +167,10 @@ async fn crash_and_redeliver(crash_point: &str) -> u64 {
         dying.deliver(&event).await.is_err(),
         "Stripe got no answer: the process died first"
     );
-    assert!(!dying.exit_status().await.success(), "the process was killed");
+    assert!(
+        !dying.exit_status().await.success(),
+        "the process was killed"
+    );
     drop(dying);
     let booked_at_crash = books.card_payments().await;
 
@@ -163,18 +182,27 @@ async fn crash_and_redeliver(crash_point: &str) -> u64 {
     assert_eq!(books.card_payments().await, 1, "exactly one payment");
     assert_eq!(books.receipts().await, 1, "exactly one receipt queued");
     assert_eq!(books.balance_minor().await, 0, "the balance is paid");
-    assert_eq!(books.attempt(attempt.id).await.status, PaymentStatus::Succeeded);
+    assert_eq!(
+        books.attempt(attempt.id).await.status,
+        PaymentStatus::Succeeded
+    );
     booked_at_crash
 }
 
 #[tokio::test]
 async fn killed_before_commit_the_redelivered_webhook_books_the_payment_once() {
     let booked_at_crash = crash_and_redeliver(WEBHOOK_BEFORE_COMMIT).await;
-    assert_eq!(booked_at_crash, 0, "the uncommitted payment died with the process");
+    assert_eq!(
+        booked_at_crash, 0,
+        "the uncommitted payment died with the process"
+    );
 }
 
 #[tokio::test]
 async fn killed_after_commit_the_redelivered_webhook_changes_nothing() {
     let booked_at_crash = crash_and_redeliver(WEBHOOK_AFTER_COMMIT).await;
-    assert_eq!(booked_at_crash, 1, "the committed payment survived the crash");
+    assert_eq!(
+        booked_at_crash, 1,
+        "the committed payment survived the crash"
+    );
 }

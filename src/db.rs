@@ -109,8 +109,27 @@ pub async fn ping(db: &DatabaseConnection) -> bool {
 pub fn is_unavailable(err: &DbErr) -> bool {
     let text = err.to_string().to_ascii_lowercase();
     matches!(err, DbErr::ConnectionAcquire(_) | DbErr::Conn(_))
+        || lost_connection(err)
         || text.contains("database is locked")
         || text.contains("database is busy")
         || text.contains("connection refused")
         || text.contains("pool timed out")
+}
+
+/// A connection that broke under a statement (the server went away, the network was cut), or
+/// a server that is shutting down or starting up: PostgreSQL's SQLSTATE classes 08
+/// (connection exception) and 57P (operator intervention, e.g. 57P01 admin shutdown).
+fn lost_connection(err: &DbErr) -> bool {
+    use sea_orm::RuntimeErr::SqlxError;
+    use sea_orm::sqlx::Error;
+    let (DbErr::Exec(SqlxError(cause)) | DbErr::Query(SqlxError(cause))) = err else {
+        return false;
+    };
+    match cause.as_ref() {
+        Error::Io(_) | Error::PoolTimedOut | Error::PoolClosed | Error::WorkerCrashed => true,
+        Error::Database(db) => db
+            .code()
+            .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
+        _ => false,
+    }
 }

@@ -28,6 +28,7 @@ mod email_scope;
 mod extra_support;
 mod faults_database;
 mod faults_smtp;
+mod faults_stripe;
 mod feedback;
 mod hardship;
 mod import;

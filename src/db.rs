@@ -133,3 +133,27 @@ fn lost_connection(err: &DbErr) -> bool {
         _ => false,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io;
+    use std::sync::Arc;
+
+    use sea_orm::RuntimeErr;
+    use sea_orm::sqlx::Error;
+
+    use super::*;
+
+    fn query_failed(cause: Error) -> DbErr {
+        DbErr::Query(RuntimeErr::SqlxError(Arc::new(cause)))
+    }
+
+    #[test]
+    fn a_connection_lost_under_a_statement_is_unavailable_but_a_bad_statement_is_not() {
+        let reset = io::Error::from(io::ErrorKind::ConnectionReset);
+        assert!(is_unavailable(&query_failed(Error::Io(reset))));
+        assert!(is_unavailable(&query_failed(Error::PoolTimedOut)));
+        assert!(!is_unavailable(&query_failed(Error::RowNotFound)));
+        assert!(!is_unavailable(&DbErr::Custom("no such column".into())));
+    }
+}

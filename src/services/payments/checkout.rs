@@ -161,7 +161,13 @@ async fn unanswered_attempt(
     now: DateTime<Utc>,
 ) -> Result<Option<payment_attempt::Model>, PaymentError> {
     let discount_minor = wanted.offer.map_or(Ok(0), |o| o.discount.to_minor())?;
+    // For the same plan (or none) as now: a plan agreed since changes what the money pays.
+    let same_plan = match options.account.open_plan() {
+        Some(plan) => payment_attempt::Column::PlanId.eq(plan.id),
+        None => payment_attempt::Column::PlanId.is_null(),
+    };
     let attempt = payment_attempt::Entity::find()
+        .filter(same_plan)
         .filter(payment_attempt::Column::AccountId.eq(options.account.account_id))
         .filter(payment_attempt::Column::DebtorId.eq(options.account.debtor_id))
         .filter(payment_attempt::Column::Status.eq(PaymentStatus::Created))

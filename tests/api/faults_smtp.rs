@@ -195,3 +195,31 @@ async fn a_permanent_refusal_is_failed_at_once_and_listed_for_admins() {
     assert!(page.contains("Note 0"));
     assert!(page.contains("the mail server answered 550"));
 }
+
+#[tokio::test]
+async fn admins_see_how_many_emails_wait_for_a_mail_server_that_is_down() {
+    let mut sink = SmtpSink::start_restartable().await;
+    sink.stop().await;
+    let app = app_sending_to(&sink).await;
+    goodterms::services::demo::load(&app.db, &app.hasher, Utc::now())
+        .await
+        .expect("demo data");
+    let queued = queue_notes(&app, 2).await;
+    assert_eq!(
+        app.sign_in_staff(ADMIN.0, ADMIN.1).await.status().as_u16(),
+        303
+    );
+    let before = app.get_html("/admin/outbox").await;
+    assert!(!before.contains("waiting to be tried again"), "{before}");
+
+    // One connection attempt per pass: the second pass tries the email the first held back.
+    for _ in 0..2 {
+        assert_eq!(app.deliver_outbox(queued).await.retry_later, 1);
+    }
+    let page = app.get_html("/admin/outbox").await;
+    assert!(
+        page.contains("2 emails are waiting to be tried again"),
+        "{page}"
+    );
+    assert!(page.contains("No emails are stuck"), "none given up on yet");
+}

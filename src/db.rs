@@ -119,8 +119,51 @@ pub async fn ping(db: &DatabaseConnection) -> bool {
 pub fn is_unavailable(err: &DbErr) -> bool {
     let text = err.to_string().to_ascii_lowercase();
     matches!(err, DbErr::ConnectionAcquire(_) | DbErr::Conn(_))
+        || lost_connection(err)
         || text.contains("database is locked")
         || text.contains("database is busy")
         || text.contains("connection refused")
         || text.contains("pool timed out")
+}
+
+/// A connection that broke under a statement (the server went away, the network was cut), or
+/// a server that is shutting down or starting up: PostgreSQL's SQLSTATE classes 08
+/// (connection exception) and 57P (operator intervention, e.g. 57P01 admin shutdown).
+fn lost_connection(err: &DbErr) -> bool {
+    use sea_orm::RuntimeErr::SqlxError;
+    use sea_orm::sqlx::Error;
+    let (DbErr::Exec(SqlxError(cause)) | DbErr::Query(SqlxError(cause))) = err else {
+        return false;
+    };
+    match cause.as_ref() {
+        Error::Io(_) | Error::PoolTimedOut | Error::PoolClosed | Error::WorkerCrashed => true,
+        Error::Database(db) => db
+            .code()
+            .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io;
+    use std::sync::Arc;
+
+    use sea_orm::RuntimeErr;
+    use sea_orm::sqlx::Error;
+
+    use super::*;
+
+    fn query_failed(cause: Error) -> DbErr {
+        DbErr::Query(RuntimeErr::SqlxError(Arc::new(cause)))
+    }
+
+    #[test]
+    fn a_connection_lost_under_a_statement_is_unavailable_but_a_bad_statement_is_not() {
+        let reset = io::Error::from(io::ErrorKind::ConnectionReset);
+        assert!(is_unavailable(&query_failed(Error::Io(reset))));
+        assert!(is_unavailable(&query_failed(Error::PoolTimedOut)));
+        assert!(!is_unavailable(&query_failed(Error::RowNotFound)));
+        assert!(!is_unavailable(&DbErr::Custom("no such column".into())));
+    }
 }

@@ -11,6 +11,8 @@ pub mod domain;
 pub mod email;
 /// sea-orm tables, no behaviour.
 pub mod entities;
+/// Crash points for the fault tests (feature `failpoints`); nothing without it.
+pub mod faults;
 pub mod jobs;
 /// Prometheus metrics: the recorder and what is counted.
 pub mod meters;

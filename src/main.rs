@@ -82,6 +82,7 @@ enum Role {
 
 #[tokio::main]
 async fn main() {
+    let _crash_points = goodterms::faults::crash_points_from_env();
     if let Err(error) = run(Cli::parse()).await {
         eprintln!("goodterms: {error:#}");
         std::process::exit(1);

@@ -319,6 +319,7 @@ fn run(listener: TcpListener, settings: &Settings, shared: Shared) -> anyhow::Re
                 cookie_key.clone(),
                 secure,
             ))
+            .wrap(from_fn(routes::session_errors::store_unavailable))
             .wrap(from_fn(routes::panics::catch_panics))
             .wrap(TracingLogger::<RedactedRootSpan>::new())
             .wrap(routes::security::headers(secure))

@@ -34,6 +34,53 @@ pub enum MailError {
     UnsubscribeUrl,
 }
 
+/// What a failed delivery says about the message, and about the mail server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Failure {
+    /// Refused for good (a 5xx reply, an address or header we cannot write): trying again
+    /// would get the same answer, so the message is marked failed for an admin to look at.
+    Permanent,
+    /// This message should be tried again later (a 4xx reply, a mail folder we cannot write).
+    Temporary,
+    /// No connection, no reply, or 421 (the server is closing): every other message would
+    /// fail the same way now, so the pass stops instead of hammering the server.
+    ServerDown,
+}
+
+/// "Service not available, closing transmission channel" (RFC 5321 4.2.3).
+const SERVICE_NOT_AVAILABLE: &str = "421";
+
+impl MailError {
+    pub fn failure(&self) -> Failure {
+        match self {
+            Self::Smtp(e) if e.is_permanent() => Failure::Permanent,
+            Self::Smtp(e)
+                if e.status()
+                    .is_some_and(|c| c.to_string() == SERVICE_NOT_AVAILABLE) =>
+            {
+                Failure::ServerDown
+            }
+            Self::Smtp(e) if e.is_transient() => Failure::Temporary,
+            Self::Smtp(_) => Failure::ServerDown,
+            Self::Build(_) | Self::Address(_) | Self::UnsubscribeUrl => Failure::Permanent,
+            Self::File(_) | Self::Folder(_) => Failure::Temporary,
+        }
+    }
+
+    /// What went wrong, for the admins' list of email problems: the server's reply code, not
+    /// its words (they often quote the address).
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Smtp(e) => match e.status() {
+                Some(code) => format!("{self}: the mail server answered {code}"),
+                None if e.is_timeout() => format!("{self}: the mail server did not answer in time"),
+                None => format!("{self}: the mail server could not be reached"),
+            },
+            other => other.to_string(),
+        }
+    }
+}
+
 impl Mailer {
     pub fn smtp(url: &str) -> Result<Self, MailError> {
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)?

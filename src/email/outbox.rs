@@ -2,7 +2,9 @@
 //! email is queued exactly when the event commits. The worker claims a due message with a
 //! conditional UPDATE under its own token (so two workers never send the same row), sends it,
 //! and marks it sent only while that claim still stands;
-//! failures are retried with a growing delay and give up after the last attempt.
+//! temporary failures (4xx, server unreachable) are retried with a growing delay and give up
+//! after the last attempt; a permanent refusal (5xx) is marked failed at once, for an admin.
+//! A pass stops at the first sign that the mail server is down, so it never hammers it.
 //! A reminder is claimed only if the contact policy lets it go now (see `reminders`);
 //! messages the person asked for are claimed at once.
 mod reminders;
@@ -19,7 +21,7 @@ use sea_orm::{
 };
 
 use super::EmailContent;
-use super::mailer::Mailer;
+use super::mailer::{Failure, Mailer};
 use crate::crypto::random_token;
 use crate::domain::contact::{SENT_AT_ONCE, SENT_REMINDER};
 use crate::domain::outbox::{MessageCategory, OutboxStatus};
@@ -232,6 +234,9 @@ pub struct DeliveryReport {
     pub deferred: usize,
     /// Reminders the contact policy dropped (turned off, on hold, too late).
     pub suppressed: usize,
+    /// Due messages not tried because the mail server was down: the pass stopped at the
+    /// first sign of it rather than hammer the server, and a later pass tries them.
+    pub held_back: usize,
 }
 
 /// This process's mark on its claims, so it can let go of them when it stops.
@@ -264,14 +269,19 @@ pub async fn deliver_due_while(
     let started = Instant::now();
     let clock = || now + Duration::from_std(started.elapsed()).unwrap_or_default();
     let mut report = DeliveryReport::default();
-    for due in due_messages(db, now, batch).await? {
+    let all_due = due_messages(db, now, batch).await?;
+    for (index, due) in all_due.iter().enumerate() {
         if !keep_going() {
             break;
         }
-        let Some(row) = take(db, &due, now, clock(), &mut report).await? else {
+        let Some(row) = take(db, due, now, clock(), &mut report).await? else {
             continue;
         };
-        deliver_one(db, mailer, from, &row, now, &mut report).await?;
+        if deliver_one(db, mailer, from, &row, now, &mut report).await? == Some(Failure::ServerDown)
+        {
+            report.held_back = all_due.len() - index - 1;
+            break;
+        }
     }
     record_metrics(db, &report).await;
     Ok(report)
@@ -331,6 +341,7 @@ async fn take(
     })
 }
 
+/// Sends one claimed message and records the outcome; how it failed, if it did.
 async fn deliver_one(
     db: &DatabaseConnection,
     mailer: &Mailer,
@@ -338,23 +349,26 @@ async fn deliver_one(
     row: &outbox_message::Model,
     now: DateTime<Utc>,
     report: &mut DeliveryReport,
-) -> Result<(), DbErr> {
-    let counter = match mailer.send(from, row).await {
+) -> Result<Option<Failure>, DbErr> {
+    let (counter, failure) = match mailer.send(from, row).await {
         Ok(()) => match mark_sent(db, row, now).await? {
-            true => &mut report.sent,
-            false => &mut report.lost_claim,
+            true => (&mut report.sent, None),
+            false => (&mut report.lost_claim, None),
         },
         Err(error) => {
-            tracing::warn!(outbox_id = row.id, error = %error, "email delivery failed");
-            match schedule_retry(db, row, &error.to_string(), now).await? {
+            let failure = error.failure();
+            tracing::warn!(outbox_id = row.id, error = %error, ?failure, "email delivery failed");
+            let retry = failure != Failure::Permanent;
+            let counter = match schedule_retry(db, row, &error.describe(), retry, now).await? {
                 Some(true) => &mut report.retry_later,
                 Some(false) => &mut report.gave_up,
                 None => &mut report.lost_claim,
-            }
+            };
+            (counter, Some(failure))
         }
     };
     *counter += 1;
-    Ok(())
+    Ok(failure)
 }
 
 /// A message that is due, and what decides whether it may go.
@@ -469,17 +483,19 @@ async fn mark_sent(
     finish_claim(db, row, changes).await
 }
 
-/// Some(false) when the message has used all its attempts and is marked failed; None when
-/// the claim was lost.
+/// Some(false) when the message is marked failed (it has used all its attempts, or `retry`
+/// is false because the server refused it for good); None when the claim was lost.
 async fn schedule_retry(
     db: &DatabaseConnection,
     row: &outbox_message::Model,
     error: &str,
+    retry: bool,
     now: DateTime<Utc>,
 ) -> Result<Option<bool>, DbErr> {
     let delay = usize::try_from(row.attempts - 1)
         .ok()
-        .and_then(|i| RETRY_DELAYS_MINUTES.get(i));
+        .and_then(|i| RETRY_DELAYS_MINUTES.get(i))
+        .filter(|_| retry);
     let (status, next) = match delay {
         Some(minutes) => (OutboxStatus::Pending, now + Duration::minutes(*minutes)),
         None => (OutboxStatus::Failed, now),

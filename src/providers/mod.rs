@@ -89,9 +89,14 @@ pub enum ProviderError {
     Declined(String),
     #[error("action required")]
     ActionRequired,
-    /// Timeout, 5xx or network: the outcome is unknown, so the attempt stays pending.
+    /// Timeout, 5xx, 429 or a connection lost mid-request: the request may have reached the
+    /// provider, so the outcome is unknown and a retry must reuse the idempotency key.
     #[error("provider unavailable: {0}")]
     Unavailable(String),
+    /// No connection could be made: the request never reached the provider, so nothing
+    /// happened there.
+    #[error("provider unreachable: {0}")]
+    Unreachable(String),
     #[error("rejected: {0}")]
     Rejected(String),
 }

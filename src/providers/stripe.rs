@@ -49,7 +49,13 @@ const OFF_SESSION_KEY: &str = "off_session";
 const MANDATE_ID_KEY: &str = "mandate_id";
 
 /// The async client has no timeout by default: a hung connection would hang the request.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// A person is waiting on the other end of a checkout, so it is short; Stripe answers in
+/// well under a second normally, and a timed-out call is retried with the same key.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How hyper reports a connection that could not be made (refused, no route, TLS handshake):
+/// async-stripe keeps only this text of the error.
+const NOT_CONNECTED: &str = "client error (Connect)";
 
 #[derive(Clone, Debug)]
 pub struct StripeProvider {
@@ -65,7 +71,15 @@ impl StripeProvider {
     /// When the secret key is not a valid header value or `api_base` is not a URL: both are
     /// start-up configuration mistakes.
     pub fn new(secret_key: &str, api_base: Option<&str>) -> Self {
-        let mut builder = ClientBuilder::new(secret_key).timeout(REQUEST_TIMEOUT);
+        Self::with_timeout(secret_key, api_base, REQUEST_TIMEOUT)
+    }
+
+    /// [`Self::new`] with another per-request timeout (tests of a slow Stripe).
+    ///
+    /// # Panics
+    /// As [`Self::new`].
+    pub fn with_timeout(secret_key: &str, api_base: Option<&str>, timeout: Duration) -> Self {
+        let mut builder = ClientBuilder::new(secret_key).timeout(timeout);
         if let Some(base) = api_base {
             builder = builder.url(normalize_api_base(base));
         }
@@ -393,9 +407,13 @@ fn intent_outcome(intent: PaymentIntent) -> Result<String, ProviderError> {
 fn provider_error(err: StripeError) -> ProviderError {
     match err {
         StripeError::Stripe(api_error, status) => api_provider_error(&api_error, status),
-        // Network failures and timeouts leave the outcome unknown. So does a response we could
+        // A connection that was never made means Stripe never saw the request. Other network
+        // failures and timeouts leave the outcome unknown. So does a response we could
         // not read: rc.10 reports an error body that is not Stripe's JSON (a proxy's 502 page)
         // as a deserialisation error and drops the status code.
+        StripeError::ClientError(msg) if msg.starts_with(NOT_CONNECTED) => {
+            ProviderError::Unreachable(msg)
+        }
         StripeError::ClientError(msg) | StripeError::JSONDeserialize(msg) => {
             ProviderError::Unavailable(msg)
         }

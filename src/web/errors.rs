@@ -1,6 +1,6 @@
 //! One error type for the web layer. Every error renders a page inside the site layout; a 500
 //! says nothing internal to the visitor and logs the whole cause chain.
-use actix_web::http::{StatusCode, header};
+use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use askama::Template;
 
@@ -122,15 +122,12 @@ impl AppError {
         let mut response = render_page(&page, self.status_code());
         super::security::add_headers(&mut response);
         let retry_after = match self {
-            Self::Unavailable(_) => Some("5"),
+            Self::Unavailable(_) => Some(super::pages::RETRY_AFTER_SECONDS),
             Self::TooManyRequests => Some("60"),
             _ => None,
         };
         if let Some(seconds) = retry_after {
-            response.headers_mut().insert(
-                header::RETRY_AFTER,
-                header::HeaderValue::from_static(seconds),
-            );
+            super::pages::with_retry_after(&mut response, seconds);
         }
         response
     }

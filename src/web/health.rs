@@ -15,7 +15,7 @@ pub async fn readyz(db: web::Data<DatabaseConnection>) -> HttpResponse {
         HttpResponse::Ok().content_type("text/plain").body("ready")
     } else {
         HttpResponse::ServiceUnavailable()
-            .insert_header(("Retry-After", "5"))
+            .insert_header(("Retry-After", super::pages::RETRY_AFTER_SECONDS))
             .content_type("text/plain")
             .body("database unavailable")
     }

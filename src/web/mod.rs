@@ -14,6 +14,7 @@ pub mod notices;
 pub mod pages;
 pub mod panics;
 pub mod security;
+pub mod session_errors;
 pub mod session_store;
 pub mod staff;
 pub mod webhooks;

@@ -138,6 +138,25 @@ pub fn invalid(page: &impl Template) -> HttpResponse {
     render_page(page, StatusCode::BAD_REQUEST)
 }
 
+/// How long a 503 asks the browser (or a load balancer) to wait before trying again.
+pub const RETRY_AFTER_SECONDS: &str = "5";
+
+/// 503 with `Retry-After`: something we depend on (the database, the payment service) is
+/// busy or unreachable for now, and the page says so.
+pub fn unavailable(page: &impl Template) -> HttpResponse {
+    let mut response = render_page(page, StatusCode::SERVICE_UNAVAILABLE);
+    with_retry_after(&mut response, RETRY_AFTER_SECONDS);
+    response
+}
+
+/// Sets `Retry-After` to `seconds`.
+pub fn with_retry_after(response: &mut HttpResponse, seconds: &'static str) {
+    response.headers_mut().insert(
+        header::RETRY_AFTER,
+        header::HeaderValue::from_static(seconds),
+    );
+}
+
 /// After a successful POST: go to the next page with a GET.
 pub fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther()

@@ -86,6 +86,7 @@ pub async fn stripe_events(
     let outcome = payments::events::handle_event(&db, &event, &settings.base_url, Utc::now())
         .await
         .map_err(AppError::internal)?;
+    crate::faults::crash_point(crate::faults::WEBHOOK_AFTER_COMMIT);
     tracing::info!(
         event_id = event.event_id(),
         ?outcome,

@@ -16,8 +16,8 @@ use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 
 pub const MAIL_FROM: &str = "Good Terms <no-reply@goodterms.example>";
 
-/// Where the test's database lives, and how to clean it up afterwards.
-enum TestDatabase {
+/// Where the test's database lives, and how to clean it up afterwards (on drop).
+pub enum TestDatabase {
     SqliteFile(std::path::PathBuf),
     Postgres { server: String, name: String },
 }
@@ -54,7 +54,9 @@ impl Drop for TestDatabase {
     }
 }
 
-async fn fresh_database() -> (String, TestDatabase) {
+/// A new empty database: a SQLite file, or a PostgreSQL database when `TEST_DATABASE_URL`
+/// is set. Returns its URL and the guard that removes it.
+pub async fn fresh_database() -> (String, TestDatabase) {
     let suffix = &random_token()[..16];
     match std::env::var("TEST_DATABASE_URL") {
         Ok(server) if !server.trim().is_empty() => {

@@ -1,6 +1,7 @@
 //! A small SMTP server on loopback, so tests see what the app really sends over the wire.
 //! It speaks just enough plain SMTP for lettre (no TLS, no AUTH), keeps every message it
-//! accepts, and can be stopped and started again on the same port to play a server outage.
+//! accepts, and can be stopped and started again on the same port to play a server outage,
+//! or told to refuse recipients with a reply code of the test's choosing.
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -31,9 +32,19 @@ impl ReceivedMessage {
 /// Every message accepted so far. A watch channel, so tests can wait for new arrivals.
 type Inbox = Arc<watch::Sender<Vec<ReceivedMessage>>>;
 
+/// What the server does with its conversations, shared with each of them.
+#[derive(Clone, Default)]
+struct Behaviour {
+    /// The reply to every `RCPT TO` instead of 250, e.g. "451 4.3.0 Try again later".
+    refusal: Arc<std::sync::Mutex<Option<&'static str>>>,
+    /// Connections accepted so far.
+    connections: Arc<std::sync::atomic::AtomicUsize>,
+}
+
 pub struct SmtpSink {
     port: u16,
     inbox: Inbox,
+    behaviour: Behaviour,
     stop_signal: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<()>>,
 }
@@ -79,11 +90,18 @@ impl SmtpSink {
     fn serving(listener: TcpListener, delay: Duration) -> Self {
         let port = listener.local_addr().expect("bound address").port();
         let inbox: Inbox = Arc::new(watch::channel(Vec::new()).0);
+        let behaviour = Behaviour::default();
         let (stop_signal, stopped) = oneshot::channel();
-        let server = tokio::spawn(serve(listener, inbox.clone(), stopped, delay));
+        let conversation = Conversation {
+            inbox: inbox.clone(),
+            behaviour: behaviour.clone(),
+            delay,
+        };
+        let server = tokio::spawn(serve(listener, conversation, stopped));
         Self {
             port,
             inbox,
+            behaviour,
             stop_signal: Some(stop_signal),
             server: Some(server),
         }
@@ -95,6 +113,19 @@ impl SmtpSink {
 
     pub fn url(&self) -> String {
         format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    /// From now on every recipient is refused with `reply` (a full line without CRLF, e.g.
+    /// "550 5.1.1 No such mailbox"), or accepted again with `None`.
+    pub fn refuse_recipients(&self, reply: Option<&'static str>) {
+        *self.behaviour.refusal.lock().expect("refusal lock") = reply;
+    }
+
+    /// How many connections the sink has accepted.
+    pub fn connections(&self) -> usize {
+        self.behaviour
+            .connections
+            .load(std::sync::atomic::Ordering::SeqCst)
     }
 
     pub fn messages(&self) -> Vec<ReceivedMessage> {
@@ -135,13 +166,20 @@ fn try_bind_loopback(port: u16) -> io::Result<TcpListener> {
     socket.listen(64)
 }
 
+/// What every conversation shares: where messages go, how to behave, how slow to be.
+#[derive(Clone)]
+struct Conversation {
+    inbox: Inbox,
+    behaviour: Behaviour,
+    delay: Duration,
+}
+
 /// Accepts connections until told to stop (or until the sink is dropped), then closes the
 /// listener and aborts every conversation still open.
 async fn serve(
     listener: TcpListener,
-    inbox: Inbox,
+    conversation: Conversation,
     mut stopped: oneshot::Receiver<()>,
-    delay: Duration,
 ) {
     let mut conversations = JoinSet::new();
     loop {
@@ -150,7 +188,11 @@ async fn serve(
             accepted = listener.accept() => {
                 // A client that gives up before we accept it is no reason to stop serving.
                 if let Ok((stream, _)) = accepted {
-                    conversations.spawn(converse(stream, inbox.clone(), delay));
+                    conversation
+                        .behaviour
+                        .connections
+                        .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    conversations.spawn(converse(stream, conversation.clone()));
                 }
             }
             Some(_) = conversations.join_next(), if !conversations.is_empty() => {}
@@ -163,6 +205,8 @@ async fn serve(
 /// What the server does after reading one command line.
 enum Step {
     Reply(&'static str),
+    /// The test's refusal, without its line ending.
+    Refuse(&'static str),
     ReadMessage,
     Quit,
 }
@@ -174,7 +218,12 @@ struct Envelope {
     to: Vec<String>,
 }
 
-async fn converse(stream: TcpStream, inbox: Inbox, delay: Duration) -> io::Result<()> {
+async fn converse(stream: TcpStream, conversation: Conversation) -> io::Result<()> {
+    let Conversation {
+        inbox,
+        behaviour,
+        delay,
+    } = conversation;
     let (reader, mut writer) = stream.into_split();
     let mut reader = BufReader::new(reader);
     writer
@@ -183,8 +232,10 @@ async fn converse(stream: TcpStream, inbox: Inbox, delay: Duration) -> io::Resul
     let mut envelope = Envelope::default();
     // Loops over commands, so one connection carries several messages (lettre pools them).
     while let Some(line) = read_command(&mut reader).await? {
-        match next_step(&line, &mut envelope) {
+        let refusal = *behaviour.refusal.lock().expect("refusal lock");
+        match next_step(&line, &mut envelope, refusal) {
             Step::Reply(reply) => writer.write_all(reply.as_bytes()).await?,
+            Step::Refuse(reply) => writer.write_all(format!("{reply}\r\n").as_bytes()).await?,
             Step::ReadMessage => {
                 writer
                     .write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n")
@@ -210,7 +261,7 @@ async fn converse(stream: TcpStream, inbox: Inbox, delay: Duration) -> io::Resul
     writer.shutdown().await
 }
 
-fn next_step(line: &str, envelope: &mut Envelope) -> Step {
+fn next_step(line: &str, envelope: &mut Envelope, refusal: Option<&'static str>) -> Step {
     let verb = line.split_whitespace().next().unwrap_or("");
     match verb.to_ascii_uppercase().as_str() {
         "EHLO" => {
@@ -233,12 +284,13 @@ fn next_step(line: &str, envelope: &mut Envelope) -> Step {
             None => Step::Reply("501 Syntax: MAIL FROM:<address>\r\n"),
         },
         "RCPT" if envelope.from.is_none() => Step::Reply("503 MAIL first\r\n"),
-        "RCPT" => match bracketed_address(line) {
-            Some(to) => {
+        "RCPT" => match (refusal, bracketed_address(line)) {
+            (Some(reply), _) => Step::Refuse(reply),
+            (None, Some(to)) => {
                 envelope.to.push(to);
                 Step::Reply("250 OK\r\n")
             }
-            None => Step::Reply("501 Syntax: RCPT TO:<address>\r\n"),
+            (None, None) => Step::Reply("501 Syntax: RCPT TO:<address>\r\n"),
         },
         "DATA" if envelope.to.is_empty() => Step::Reply("503 RCPT first\r\n"),
         "DATA" => Step::ReadMessage,

@@ -9,7 +9,7 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder}
 
 use crate::helpers::{TestApp, spawn_app_with};
 use crate::payments::{account_id, balance_minor};
-use crate::stripe_fake::{FakeStripe, WEBHOOK_SECRET, event_json, session_json};
+use crate::stripe_fake::{FakeStripe, SECRET_KEY, WEBHOOK_SECRET, event_json, session_json};
 // They live beside the fake (the load-hold test shares it); other tests import them from here.
 pub use crate::stripe_fake::{deliver, paid_event};
 
@@ -22,8 +22,22 @@ pub async fn stripe_app_with(
     fake: &FakeStripe,
     configure: impl FnOnce(&mut goodterms::config::Settings),
 ) -> TestApp {
+    demo_app_calling_stripe_at(fake.api_base(), configure).await
+}
+
+/// The demo app with Alex signed in, calling Stripe's API at `base`.
+pub async fn stripe_app_at(base: String) -> TestApp {
+    demo_app_calling_stripe_at(base, |_| {}).await
+}
+
+async fn demo_app_calling_stripe_at(
+    base: String,
+    configure: impl FnOnce(&mut goodterms::config::Settings),
+) -> TestApp {
     let app = spawn_app_with(|s| {
-        fake.configure(s);
+        s.stripe_secret_key = Some(SECRET_KEY.into());
+        s.stripe_webhook_secret = Some(WEBHOOK_SECRET.into());
+        s.stripe_api_base = Some(base);
         configure(s);
     })
     .await;
@@ -240,33 +254,6 @@ async fn a_paid_session_found_on_return_is_applied_and_the_later_webhook_changes
     );
     assert_eq!(card_payments(&app, id).await, 1);
     assert_eq!(balance_minor(&app, id).await, 0);
-}
-
-#[tokio::test]
-async fn stripe_down_at_the_start_takes_nothing_and_says_so() {
-    let fake = FakeStripe::start().await;
-    fake.fail(
-        "POST",
-        "/v1/checkout/sessions",
-        500,
-        r#"{"error":{"type":"api_error","message":"boom"}}"#,
-    )
-    .await;
-    let app = stripe_app(&fake).await;
-    let id = account_id(&app, "NW-1001").await;
-    let response = app
-        .post_form(&format!("/account/{id}/pay"), &[("choice", "full")])
-        .await;
-    assert_eq!(response.status().as_u16(), 503);
-    assert!(
-        response
-            .text()
-            .await
-            .unwrap()
-            .contains("could not reach the payment service")
-    );
-    assert_eq!(latest_attempt(&app).await.status, PaymentStatus::Failed);
-    assert_eq!(balance_minor(&app, id).await, 106_500);
 }
 
 #[tokio::test]

@@ -55,6 +55,16 @@ pub async fn failed(db: &DatabaseConnection) -> Result<FailedMessages, DbErr> {
     })
 }
 
+/// Messages still being tried that have failed at least once (the mail server down, or asking
+/// us to wait): an outage shows here long before anything is given up on.
+pub async fn retrying(db: &DatabaseConnection) -> Result<u64, DbErr> {
+    outbox_message::Entity::find()
+        .filter(Column::Status.eq(OutboxStatus::Pending))
+        .filter(Column::Attempts.gt(0))
+        .count(db)
+        .await
+}
+
 /// Puts a failed message back in the queue, due now with a fresh set of attempts. Returns
 /// false when the message is not (or no longer) failed, e.g. a second click.
 pub async fn retry(

@@ -435,9 +435,10 @@ impl Pass<'_> {
         let installment_id = self.installment_of(attempt.id).await?;
         match self.send_charge(attempt).await {
             Ok(intent_id) => self.accepted(attempt, &intent_id, report).await,
-            // Unknown outcome: the attempt stays created and the next pass sends it again
-            // with the same idempotency key, so it is never taken twice.
-            Err(ProviderError::Unavailable(reason)) => {
+            // Unknown outcome (or Stripe not reached at all): the attempt stays created and
+            // the next pass sends it again with the same idempotency key, so it is never
+            // taken twice.
+            Err(ProviderError::Unavailable(reason) | ProviderError::Unreachable(reason)) => {
                 tracing::warn!(attempt_id = attempt.id, %reason, "autopay charge outcome unknown");
                 Ok(())
             }

@@ -186,7 +186,7 @@ pub async fn start(
             )
             .await?;
             Ok(SetupStart::NotStarted(match error {
-                ProviderError::Unavailable(_) => {
+                ProviderError::Unavailable(_) | ProviderError::Unreachable(_) => {
                     "We could not reach the payment service. Nothing was saved. Please try again in a few minutes."
                 }
                 _ => {

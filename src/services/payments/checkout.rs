@@ -1,9 +1,9 @@
 //! Starting a payment: the attempt is saved first (its idempotency key makes any retry safe),
 //! then the provider is asked for a checkout.
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set,
+    QueryOrder, Set,
 };
 
 use crate::crypto::random_token;
@@ -28,7 +28,8 @@ pub enum StartOutcome {
         attempt_id: i32,
         url: String,
     },
-    /// The provider could not be reached or refused: nothing was taken.
+    /// The provider could not be reached, refused, or did not answer: `message` tells the
+    /// person which, truthfully.
     NotStarted {
         attempt_id: i32,
         message: String,
@@ -59,7 +60,16 @@ pub async fn start(
     provider
         .check_amount(amount)
         .map_err(PaymentError::Amount)?;
-    let attempt = create_attempt(db, &options, choice, amount, offer, provider_name, now).await?;
+    let wanted = Wanted {
+        choice,
+        amount,
+        offer,
+        provider: provider_name,
+    };
+    let attempt = match unanswered_attempt(db, &options, &wanted, now).await? {
+        Some(attempt) => attempt,
+        None => create_attempt(db, &options, choice, amount, offer, provider_name, now).await?,
+    };
     let account = &options.account;
     let request = CheckoutRequest {
         attempt_id: attempt.id,
@@ -91,12 +101,19 @@ pub async fn start(
                 url: started.redirect_url,
             })
         }
+        // The request may have reached the provider: the attempt stays as it is, so trying
+        // again sends the same idempotency key and gets back whatever was started.
+        Err(ProviderError::Unavailable(reason)) => {
+            tracing::warn!(attempt_id = attempt.id, %reason, "checkout outcome unknown");
+            Ok(StartOutcome::NotStarted {
+                attempt_id: attempt.id,
+                message: OUTCOME_UNKNOWN.to_string(),
+            })
+        }
         Err(error) => {
             tracing::warn!(attempt_id = attempt.id, error = %error, "checkout could not start");
             let message = match error {
-                ProviderError::Unavailable(_) => {
-                    "We could not reach the payment service. Nothing has been taken. Please try again in a few minutes."
-                }
+                ProviderError::Unreachable(_) => NOT_REACHED,
                 _ => {
                     "The payment could not be started. Nothing has been taken. Please try again, or contact us."
                 }
@@ -117,6 +134,54 @@ pub async fn start(
             })
         }
     }
+}
+
+/// No request reached the payment service, so nothing can have been taken.
+const NOT_REACHED: &str = "We could not reach the payment service, so you have not been charged. Please try again in a few minutes.";
+/// The payment service may have had the request: its answer did not come back.
+const OUTCOME_UNKNOWN: &str = "The payment service did not answer in time, so we are checking what happened. You will not be charged twice: when you try again, we carry on with the same payment. Please try again in a few minutes.";
+
+/// Stripe keeps an idempotency key for 24 hours; an attempt is picked up again well within.
+const REUSE_WITHIN_HOURS: i64 = 12;
+
+/// What the person asked to pay, to find an attempt of theirs that asked the same.
+struct Wanted {
+    choice: PayChoice,
+    amount: Money,
+    offer: Option<Offer>,
+    provider: ProviderName,
+}
+
+/// The person's latest attempt for exactly this payment that the provider never answered
+/// (a timeout, a 5xx): trying again reuses it, and so its idempotency key.
+async fn unanswered_attempt(
+    db: &DatabaseConnection,
+    options: &PaymentOptions,
+    wanted: &Wanted,
+    now: DateTime<Utc>,
+) -> Result<Option<payment_attempt::Model>, PaymentError> {
+    let discount_minor = wanted.offer.map_or(Ok(0), |o| o.discount.to_minor())?;
+    // For the same plan (or none) as now: a plan agreed since changes what the money pays.
+    let same_plan = match options.account.open_plan() {
+        Some(plan) => payment_attempt::Column::PlanId.eq(plan.id),
+        None => payment_attempt::Column::PlanId.is_null(),
+    };
+    let attempt = payment_attempt::Entity::find()
+        .filter(same_plan)
+        .filter(payment_attempt::Column::AccountId.eq(options.account.account_id))
+        .filter(payment_attempt::Column::DebtorId.eq(options.account.debtor_id))
+        .filter(payment_attempt::Column::Status.eq(PaymentStatus::Created))
+        .filter(payment_attempt::Column::ProviderRef.is_null())
+        .filter(payment_attempt::Column::Purpose.eq(wanted.choice.purpose()))
+        .filter(payment_attempt::Column::Provider.eq(wanted.provider))
+        .filter(payment_attempt::Column::AmountMinor.eq(wanted.amount.to_minor()?))
+        .filter(payment_attempt::Column::Currency.eq(wanted.amount.currency().code()))
+        .filter(payment_attempt::Column::DiscountMinor.eq(discount_minor))
+        .filter(payment_attempt::Column::CreatedAt.gt(now - Duration::hours(REUSE_WITHIN_HOURS)))
+        .order_by_desc(payment_attempt::Column::Id)
+        .one(db)
+        .await?;
+    Ok(attempt)
 }
 
 pub(super) async fn create_attempt(

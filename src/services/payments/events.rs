@@ -131,6 +131,7 @@ pub async fn handle_event(
         .filter(provider_event::Column::EventId.eq(event.event_id()))
         .exec(&txn)
         .await?;
+    crate::faults::crash_point(crate::faults::WEBHOOK_BEFORE_COMMIT);
     txn.commit().await?;
     meters::payment_event(outcome.as_str());
     Ok(outcome)

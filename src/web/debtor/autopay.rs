@@ -190,10 +190,7 @@ async fn start_setup(
         SetupStart::NotStarted(message) => {
             let mut page = terms_page(csrf, load_terms(db, who, id).await?, provider);
             page.notice = Some(message);
-            Ok(pages::render_page(
-                &page,
-                actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
-            ))
+            Ok(pages::unavailable(&page))
         }
     }
 }

@@ -170,10 +170,7 @@ pub async fn start(
         Ok(StartOutcome::NotStarted { message, .. }) => {
             let mut page = pay_page(&csrf.0, &options, &provider, form, Problems::default());
             page.notice = Some(message);
-            Ok(pages::render_page(
-                &page,
-                actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
-            ))
+            Ok(pages::unavailable(&page))
         }
         Err(PaymentError::Amount(message)) => {
             problems.add(

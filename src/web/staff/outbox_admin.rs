@@ -26,6 +26,8 @@ struct OutboxPage {
     notice: &'static str,
     /// Active autopay mandates whose provider is not configured here: never charged.
     unchargeable: u64,
+    /// Emails that failed at least once and are waiting to be tried again.
+    retrying: u64,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -42,6 +44,7 @@ pub async fn list(
     provider: web::Data<PaymentProvider>,
 ) -> PageResult {
     let failed = outbox::failed(&db).await.map_err(AppError::internal)?;
+    let retrying = outbox::retrying(&db).await.map_err(AppError::internal)?;
     let unchargeable = setup::unchargeable(&db, &provider)
         .await
         .map_err(AppError::internal)?;
@@ -65,6 +68,7 @@ pub async fn list(
             .collect(),
         notice,
         unchargeable,
+        retrying,
     }))
 }
 

@@ -21,8 +21,10 @@ fn main() -> anyhow::Result<()> {
     wrk::check_installed()?;
     let settings = Settings::from_env();
     let scratch = scratch_dir()?;
-    let mut report = Report::default();
-    report.anchor = anchor::measure(&settings, &scratch)?;
+    let mut report = Report {
+        anchor: anchor::measure(&settings, &scratch)?,
+        ..Report::default()
+    };
     portal::measure(&settings, &scratch, &mut report)?;
     report.print(&settings);
     std::fs::remove_dir_all(&scratch).ok();

@@ -26,6 +26,9 @@ impl SettingError {
 pub struct Settings {
     pub bind: String,
     pub database_url: SecretString,
+    /// Connections this process keeps to the database (`DATABASE_POOL_SIZE`); unset means 8
+    /// on SQLite, 16 on PostgreSQL. Several instances share PostgreSQL's connection limit.
+    pub database_pool_size: Option<u32>,
     pub redis_url: Option<SecretString>,
     /// Key prefix for Redis sessions, so several deployments (or tests) can share one server.
     pub redis_prefix: String,
@@ -79,6 +82,9 @@ impl Settings {
         Ok(Self {
             bind,
             database_url: database_url.into(),
+            database_pool_size: optional_env("DATABASE_POOL_SIZE")
+                .map(|v| pool_size(&v))
+                .transpose()?,
             redis_url: redis_url.map(Into::into),
             redis_prefix: env_or("GOODTERMS_REDIS_PREFIX", "goodterms:session:"),
             smtp_url: smtp_url.map(Into::into),
@@ -166,6 +172,24 @@ pub fn trusted_proxies(value: &str) -> Result<Vec<IpNet>, SettingError> {
         .collect()
 }
 
+/// The most connections one process may keep open.
+const MAX_POOL_SIZE: u32 = 500;
+
+/// `DATABASE_POOL_SIZE`: a whole number from 1 to 500.
+pub fn pool_size(value: &str) -> Result<u32, SettingError> {
+    value
+        .trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|n| (1..=MAX_POOL_SIZE).contains(n))
+        .ok_or_else(|| {
+            SettingError::new(
+                "DATABASE_POOL_SIZE",
+                format!("{value} is not a whole number from 1 to {MAX_POOL_SIZE}"),
+            )
+        })
+}
+
 fn stripe_api_base() -> Result<Option<String>, SettingError> {
     let base = optional_env("STRIPE_API_BASE");
     if let Some(url) = &base {
@@ -251,5 +275,14 @@ mod tests {
         assert!(trusted_proxies("").unwrap().is_empty());
         let error = trusted_proxies("10.0.0.0/33").unwrap_err();
         assert_eq!(error.name, "GOODTERMS_TRUSTED_PROXIES");
+    }
+
+    #[test]
+    fn a_pool_size_is_a_whole_number_from_one_to_five_hundred() {
+        assert_eq!(pool_size(" 4 ").unwrap(), 4);
+        assert_eq!(pool_size("500").unwrap(), 500);
+        for bad in ["0", "501", "-1", "four", "2.5"] {
+            assert_eq!(pool_size(bad).unwrap_err().name, "DATABASE_POOL_SIZE");
+        }
     }
 }

@@ -26,7 +26,7 @@ const IDLE_BEFORE_PING: Duration = Duration::from_secs(10);
 /// so a committed ledger entry survives a power cut, not only a crash of the process.
 /// PostgreSQL connections carry statement and idle-in-transaction timeouts.
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
-    connect_with(url, SqliteSynchronous::Full).await
+    open(url, SqliteSynchronous::Full, None).await
 }
 
 /// [`connect`] with a chosen SQLite `synchronous` level: for the durability benchmark.
@@ -34,12 +34,27 @@ pub async fn connect_with(
     url: &str,
     synchronous: SqliteSynchronous,
 ) -> Result<DatabaseConnection, DbErr> {
+    open(url, synchronous, None).await
+}
+
+/// [`connect`] keeping at most `pool_size` connections (`None`: 8 on SQLite, 16 on
+/// PostgreSQL): several instances on one PostgreSQL share its connection limit.
+pub async fn connect_pool(url: &str, pool_size: Option<u32>) -> Result<DatabaseConnection, DbErr> {
+    open(url, SqliteSynchronous::Full, pool_size).await
+}
+
+async fn open(
+    url: &str,
+    synchronous: SqliteSynchronous,
+    pool_size: Option<u32>,
+) -> Result<DatabaseConnection, DbErr> {
+    let default_size = if url.starts_with("sqlite:") { 8 } else { 16 };
     let mut options = ConnectOptions::new(url.to_owned());
     options
         .sqlx_logging(false)
         .acquire_timeout(Duration::from_secs(5))
         .connect_timeout(Duration::from_secs(5))
-        .max_connections(if url.starts_with("sqlite:") { 8 } else { 16 })
+        .max_connections(pool_size.unwrap_or(default_size))
         // Only a connection idle long enough to have been dropped (a restarted server, a
         // proxy's timeout) is pinged before use: pinging on every checkout doubled the round
         // trips of every query. A hot connection that turns out broken fails its query, which

@@ -207,9 +207,12 @@ async fn open_database(settings: &Settings) -> anyhow::Result<DatabaseConnection
 async fn open_counted_database(
     settings: &Settings,
 ) -> anyhow::Result<(DatabaseConnection, db::QueryCounter)> {
-    let mut db = db::connect(settings.database_url.expose_secret())
-        .await
-        .context("could not open the database (DATABASE_URL)")?;
+    let mut db = db::connect_pool(
+        settings.database_url.expose_secret(),
+        settings.database_pool_size,
+    )
+    .await
+    .context("could not open the database (DATABASE_URL)")?;
     db::migrate(&db)
         .await
         .context("database migration failed")?;

@@ -149,6 +149,21 @@ pub fn unavailable(page: &impl Template) -> HttpResponse {
     response
 }
 
+/// A 429 page that also tells clients, in `Retry-After`, how long to wait.
+pub fn too_many_tries(page: &impl Template, wait: chrono::Duration) -> HttpResponse {
+    let mut response = render_page(page, StatusCode::TOO_MANY_REQUESTS);
+    with_wait(&mut response, wait);
+    response
+}
+
+/// Sets `Retry-After` to `wait`, rounded up to whole seconds.
+pub fn with_wait(response: &mut HttpResponse, wait: chrono::Duration) {
+    let seconds = crate::services::access::throttle::wait_seconds(wait);
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, header::HeaderValue::from(seconds));
+}
+
 /// Sets `Retry-After` to `seconds`.
 pub fn with_retry_after(response: &mut HttpResponse, seconds: &'static str) {
     response.headers_mut().insert(

@@ -124,6 +124,9 @@ async fn after_five_failures_people_are_asked_to_wait_but_not_locked_out_for_goo
     // Even the right details now wait: a guesser learns nothing from the sixth try.
     let response = app.sign_in_alex().await;
     assert_eq!(response.status().as_u16(), 429);
+    // Clients and proxies are told the same wait as the person.
+    let retry_after = response.headers()["retry-after"].to_str().unwrap();
+    assert_eq!(retry_after, "30");
     let html = response.text().await.unwrap();
     assert!(html.contains("please wait 30 seconds"));
     assert!(html.contains("email you a sign-in link"));

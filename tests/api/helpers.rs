@@ -104,6 +104,7 @@ pub fn test_settings(database_url: String) -> Settings {
     Settings {
         bind: "127.0.0.1:0".to_string(),
         database_url: database_url.into(),
+        database_pool_size: None,
         redis_url: None,
         redis_prefix: format!("goodterms-test:{}:", &random_token()[..12]),
         smtp_url: None,

@@ -205,10 +205,14 @@ pub async fn delete_old<C: ConnectionTrait>(conn: &C, now: DateTime<Utc>) -> Res
     Ok(result.rows_affected)
 }
 
+/// The wait in whole seconds, rounded up: never shorter than the real wait.
+pub fn wait_seconds(wait: Duration) -> i64 {
+    ((wait.num_milliseconds() + 999) / 1000).max(1)
+}
+
 /// "2 minutes", "30 seconds": for the kind message that asks a person to wait.
 pub fn describe_wait(wait: Duration) -> String {
-    // Round up: "wait 30 seconds" must never be shorter than the real wait.
-    let seconds = ((wait.num_milliseconds() + 999) / 1000).max(1);
+    let seconds = wait_seconds(wait);
     if seconds < 60 {
         return format!("{seconds} seconds");
     }

@@ -88,13 +88,17 @@ pub async fn request_submit(
     .map_err(AppError::internal)?;
     match outcome {
         LinkRequestOutcome::Accepted => Ok(pages::see_other("/signin/link/sent")),
-        LinkRequestOutcome::WaitBeforeRetry(wait) => Ok(problem(
-            format!(
-                "You have asked for several links. Please wait {} and try again, or check your email for a link we already sent.",
-                describe_wait(wait)
-            ),
-            StatusCode::TOO_MANY_REQUESTS,
-        )),
+        LinkRequestOutcome::WaitBeforeRetry(wait) => {
+            let mut response = problem(
+                format!(
+                    "You have asked for several links. Please wait {} and try again, or check your email for a link we already sent.",
+                    describe_wait(wait)
+                ),
+                StatusCode::TOO_MANY_REQUESTS,
+            );
+            pages::with_wait(&mut response, wait);
+            Ok(response)
+        }
     }
 }
 

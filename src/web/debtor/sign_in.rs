@@ -126,10 +126,7 @@ pub async fn submit(
                 message: message.clone(),
             });
             page.notice = Some(message);
-            Ok(pages::render_page(
-                &page,
-                actix_web::http::StatusCode::TOO_MANY_REQUESTS,
-            ))
+            Ok(pages::too_many_tries(&page, wait))
         }
     }
 }

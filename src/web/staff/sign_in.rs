@@ -1,6 +1,5 @@
 //! Staff sign-in with email and password.
 use actix_session::Session;
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use askama::Template;
 use sea_orm::DatabaseConnection;
@@ -108,7 +107,7 @@ pub async fn submit(
                     describe_wait(wait)
                 ),
             });
-            Ok(pages::render_page(&page, StatusCode::TOO_MANY_REQUESTS))
+            Ok(pages::too_many_tries(&page, wait))
         }
     }
 }

@@ -31,6 +31,7 @@ fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
+#[derive(Clone, Copy)]
 pub struct Settings {
     pub accounts: u64,
     pub seconds: u32,

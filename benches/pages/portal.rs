@@ -24,32 +24,63 @@ pub fn measure(settings: &Settings, scratch: &Path, report: &mut Report) -> anyh
     let started = Instant::now();
     seed(&dir, settings.accounts)?;
     report.seed_seconds = started.elapsed().as_secs_f64();
-    let server = Server::start(&dir)?;
+    let base = format!("http://{ADDRESS}");
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
+
+    // Speed as deployed by default: no metrics listener.
+    let server = Server::start(&dir, false)?;
     let signed_in = runtime.block_on(sign_in())?;
     report.idle_rss_mb = server.rss_mb();
-    let base = format!("http://{ADDRESS}");
     let cookie = vec![format!("Cookie: {}", signed_in.cookie)];
-
-    let before = server.statements();
-    report.balance = wrk::run(settings, &format!("{base}/account"), &cookie, None)?;
-    report.balance_queries = per_request(before, server.statements(), report.balance.requests);
-
     let script = preview_script(&dir, &signed_in)?;
-    let before = server.statements();
+    report.balance = wrk::run(settings, &format!("{base}/account"), &cookie, None)?;
     report.preview = wrk::run(settings, &base, &[], Some(&script))?;
-    report.preview_queries = per_request(before, server.statements(), report.preview.requests);
-
     report.healthz = wrk::run(settings, &format!("{base}/healthz"), &[], None)?;
     report.loaded_rss_mb = server.rss_mb();
+    drop(server);
+
+    // Statements a request, read from the metrics of a second, short run.
+    let server = Server::start(&dir, true)?;
+    let signed_in = runtime.block_on(sign_in())?;
+    let cookie = vec![format!("Cookie: {}", signed_in.cookie)];
+    let script = preview_script(&dir, &signed_in)?;
+    let short = Settings {
+        seconds: 2,
+        ..*settings
+    };
+    let before = server.counts("/account");
+    wrk::run(&short, &format!("{base}/account"), &cookie, None)?;
+    report.balance_queries = per_request(before, server.counts("/account"));
+    let route = "/account/{id}/plan/installments";
+    let before = server.counts(route);
+    wrk::run(&short, &base, &[], Some(&script))?;
+    report.preview_queries = per_request(before, server.counts(route));
     Ok(())
 }
 
-fn per_request(before: Option<u64>, after: Option<u64>, requests: u64) -> Option<f64> {
+/// Statements per request between two readings of the server's own counts.
+fn per_request(before: Option<Counts>, after: Option<Counts>) -> Option<f64> {
     let (before, after) = (before?, after?);
-    (requests > 0).then(|| (after - before) as f64 / requests as f64)
+    let requests = after.requests - before.requests;
+    (requests > 0.0).then(|| (after.statements - before.statements) / requests)
+}
+
+/// Statements run, and requests answered on one route, as the server counted them (wrk's
+/// own count leaves out the requests still in flight when it stops).
+#[derive(Clone, Copy)]
+struct Counts {
+    statements: f64,
+    requests: f64,
+}
+
+/// The sum of a metric's series whose line contains `filter`.
+fn metric_sum(text: &str, name: &str, filter: &str) -> f64 {
+    text.lines()
+        .filter(|l| l.starts_with(name) && l.contains(filter))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
 }
 
 fn goodterms(dir: &Path) -> Command {
@@ -62,7 +93,6 @@ fn goodterms(dir: &Path) -> Command {
         // The plan preview is a POST: wrk sends a different X-Forwarded-For on each, as many
         // people behind a proxy would, so the per-address POST limit does not refuse them.
         .env("GOODTERMS_TRUSTED_PROXIES", "127.0.0.1/32")
-        .env("METRICS_BIND", METRICS_ADDRESS)
         .env("RUST_LOG", "info");
     command
 }
@@ -85,9 +115,15 @@ struct Server {
 }
 
 impl Server {
-    fn start(dir: &Path) -> anyhow::Result<Self> {
+    /// `metrics`: with the metrics listener, which the speed measures leave off (it is off
+    /// by default) and the statement count needs.
+    fn start(dir: &Path, metrics: bool) -> anyhow::Result<Self> {
         let log = std::fs::File::create(dir.join("serve.log"))?;
-        let child = goodterms(dir)
+        let mut command = goodterms(dir);
+        if metrics {
+            command.env("METRICS_BIND", METRICS_ADDRESS);
+        }
+        let child = command
             .args(["serve", "--no-jobs", "--bind", ADDRESS])
             .stdout(log.try_clone()?)
             .stderr(log)
@@ -106,15 +142,19 @@ impl Server {
         Some(kb / 1024.0)
     }
 
-    /// Statements the server has run, from its metrics.
-    fn statements(&self) -> Option<u64> {
+    /// Statements run and requests answered on `route`, from the server's metrics, once
+    /// the requests in flight have finished.
+    fn counts(&self, route: &str) -> Option<Counts> {
+        std::thread::sleep(Duration::from_millis(500));
         let text = http_get_blocking(&format!("http://{METRICS_ADDRESS}/metrics"))?;
-        let total: f64 = text
-            .lines()
-            .filter(|l| l.starts_with("goodterms_db_statements_total"))
-            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
-            .sum();
-        Some(total as u64)
+        Some(Counts {
+            statements: metric_sum(&text, "goodterms_db_statements_total", ""),
+            requests: metric_sum(
+                &text,
+                "goodterms_http_requests_total",
+                &format!("route=\"{route}\""),
+            ),
+        })
     }
 }
 
@@ -165,13 +205,13 @@ async fn sign_in() -> anyhow::Result<SignedIn> {
         .build()?;
     let base = format!("http://{ADDRESS}");
     let home = client.get(format!("{base}/")).send().await?.text().await?;
-    let csrf_token = between(&home, "name=\"csrf_token\" value=\"", "\"")
+    let home_token = between(&home, "name=\"csrf_token\" value=\"", "\"")
         .context("no csrf_token on the sign-in page")?;
     let (day, month, year) = DATE_OF_BIRTH;
     let answer = client
         .post(format!("{base}/signin"))
         .form(&[
-            ("csrf_token", csrf_token.as_str()),
+            ("csrf_token", home_token.as_str()),
             ("reference", REFERENCE),
             ("dob_day", day),
             ("dob_month", month),
@@ -188,6 +228,9 @@ async fn sign_in() -> anyhow::Result<SignedIn> {
     }
     let page = balance.text().await?;
     let account_id = first_account_id(&page).context("no account link on the balance page")?;
+    // Signing in binds a new CSRF token to the new session.
+    let csrf_token = between(&page, "name=\"csrf_token\" value=\"", "\"")
+        .context("no csrf_token on the balance page")?;
     let url: reqwest::Url = base.parse()?;
     use reqwest::cookie::CookieStore;
     let cookie = jar

@@ -313,16 +313,18 @@ async fn a_worker_serves_its_metrics_where_it_is_told() {
     sink.wait_for_messages(1, WaitTime::from_secs(30)).await;
     let sent = [("outcome", "sent")];
     let deliveries = "goodterms_outbox_deliveries_total";
-    let scraped = scrape_until(metrics_port, |text| total(text, deliveries, &sent) >= 1.0).await;
+    // The backlog is measured at the end of a pass, a moment after the delivery is counted.
+    let backlog_empty = "\ngoodterms_outbox_backlog_messages 0\n";
+    let scraped = scrape_until(metrics_port, |text| {
+        total(text, deliveries, &sent) >= 1.0 && text.contains(backlog_empty)
+    })
+    .await;
     assert!(terminate(worker).await.success());
     remove_database(&database);
 
     // Its own process: totals are this worker's alone.
     assert_eq!(total(&scraped, deliveries, &sent), 1.0);
-    assert!(
-        scraped.contains("\ngoodterms_outbox_backlog_messages 0\n"),
-        "nothing waits"
-    );
+    assert!(scraped.contains(backlog_empty), "nothing waits");
     let passes = "goodterms_job_pass_duration_seconds_count";
     assert!(total(&scraped, passes, &[("job", "outbox")]) >= 1.0);
 }

@@ -9,7 +9,6 @@ use goodterms::domain::schedule::{Frequency, PlanSize};
 use goodterms::entities::{
     account, autopay_mandate, installment, ledger_entry, outbox_message, payment_attempt,
 };
-use goodterms::providers::stripe::sign_for_tests;
 use goodterms::services::autopay::charges::{self, Report};
 use goodterms::services::plans::choose::{self, Agreement, InstallmentChoice};
 use sea_orm::{
@@ -430,21 +429,9 @@ pub async fn saved_card_mandate(app: &TestApp, account: i32, provider: ProviderN
     .unwrap();
 }
 
+/// Delivers a webhook signed now with the fake's secret.
 pub async fn deliver(app: &TestApp, body: &str) -> u16 {
-    let now = Utc::now().timestamp();
-    app.client
-        .post(app.url("/webhooks/stripe"))
-        .header(
-            "Stripe-Signature",
-            sign_for_tests(body, WEBHOOK_SECRET, now),
-        )
-        .header("content-type", "application/json")
-        .body(body.to_string())
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
+    crate::stripe_fake::deliver(app, body, WEBHOOK_SECRET, Utc::now().timestamp()).await
 }
 
 #[tokio::test]

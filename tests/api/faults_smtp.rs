@@ -3,27 +3,18 @@
 //! once and shown to admins, and a pass never hammers a server that is down.
 use chrono::{DateTime, Duration, Utc};
 use goodterms::domain::outbox::OutboxStatus;
-use goodterms::email::EmailContent;
 use goodterms::email::outbox::{self, DeliveryReport};
 use goodterms::entities::outbox_message;
 use sea_orm::{EntityTrait, QueryOrder};
 
 use crate::helpers::{TestApp, spawn_app_with, spawn_demo_app};
+use crate::outbox_claims::note;
 use crate::smtp::SmtpSink;
 
 const ARRIVAL: std::time::Duration = std::time::Duration::from_secs(10);
 const ADMIN: (&str, &str) = ("admin@goodterms.example", "admin-demo");
 /// The outbox's first wait before a retry.
 const FIRST_RETRY_MINUTES: i64 = 1;
-
-fn note(n: usize) -> EmailContent {
-    EmailContent {
-        template: "test_note",
-        subject: format!("Note {n}"),
-        text: format!("Note number {n}"),
-        html: format!("<p>Note number {n}</p>"),
-    }
-}
 
 async fn app_sending_to(sink: &SmtpSink) -> TestApp {
     let url = sink.url();

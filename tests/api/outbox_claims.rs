@@ -20,7 +20,8 @@ const PEOPLE: usize = 6;
 /// Slow enough that both passes are busy sending at the same time.
 const SEND_TAKES: WaitTime = WaitTime::from_millis(150);
 
-fn note(n: usize) -> EmailContent {
+/// A test email, numbered.
+pub(crate) fn note(n: usize) -> EmailContent {
     EmailContent {
         template: "test_note",
         subject: format!("Note {n}"),
@@ -29,7 +30,20 @@ fn note(n: usize) -> EmailContent {
     }
 }
 
-fn address(n: usize) -> String {
+/// Asserts the sink received exactly one email for each of the first `people` addresses.
+pub(crate) fn assert_each_got_one(sink: &SmtpSink, people: usize) {
+    let mut recipients: Vec<String> = sink
+        .messages()
+        .iter()
+        .flat_map(|m| m.envelope_to.clone())
+        .collect();
+    recipients.sort();
+    let mut expected: Vec<String> = (0..people).map(address).collect();
+    expected.sort();
+    assert_eq!(recipients, expected, "each person got exactly one email");
+}
+
+pub(crate) fn address(n: usize) -> String {
     format!("person{n}@example.com")
 }
 
@@ -57,15 +71,7 @@ async fn two_passes_at_once_against_a_slow_mail_server_send_each_email_once() {
     assert_eq!(a.sent + b.sent, PEOPLE, "{a:?} {b:?}");
     assert!(a.sent > 0 && b.sent > 0, "both passes sent: {a:?} {b:?}");
     assert_eq!(a.lost_claim + b.lost_claim, 0);
-    let mut recipients: Vec<String> = sink
-        .messages()
-        .iter()
-        .flat_map(|m| m.envelope_to.clone())
-        .collect();
-    recipients.sort();
-    let mut expected: Vec<String> = (0..PEOPLE).map(address).collect();
-    expected.sort();
-    assert_eq!(recipients, expected, "each person got exactly one email");
+    assert_each_got_one(&sink, PEOPLE);
 
     let rows = outbox_message::Entity::find().all(&app.db).await.unwrap();
     assert!(rows.iter().all(|row| row.status == OutboxStatus::Sent

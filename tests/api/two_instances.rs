@@ -10,13 +10,13 @@ use std::time::Duration;
 
 use chrono::Utc;
 use goodterms::domain::outbox::OutboxStatus;
-use goodterms::email::EmailContent;
 use goodterms::email::outbox;
 use goodterms::entities::{audit_log, outbox_message, session};
 use goodterms::startup;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 use crate::helpers::{TestApp, assert_redirect, spawn_app, spawn_app_with};
+use crate::outbox_claims::{address, assert_each_got_one, note};
 use crate::smtp::SmtpSink;
 
 const EMAILS: usize = 20;
@@ -74,19 +74,6 @@ async fn redis_sessions_started_on_one_instance_work_and_end_on_the_other() {
     assert_redirect(&b.get("/account").await, "/");
 }
 
-fn note(n: usize) -> EmailContent {
-    EmailContent {
-        template: "test_note",
-        subject: format!("Note {n}"),
-        text: format!("Note number {n}"),
-        html: format!("<p>Note number {n}</p>"),
-    }
-}
-
-fn address(n: usize) -> String {
-    format!("person{n}@example.com")
-}
-
 async fn all_sent(app: &TestApp) -> bool {
     outbox_message::Entity::find()
         .all(&app.db)
@@ -126,15 +113,7 @@ async fn redis_backed_instances_both_running_jobs_send_each_email_once() {
     // A duplicate would be a send already under way: give it time to arrive.
     tokio::time::sleep(SEND_TAKES * 3).await;
 
-    let mut recipients: Vec<String> = sink
-        .messages()
-        .iter()
-        .flat_map(|m| m.envelope_to.clone())
-        .collect();
-    recipients.sort();
-    let mut expected: Vec<String> = (0..EMAILS).map(address).collect();
-    expected.sort();
-    assert_eq!(recipients, expected, "each person got exactly one email");
+    assert_each_got_one(&sink, EMAILS);
     let rows = outbox_message::Entity::find().all(&a.db).await.unwrap();
     assert!(rows.iter().all(|row| row.attempts == 1), "{rows:?}");
 }

@@ -48,18 +48,14 @@ async fn open(
     synchronous: SqliteSynchronous,
     pool_size: Option<u32>,
 ) -> Result<DatabaseConnection, DbErr> {
-    let default_size = if url.starts_with("sqlite:") { 8 } else { 16 };
+    let sqlite = url.starts_with("sqlite:");
+    let default_size = if sqlite { 8 } else { 16 };
     let mut options = ConnectOptions::new(url.to_owned());
     options
         .sqlx_logging(false)
         .acquire_timeout(Duration::from_secs(5))
         .connect_timeout(Duration::from_secs(5))
         .max_connections(pool_size.unwrap_or(default_size))
-        // Only a connection idle long enough to have been dropped (a restarted server, a
-        // proxy's timeout) is pinged before use: pinging on every checkout doubled the round
-        // trips of every query. A hot connection that turns out broken fails its query, which
-        // the web layer answers with 503 and Retry-After, and the pool replaces it.
-        .test_before_acquire_if_idle_for(IDLE_BEFORE_PING)
         .map_sqlx_sqlite_opts(move |o| {
             o.journal_mode(SqliteJournalMode::Wal)
                 .synchronous(synchronous)
@@ -77,6 +73,13 @@ async fn open(
                 ),
             ])
         });
+    if sqlite {
+        // A SQLite connection is a file handle that does not break, so pinging it on every
+        // checkout (sqlx's default) only doubled each statement's round trips to its worker
+        // thread. PostgreSQL keeps the ping: after an outage a pooled connection may be dead,
+        // and the ping replaces it before a request uses it.
+        options.test_before_acquire_if_idle_for(IDLE_BEFORE_PING);
+    }
     Database::connect(options).await
 }
 

@@ -24,8 +24,6 @@ pub enum StatementError {
 #[derive(Debug)]
 pub struct Statement {
     pub account_id: i32,
-    /// The debtor row holding the account (one person may have a row at each creditor).
-    pub debtor_id: i32,
     pub reference: String,
     pub description: String,
     pub creditor: CreditorContact,
@@ -76,9 +74,6 @@ pub async fn for_account<C: ConnectionTrait>(
     query = match scope {
         Scope::Debtor(id) => query.filter(account::Column::DebtorId.eq(id)),
         Scope::Creditor(id) => query.filter(account::Column::CreditorId.eq(id)),
-        Scope::Person(id) => {
-            query.filter(account::Column::DebtorId.in_subquery(super::people::same_person_rows(id)))
-        }
     };
     let accounts = with_creditor_and_holds(query, conn).await?;
     Ok(build(conn, accounts).await?.into_iter().next())
@@ -87,11 +82,8 @@ pub async fn for_account<C: ConnectionTrait>(
 /// Whose view a query is scoped to.
 #[derive(Clone, Copy, Debug)]
 pub enum Scope {
-    /// One debtor row.
     Debtor(i32),
     Creditor(i32),
-    /// Every debtor row of the person behind this one (their accounts at every creditor).
-    Person(i32),
 }
 
 /// An account row with the holds in force on it.
@@ -136,7 +128,6 @@ async fn build<C: ConnectionTrait>(
         let rows = entries.remove(&account.id).unwrap_or_default();
         statements.push(Statement {
             account_id: account.id,
-            debtor_id: account.debtor_id,
             explanation: explain(&account, rows)?,
             reference: account.reference,
             description: account.description,

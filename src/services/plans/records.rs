@@ -228,7 +228,6 @@ fn scoped(query: sea_orm::Select<plan::Entity>, scope: Scope) -> sea_orm::Select
     match scope {
         Scope::Debtor(id) => query.filter(plan::Column::DebtorId.eq(id)),
         Scope::Creditor(id) => query.filter(plan::Column::CreditorId.eq(id)),
-        Scope::Person(id) => query.filter(plan::Column::DebtorId.in_subquery(same_person_rows(id))),
     }
 }
 

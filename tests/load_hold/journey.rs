@@ -22,7 +22,10 @@ use crate::tally::Tally;
 const THINK: Duration = Duration::from_secs(2);
 /// What a person paying in parts pays each time (£15.00).
 const PART_MINOR: i64 = 1_500;
-const PLAN_PAYMENTS: &str = "12";
+const PLAN_PAYMENTS: i64 = 12;
+/// The demo policy's smallest installment: the plan's payments must each be at least this, or
+/// the builder rightly says they are too small.
+const SMALLEST_INSTALLMENT_MINOR: i64 = goodterms::services::demo::stories::MIN_INSTALLMENT_MINOR;
 
 /// What one person did, for the books check.
 pub struct Outcome {
@@ -147,7 +150,7 @@ impl Debtor {
 
     /// Previews a plan for what is owed; those who want one agree to it once, from two tabs.
     async fn preview_and_agree(&mut self, id: i32) -> Step<()> {
-        if self.has_plan || self.owed_minor() == 0 {
+        if self.has_plan || self.owed_minor() < PLAN_PAYMENTS * SMALLEST_INSTALLMENT_MINOR {
             return Ok(());
         }
         let first = Utc::now().date_naive() + chrono::Duration::days(5);
@@ -156,10 +159,11 @@ impl Debtor {
             first.month().to_string(),
             first.year().to_string(),
         );
+        let payments = PLAN_PAYMENTS.to_string();
         let mut fields = vec![
             ("frequency", "monthly"),
             ("size_by", "payments"),
-            ("payments", PLAN_PAYMENTS),
+            ("payments", payments.as_str()),
             ("first_day", &day),
             ("first_month", &month),
             ("first_year", &year),

@@ -4,6 +4,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use migrations::{Migrator, MigratorTrait};
+
+mod reads;
+pub use reads::ReadDb;
 use sea_orm::sqlx::sqlite::SqliteJournalMode;
 pub use sea_orm::sqlx::sqlite::SqliteSynchronous;
 use sea_orm::{
@@ -118,12 +121,15 @@ impl QueryCounter {
     /// callback per pool: this is it).
     pub fn attach(db: &mut DatabaseConnection) -> Self {
         let counter = Self::default();
-        let count = counter.0.clone();
-        db.set_metric_callback(move |info| {
-            count.fetch_add(1, Ordering::Relaxed);
-            crate::meters::db_statement(info.elapsed, info.failed);
-        });
+        let counting = counter.clone();
+        db.set_metric_callback(move |info| counting.record(info.elapsed, info.failed));
         counter
+    }
+
+    /// One statement run, by the pool or by the same-thread reader.
+    fn record(&self, elapsed: Duration, failed: bool) {
+        self.0.fetch_add(1, Ordering::Relaxed);
+        crate::meters::db_statement(elapsed, failed);
     }
 }
 

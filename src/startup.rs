@@ -60,6 +60,13 @@ impl Application {
     pub async fn build(mut settings: Settings, demo: bool) -> anyhow::Result<Self> {
         settings.test_payments |= demo;
         let (db, queries) = open_counted_database(&settings).await?;
+        let reads = db::ReadDb::open(
+            settings.database_url.expose_secret(),
+            &db,
+            &queries,
+            &services::care::holds::COMPUTED_COLUMNS,
+        )
+        .context("could not open the database for reading (DATABASE_URL)")?;
         let hasher = KeyedHasher::derive(settings.session_key.expose_secret());
         if demo {
             services::demo::load(&db, &hasher, Utc::now())
@@ -70,7 +77,7 @@ impl Application {
                 .context("adding the demo portfolio failed")?;
         }
         let mailer = mailer(&settings)?;
-        let sessions = session_store(&settings, &db).await?;
+        let sessions = session_store(&settings, &db, &reads).await?;
         let provider = payment_provider(&settings);
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("could not listen on {}", settings.bind))?;
@@ -82,6 +89,7 @@ impl Application {
         let clock = Clock::default();
         let shared = Shared {
             db: db.clone(),
+            reads,
             hasher: hasher.clone(),
             provider: provider.clone(),
             sessions,
@@ -230,6 +238,7 @@ fn mailer(settings: &Settings) -> anyhow::Result<Mailer> {
 async fn session_store(
     settings: &Settings,
     db: &DatabaseConnection,
+    reads: &db::ReadDb,
 ) -> anyhow::Result<AppSessionStore> {
     Ok(match &settings.redis_url {
         Some(url) => {
@@ -241,7 +250,7 @@ async fn session_store(
                 .context("could not connect to Redis (REDIS_URL)")?;
             AppSessionStore::redis(store)
         }
-        None => AppSessionStore::database(db.clone()),
+        None => AppSessionStore::database(db.clone(), reads.clone()),
     })
 }
 
@@ -280,6 +289,8 @@ fn payment_provider(settings: &Settings) -> PaymentProvider {
 /// What every worker shares.
 struct Shared {
     db: DatabaseConnection,
+    /// The same database for pages that only read (on SQLite, without a thread hand-off).
+    reads: db::ReadDb,
     hasher: KeyedHasher,
     provider: PaymentProvider,
     sessions: AppSessionStore,
@@ -291,6 +302,7 @@ fn run(listener: TcpListener, settings: &Settings, shared: Shared) -> anyhow::Re
     let secure = settings.secure_cookies();
     let settings = web::Data::new(settings.clone());
     let db = web::Data::new(shared.db);
+    let reads = web::Data::new(shared.reads);
     let hasher = web::Data::new(shared.hasher);
     let provider = web::Data::new(shared.provider);
     let sessions = shared.sessions;
@@ -305,6 +317,7 @@ fn run(listener: TcpListener, settings: &Settings, shared: Shared) -> anyhow::Re
     let server = HttpServer::new(move || {
         App::new()
             .app_data(db.clone())
+            .app_data(reads.clone())
             .app_data(hasher.clone())
             .app_data(provider.clone())
             .app_data(clock.clone())

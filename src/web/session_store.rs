@@ -15,6 +15,7 @@ use actix_web::cookie::time::Duration;
 use anyhow::anyhow;
 use sea_orm::DatabaseConnection;
 
+use crate::db::ReadDb;
 use crate::meters::{self, SessionWrite};
 use crate::services::access::sessions;
 
@@ -28,13 +29,17 @@ pub struct AppSessionStore {
 
 #[derive(Clone)]
 enum Backend {
-    Database(DatabaseConnection),
+    /// Written through the pool, read through the read connection.
+    Database {
+        db: DatabaseConnection,
+        reads: ReadDb,
+    },
     Redis(RedisSessionStore),
 }
 
 impl AppSessionStore {
-    pub fn database(db: DatabaseConnection) -> Self {
-        Self::with(Backend::Database(db))
+    pub fn database(db: DatabaseConnection, reads: ReadDb) -> Self {
+        Self::with(Backend::Database { db, reads })
     }
 
     pub fn redis(store: RedisSessionStore) -> Self {
@@ -107,8 +112,8 @@ impl SessionStore for AppSessionStore {
         meters::session_load();
         match &self.backend {
             Backend::Redis(store) => store.load(key).await,
-            Backend::Database(db) => {
-                let raw = sessions::load(db, key.as_ref(), chrono::Utc::now())
+            Backend::Database { reads, .. } => {
+                let raw = sessions::load(reads, key.as_ref(), chrono::Utc::now())
                     .await
                     .map_err(|e| LoadError::Other(e.into()))?;
                 raw.map(|s| serde_json::from_str(&s))
@@ -121,7 +126,7 @@ impl SessionStore for AppSessionStore {
     async fn save(&self, state: State, ttl: &Duration) -> Result<SessionKey, SaveError> {
         let key = match &self.backend {
             Backend::Redis(store) => store.save(state, ttl).await?,
-            Backend::Database(db) => {
+            Backend::Database { db, .. } => {
                 let body = serde_json::to_string(&state)
                     .map_err(|e| SaveError::Serialization(e.into()))?;
                 let key = new_key().map_err(SaveError::Other)?;
@@ -144,7 +149,7 @@ impl SessionStore for AppSessionStore {
     ) -> Result<SessionKey, UpdateError> {
         let key = match &self.backend {
             Backend::Redis(store) => store.update(key, state, ttl).await?,
-            Backend::Database(db) => {
+            Backend::Database { db, .. } => {
                 let body = serde_json::to_string(&state)
                     .map_err(|e| UpdateError::Serialization(e.into()))?;
                 sessions::upsert(db, key.as_ref(), body, expiry(ttl))
@@ -165,7 +170,9 @@ impl SessionStore for AppSessionStore {
         meters::session_write(SessionWrite::Extend);
         match &self.backend {
             Backend::Redis(store) => store.update_ttl(key, ttl).await,
-            Backend::Database(db) => Ok(sessions::touch(db, key.as_ref(), expiry(ttl)).await?),
+            Backend::Database { db, .. } => {
+                Ok(sessions::touch(db, key.as_ref(), expiry(ttl)).await?)
+            }
         }
     }
 
@@ -174,7 +181,7 @@ impl SessionStore for AppSessionStore {
         meters::session_write(SessionWrite::Delete);
         match &self.backend {
             Backend::Redis(store) => store.delete(key).await,
-            Backend::Database(db) => Ok(sessions::delete(db, key.as_ref()).await?),
+            Backend::Database { db, .. } => Ok(sessions::delete(db, key.as_ref()).await?),
         }
     }
 }

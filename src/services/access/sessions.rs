@@ -2,13 +2,15 @@
 //! copy of the table cannot be replayed as cookies.
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set,
+};
 
 use crate::crypto::sha256_hex;
 use crate::entities::session;
 
-pub async fn load(
-    db: &DatabaseConnection,
+pub async fn load<C: ConnectionTrait>(
+    db: &C,
     key: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<String>, DbErr> {

@@ -3,7 +3,9 @@
 //! a breathing space, given its end when it starts, ends on its own with no job to run.
 //! Reminders, autopay, fees and interest all ask here (or use [`NOT_HELD_SQL`]).
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query, SelectStatement, SubQueryStatement};
+use sea_orm::sea_query::{
+    ColumnType, Condition, Expr, ExprTrait, Query, SelectStatement, SubQueryStatement,
+};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
     QueryResult, QuerySelect, Set,
@@ -53,6 +55,13 @@ pub struct HoldsInForce {
 
 const DISPUTED: &str = "disputed";
 const BREATHING_SPACE_UNTIL: &str = "breathing_space_until";
+
+/// The columns [`HoldsInForce::select_with`] adds and their types: a computed column has no
+/// declared type for the SQLite reader (`db::ReadDb`) to read it by.
+pub static COMPUTED_COLUMNS: [(&str, ColumnType); 2] = [
+    (DISPUTED, ColumnType::Boolean),
+    (BREATHING_SPACE_UNTIL, ColumnType::TimestampWithTimeZone),
+];
 
 impl HoldsInForce {
     /// Adds the two columns to a query over `accounts`, named with sea-orm's model `prefix`

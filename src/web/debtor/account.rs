@@ -3,7 +3,9 @@
 use actix_web::{get, web};
 use askama::Template;
 use chrono::{NaiveDate, Utc};
-use sea_orm::DatabaseConnection;
+use sea_orm::ConnectionTrait;
+
+use crate::db::ReadDb;
 
 use crate::domain::Money;
 use crate::domain::money::amount_in_words;
@@ -154,8 +156,8 @@ impl AccountView {
 }
 
 /// The debtor's view of each statement, with where they stand given the account's newest plan.
-async fn with_standing(
-    db: &DatabaseConnection,
+async fn with_standing<C: ConnectionTrait>(
+    db: &C,
     debtor_id: i32,
     statements: Vec<Statement>,
 ) -> Result<Vec<AccountView>, AppError> {
@@ -195,15 +197,16 @@ struct AccountPage {
 pub async fn balance_page(
     who: SignedInDebtor,
     csrf: CsrfToken,
-    db: web::Data<DatabaseConnection>,
+    reads: web::Data<ReadDb>,
 ) -> PageResult {
-    let statements = statements::for_debtor(db.get_ref(), who.0.debtor_id)
+    let db = reads.get_ref();
+    let statements = statements::for_debtor(db, who.0.debtor_id)
         .await
         .map_err(AppError::internal)?;
     Ok(pages::ok(&AccountPage {
         chrome: Chrome::debtor(&csrf.0),
         first_name: who.0.first_name,
-        accounts: with_standing(db.get_ref(), who.0.debtor_id, statements).await?,
+        accounts: with_standing(db, who.0.debtor_id, statements).await?,
         single: false,
     }))
 }
@@ -214,17 +217,18 @@ pub async fn one_account(
     who: SignedInDebtor,
     path: web::Path<i32>,
     csrf: CsrfToken,
-    db: web::Data<DatabaseConnection>,
+    reads: web::Data<ReadDb>,
 ) -> PageResult {
+    let db = reads.get_ref();
     let id = path.into_inner();
-    let statement = statements::for_account(db.get_ref(), id, Scope::Debtor(who.0.debtor_id))
+    let statement = statements::for_account(db, id, Scope::Debtor(who.0.debtor_id))
         .await
         .map_err(AppError::internal)?
         .ok_or(AppError::NotFound)?;
     Ok(pages::ok(&AccountPage {
         chrome: Chrome::debtor(&csrf.0),
         first_name: who.0.first_name,
-        accounts: with_standing(db.get_ref(), who.0.debtor_id, vec![statement]).await?,
+        accounts: with_standing(db, who.0.debtor_id, vec![statement]).await?,
         single: true,
     }))
 }

@@ -5,7 +5,9 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
 use chrono::Utc;
-use sea_orm::DatabaseConnection;
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+
+use crate::db::ReadDb;
 
 use super::plan_forms::{
     DeferralForm, InstallmentForm, read_amount, read_deferral, read_frequency, read_installments,
@@ -26,8 +28,8 @@ use crate::web::errors::{AppError, PageResult};
 use crate::web::forms::{Problems, read_date};
 use crate::web::pages::{self, Chrome, FieldError};
 
-pub(super) async fn load_account(
-    db: &DatabaseConnection,
+pub(super) async fn load_account<C: ConnectionTrait>(
+    db: &C,
     who: &DebtorIdentity,
     id: i32,
 ) -> Result<AccountForPlan, AppError> {
@@ -39,8 +41,8 @@ pub(super) async fn load_account(
 
 /// For pages that start a new plan: someone who already has one is shown it instead, and
 /// someone who owes nothing is sent to the options page, which thanks them.
-async fn load_account_without_plan(
-    db: &DatabaseConnection,
+async fn load_account_without_plan<C: ConnectionTrait>(
+    db: &C,
     who: &DebtorIdentity,
     id: i32,
 ) -> Result<Result<AccountForPlan, HttpResponse>, AppError> {
@@ -112,7 +114,7 @@ pub async fn options(
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
-    let account = load_account(&db, &who.0, *path).await?;
+    let account = load_account(db.get_ref(), &who.0, *path).await?;
     let allowance = policy::allowance(&account.policy, account.balance, Utc::now().date_naive());
     Ok(pages::ok(&OptionsPage {
         chrome: Chrome::debtor(&csrf.0),
@@ -175,9 +177,9 @@ pub async fn installments_form(
     who: SignedInPerson,
     path: web::Path<i32>,
     csrf: CsrfToken,
-    db: web::Data<DatabaseConnection>,
+    reads: web::Data<ReadDb>,
 ) -> PageResult {
-    let account = match load_account_without_plan(&db, &who.0, *path).await? {
+    let account = match load_account_without_plan(reads.get_ref(), &who.0, *path).await? {
         Ok(account) => account,
         Err(redirect) => return Ok(redirect),
     };
@@ -269,9 +271,9 @@ pub async fn installments_check(
     path: web::Path<i32>,
     form: web::Form<InstallmentForm>,
     csrf: CsrfToken,
-    db: web::Data<DatabaseConnection>,
+    reads: web::Data<ReadDb>,
 ) -> PageResult {
-    let account = load_account(&db, &who.0, *path).await?;
+    let account = load_account(reads.get_ref(), &who.0, *path).await?;
     let form = form.into_inner();
     Ok(match read_choice(&account, &form) {
         Ok((_, preview)) => pages::ok(&check_page(&csrf.0, &account, form, &preview, None)),
@@ -289,7 +291,7 @@ pub async fn installments_agree(
     settings: web::Data<Settings>,
     session: Session,
 ) -> PageResult {
-    let account = load_account(&db, &who.0, *path).await?;
+    let account = load_account(db.get_ref(), &who.0, *path).await?;
     let form = form.into_inner();
     let (choice, preview) = match read_choice(&account, &form) {
         Ok(ok) => ok,
@@ -348,7 +350,7 @@ pub async fn installments_propose(
     settings: web::Data<Settings>,
     session: Session,
 ) -> PageResult {
-    let account = load_account(&db, &who.0, *path).await?;
+    let account = load_account(db.get_ref(), &who.0, *path).await?;
     let form = form.into_inner();
     let (choice, _) = match read_choice(&account, &form) {
         Ok(ok) => ok,
@@ -442,7 +444,7 @@ pub async fn propose_form(
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
-    let account = match load_account_without_plan(&db, &who.0, *path).await? {
+    let account = match load_account_without_plan(db.get_ref(), &who.0, *path).await? {
         Ok(account) => account,
         Err(redirect) => return Ok(redirect),
     };
@@ -468,7 +470,7 @@ pub async fn propose_submit(
     settings: web::Data<Settings>,
     session: Session,
 ) -> PageResult {
-    let account = load_account(&db, &who.0, *path).await?;
+    let account = load_account(db.get_ref(), &who.0, *path).await?;
     let form = form.into_inner();
     let mut problems = Problems::default();
     let amount = read_amount(&form.amount, &account, "amount", &mut problems);
@@ -577,7 +579,7 @@ pub async fn later_form(
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
-    let account = match load_account_without_plan(&db, &who.0, *path).await? {
+    let account = match load_account_without_plan(db.get_ref(), &who.0, *path).await? {
         Ok(account) => account,
         Err(redirect) => return Ok(redirect),
     };
@@ -623,7 +625,7 @@ pub async fn later_check(
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
-    let account = load_account(&db, &who.0, *path).await?;
+    let account = load_account(db.get_ref(), &who.0, *path).await?;
     Ok(match later_checked(&csrf.0, &account, form.into_inner()) {
         Ok((page, _)) => pages::ok(&page),
         Err(page) => pages::invalid(page.as_ref()),
@@ -640,7 +642,7 @@ pub async fn later_agree(
     settings: web::Data<Settings>,
     session: Session,
 ) -> PageResult {
-    let account = load_account(&db, &who.0, *path).await?;
+    let account = load_account(db.get_ref(), &who.0, *path).await?;
     let form = form.into_inner();
     let terms = form.terms.clone();
     let (page, choice) = match later_checked(&csrf.0, &account, form) {

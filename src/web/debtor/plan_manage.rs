@@ -97,7 +97,7 @@ pub async fn show(
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
-    let account = load_account(&db, &who.0, *path).await?;
+    let account = load_account(db.get_ref(), &who.0, *path).await?;
     let Some(plan) = account.latest_plan.as_ref() else {
         return Ok(pages::see_other(&format!(
             "/account/{}/options",
@@ -161,7 +161,7 @@ pub async fn accept_offer(
     settings: web::Data<Settings>,
     session: Session,
 ) -> PageResult {
-    let account = load_account(&db, &who.0, *path).await?;
+    let account = load_account(db.get_ref(), &who.0, *path).await?;
     let agreement = Agreement {
         debtor_id: who.0.debtor_id,
         account_id: account.account_id,
@@ -194,7 +194,7 @@ pub async fn cancel_confirm(
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
-    let account = load_account(&db, &who.0, *path).await?;
+    let account = load_account(db.get_ref(), &who.0, *path).await?;
     let Some(plan) = account.open_plan() else {
         return Ok(pages::see_other(&plan_page(&account)));
     };
@@ -212,7 +212,7 @@ pub async fn cancel(
     path: web::Path<i32>,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
-    let account = load_account(&db, &who.0, *path).await?;
+    let account = load_account(db.get_ref(), &who.0, *path).await?;
     match choose::cancel(&db, who.0.debtor_id, account.account_id, Utc::now()).await {
         Ok(()) | Err(PlanError::NotAllowed(_)) => Ok(pages::see_other(&plan_page(&account))),
         Err(other) => Err(AppError::internal(other)),
@@ -294,7 +294,7 @@ pub async fn change_form(
     csrf: CsrfToken,
     db: web::Data<DatabaseConnection>,
 ) -> PageResult {
-    let account = load_account(&db, &who.0, *path).await?;
+    let account = load_account(db.get_ref(), &who.0, *path).await?;
     match change_page(
         &csrf.0,
         &account,
@@ -315,7 +315,7 @@ pub async fn change_submit(
     db: web::Data<DatabaseConnection>,
     settings: web::Data<Settings>,
 ) -> PageResult {
-    let account = load_account(&db, &who.0, *path).await?;
+    let account = load_account(db.get_ref(), &who.0, *path).await?;
     let form = form.into_inner();
     let mut problems = Problems::default();
     let seq = form.payment.parse::<u32>().ok();

@@ -1,0 +1,522 @@
+//! The connection read-only pages use. On a SQLite file it runs each statement on the
+//! request's own thread through rusqlite: sqlx-sqlite hands every statement to a worker
+//! thread and back, and those hand-offs were most of a page's cost (the profile in README,
+//! "Performance"). Elsewhere (PostgreSQL, an in-memory SQLite) it is the ordinary pool.
+//!
+//! The queries themselves are unchanged: sea-orm builds them and maps the rows. sea-orm wants
+//! each value in the exact variant of its field's type, which SQLite's storage classes do not
+//! tell (an `i32` id and an `i64` amount are both INTEGER), so each result column's type comes
+//! from the entity that declares its table and column; a computed column is named in the
+//! `computed` list given to [`ReadDb::open`].
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, LazyLock, Mutex};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, SecondsFormat, Utc};
+use rusqlite::types::{Value as Stored, ValueRef};
+use rusqlite::{Connection, OpenFlags};
+use sea_orm::sea_query::{ColumnType, Value};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, ExecResult,
+    IdenStatic, Iterable, MockDatabase, MockDatabaseTrait, QueryResult, RuntimeErr, Statement,
+};
+
+use super::QueryCounter;
+use crate::entities;
+
+/// The connection for pages that only read.
+#[derive(Clone, Debug)]
+pub enum ReadDb {
+    /// The pool itself (PostgreSQL, or SQLite in memory).
+    Pool(DatabaseConnection),
+    /// rusqlite connections to the pool's SQLite file, used on the calling thread.
+    SameThread(Arc<SqliteReader>),
+}
+
+impl ReadDb {
+    /// On a SQLite file, a same-thread reader beside `pool`; otherwise `pool` itself.
+    /// `computed` names the result columns that are expressions, with their types.
+    pub fn open(
+        url: &str,
+        pool: &DatabaseConnection,
+        counter: &QueryCounter,
+        computed: &'static [(&'static str, ColumnType)],
+    ) -> Result<Self, DbErr> {
+        let Some(path) = sqlite_file(url) else {
+            return Ok(Self::Pool(pool.clone()));
+        };
+        let reader = SqliteReader {
+            path,
+            idle: Mutex::default(),
+            counter: counter.clone(),
+            computed,
+        };
+        // Fail at start-up, not on the first page, if the file cannot be opened.
+        reader.give_back(reader.take()?);
+        Ok(Self::SameThread(Arc::new(reader)))
+    }
+}
+
+fn read_only() -> DbErr {
+    DbErr::Custom("the read connection does not write; use the pool".into())
+}
+
+#[async_trait::async_trait]
+impl ConnectionTrait for ReadDb {
+    fn get_database_backend(&self) -> DbBackend {
+        match self {
+            Self::Pool(db) => db.get_database_backend(),
+            Self::SameThread(_) => DbBackend::Sqlite,
+        }
+    }
+
+    async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        match self {
+            Self::Pool(db) => db.execute_raw(stmt).await,
+            Self::SameThread(_) => Err(read_only()),
+        }
+    }
+
+    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        match self {
+            Self::Pool(db) => db.execute_unprepared(sql).await,
+            Self::SameThread(_) => Err(read_only()),
+        }
+    }
+
+    async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
+        match self {
+            Self::Pool(db) => db.query_one_raw(stmt).await,
+            Self::SameThread(reader) => Ok(reader.run(&stmt)?.into_iter().next()),
+        }
+    }
+
+    async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        match self {
+            Self::Pool(db) => db.query_all_raw(stmt).await,
+            Self::SameThread(reader) => reader.run(&stmt),
+        }
+    }
+}
+
+/// The file behind a `sqlite:` URL; `None` for PostgreSQL or an in-memory database, which a
+/// second connection could not see.
+fn sqlite_file(url: &str) -> Option<String> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let in_memory = path.is_empty() || path == ":memory:" || query.contains("mode=memory");
+    (!in_memory).then(|| path.to_owned())
+}
+
+/// Connections kept open between requests; more are opened under a burst and then closed.
+const IDLE_CONNECTIONS: usize = 16;
+/// Column layouts remembered per connection (the same few queries are run over and over).
+const REMEMBERED_LAYOUTS: usize = 256;
+
+#[derive(Debug)]
+pub struct SqliteReader {
+    path: String,
+    idle: Mutex<Vec<Reader>>,
+    counter: QueryCounter,
+    computed: &'static [(&'static str, ColumnType)],
+}
+
+impl SqliteReader {
+    fn take(&self) -> Result<Reader, DbErr> {
+        let idle = self.idle.lock().ok().and_then(|mut idle| idle.pop());
+        match idle {
+            Some(reader) => Ok(reader),
+            None => Reader::open(&self.path),
+        }
+    }
+
+    fn give_back(&self, reader: Reader) {
+        if let Ok(mut idle) = self.idle.lock()
+            && idle.len() < IDLE_CONNECTIONS
+        {
+            idle.push(reader);
+        }
+    }
+
+    fn run(&self, statement: &Statement) -> Result<Vec<QueryResult>, DbErr> {
+        let mut reader = self.take()?;
+        let started = Instant::now();
+        let rows = reader.query(statement, self.computed);
+        self.counter.record(started.elapsed(), rows.is_err());
+        // A connection that failed is dropped rather than reused.
+        if rows.is_ok() {
+            self.give_back(reader);
+        }
+        as_query_results(rows?)
+    }
+}
+
+/// sea-orm 2.0.4 turns a column-name-to-value map into a `QueryResult` only through its mock
+/// database (its proxy connection, made for this, does not compile beside sqlx-sqlite), so
+/// the rows pass through one: a conversion, nothing is mocked.
+fn as_query_results(rows: Vec<BTreeMap<String, Value>>) -> Result<Vec<QueryResult>, DbErr> {
+    let mut converter = MockDatabase::new(DbBackend::Sqlite).append_query_results([rows]);
+    converter.query(0, Statement::from_string(DbBackend::Sqlite, String::new()))
+}
+
+/// One rusqlite connection and the column layouts of the statements it has run.
+struct Reader {
+    conn: Connection,
+    layouts: HashMap<String, Arc<[Col]>>,
+}
+
+impl std::fmt::Debug for Reader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Reader")
+    }
+}
+
+/// A result column: its name in the row and the value variant sea-orm expects for it.
+struct Col {
+    name: String,
+    kind: Option<Kind>,
+}
+
+impl Reader {
+    fn open(path: &str) -> Result<Self, DbErr> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags).map_err(failed)?;
+        // Writes go through the pool only; the same busy wait as the pool's connections.
+        conn.pragma_update(None, "query_only", true)
+            .map_err(failed)?;
+        conn.busy_timeout(Duration::from_secs(5)).map_err(failed)?;
+        conn.set_prepared_statement_cache_capacity(64);
+        Ok(Self {
+            conn,
+            layouts: HashMap::new(),
+        })
+    }
+
+    fn query(
+        &mut self,
+        statement: &Statement,
+        computed: &[(&str, ColumnType)],
+    ) -> Result<Vec<BTreeMap<String, Value>>, DbErr> {
+        let mut prepared = self.conn.prepare_cached(&statement.sql).map_err(failed)?;
+        let layout = match self.layouts.get(&statement.sql) {
+            Some(layout) => layout.clone(),
+            None => {
+                let layout = layout_of(&prepared, computed);
+                if self.layouts.len() >= REMEMBERED_LAYOUTS {
+                    self.layouts.clear();
+                }
+                self.layouts.insert(statement.sql.clone(), layout.clone());
+                layout
+            }
+        };
+        let params = match &statement.values {
+            Some(values) => values.0.iter().map(to_stored).collect::<Result<_, _>>()?,
+            None => Vec::new(),
+        };
+        let mut rows = prepared
+            .query(rusqlite::params_from_iter(params))
+            .map_err(failed)?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().map_err(failed)? {
+            let mut values = BTreeMap::new();
+            for (i, col) in layout.iter().enumerate() {
+                let value = row.get_ref(i).map_err(failed)?;
+                values.insert(col.name.clone(), to_value(col, value)?);
+            }
+            out.push(values);
+        }
+        Ok(out)
+    }
+}
+
+fn layout_of(
+    prepared: &rusqlite::CachedStatement<'_>,
+    computed: &[(&str, ColumnType)],
+) -> Arc<[Col]> {
+    prepared
+        .columns_with_metadata()
+        .iter()
+        .map(|c| {
+            let declared = c
+                .table_name()
+                .zip(c.origin_name())
+                .and_then(|(table, column)| DECLARED.get(&(table.to_owned(), column.to_owned())));
+            let kind = declared.copied().or_else(|| {
+                computed
+                    .iter()
+                    .find(|(name, _)| c.name().ends_with(name))
+                    .and_then(|(_, t)| Kind::of(t))
+            });
+            Col {
+                name: c.name().to_owned(),
+                kind,
+            }
+        })
+        .collect()
+}
+
+/// The value variants sea-orm reads the portal's columns as.
+#[derive(Clone, Copy, Debug)]
+enum Kind {
+    SmallInt,
+    Int,
+    BigInt,
+    Bool,
+    Text,
+    Bytes,
+    Double,
+    Date,
+    DateTimeUtc,
+}
+
+impl Kind {
+    fn of(column_type: &ColumnType) -> Option<Self> {
+        Some(match column_type {
+            ColumnType::TinyInteger | ColumnType::SmallInteger => Self::SmallInt,
+            ColumnType::Integer => Self::Int,
+            ColumnType::BigInteger => Self::BigInt,
+            ColumnType::Boolean => Self::Bool,
+            ColumnType::Char(_)
+            | ColumnType::String(_)
+            | ColumnType::Text
+            | ColumnType::Enum { .. } => Self::Text,
+            ColumnType::Binary(_) | ColumnType::VarBinary(_) | ColumnType::Blob => Self::Bytes,
+            ColumnType::Float | ColumnType::Double => Self::Double,
+            ColumnType::Date => Self::Date,
+            // Every timestamp field in the portal is a `DateTime<Utc>`.
+            ColumnType::Timestamp | ColumnType::TimestampWithTimeZone | ColumnType::DateTime => {
+                Self::DateTimeUtc
+            }
+            _ => return None,
+        })
+    }
+
+    fn null(self) -> Value {
+        match self {
+            Self::SmallInt => Value::SmallInt(None),
+            Self::Int => Value::Int(None),
+            Self::BigInt => Value::BigInt(None),
+            Self::Bool => Value::Bool(None),
+            Self::Text => Value::String(None),
+            Self::Bytes => Value::Bytes(None),
+            Self::Double => Value::Double(None),
+            Self::Date => Value::ChronoDate(None),
+            Self::DateTimeUtc => Value::ChronoDateTimeUtc(None),
+        }
+    }
+}
+
+/// The declared type of every column of every entity, by (table, column).
+static DECLARED: LazyLock<HashMap<(String, String), Kind>> = LazyLock::new(|| {
+    let mut declared = HashMap::new();
+    macro_rules! declare {
+        ($($entity:ident),* $(,)?) => {
+            $(declare_entity::<entities::$entity::Entity>(&mut declared);)*
+        };
+    }
+    declare!(
+        account,
+        account_hold,
+        account_note,
+        advice_service,
+        attachment,
+        attachment_content,
+        audit_log,
+        autopay_mandate,
+        autopay_step,
+        contact_preference,
+        creditor,
+        debtor,
+        deep_link,
+        discount_offer,
+        discount_rule,
+        dispute,
+        dispute_entry,
+        erasure_request,
+        feedback,
+        hardship_statement,
+        import,
+        import_chunk,
+        installment,
+        ledger_entry,
+        message,
+        outbox_message,
+        payment_allocation,
+        payment_attempt,
+        person,
+        plan,
+        plan_policy,
+        provider_event,
+        reminder_cadence,
+        session,
+        sign_in_token,
+        staff_password_token,
+        staff_user,
+        step_up_code,
+        support_need,
+        throttle_bucket,
+    );
+    declared
+});
+
+fn declare_entity<E: EntityTrait>(declared: &mut HashMap<(String, String), Kind>) {
+    let table = sea_orm::EntityName::table_name(&E::default()).to_owned();
+    for column in E::Column::iter() {
+        if let Some(kind) = Kind::of(column.def().get_column_type()) {
+            declared.insert((table.clone(), column.as_str().to_owned()), kind);
+        }
+    }
+}
+
+/// A stored value as the variant sea-orm expects.
+fn to_value(col: &Col, stored: ValueRef<'_>) -> Result<Value, DbErr> {
+    let Some(kind) = col.kind else {
+        return Err(DbErr::Custom(format!(
+            "column {} has no known type for the SQLite reader",
+            col.name
+        )));
+    };
+    let mismatch = || DbErr::Type(format!("column {} holds {stored:?}", col.name));
+    Ok(match (kind, stored) {
+        (kind, ValueRef::Null) => kind.null(),
+        (Kind::SmallInt, ValueRef::Integer(i)) => {
+            Value::SmallInt(Some(i16::try_from(i).map_err(|_| mismatch())?))
+        }
+        (Kind::Int, ValueRef::Integer(i)) => {
+            Value::Int(Some(i32::try_from(i).map_err(|_| mismatch())?))
+        }
+        (Kind::BigInt, ValueRef::Integer(i)) => Value::BigInt(Some(i)),
+        (Kind::Bool, ValueRef::Integer(i)) => Value::Bool(Some(i != 0)),
+        (Kind::Double, ValueRef::Real(f)) => Value::Double(Some(f)),
+        (Kind::Double, ValueRef::Integer(i)) => Value::Double(Some(i as f64)),
+        (Kind::Bytes, ValueRef::Blob(b)) => Value::Bytes(Some(b.to_vec())),
+        (kind, ValueRef::Text(bytes)) => {
+            let text = std::str::from_utf8(bytes).map_err(|_| mismatch())?;
+            match kind {
+                Kind::Text => Value::String(Some(text.to_owned())),
+                Kind::Date => Value::ChronoDate(Some(
+                    NaiveDate::parse_from_str(text, "%F").map_err(|_| mismatch())?,
+                )),
+                Kind::DateTimeUtc => {
+                    Value::ChronoDateTimeUtc(Some(parse_timestamp(text).ok_or_else(mismatch)?))
+                }
+                _ => return Err(mismatch()),
+            }
+        }
+        _ => return Err(mismatch()),
+    })
+}
+
+/// A timestamp as sqlx writes it (RFC 3339) or as SQLite's own clock does (`YYYY-MM-DD
+/// HH:MM:SS`, UTC).
+fn parse_timestamp(text: &str) -> Option<DateTime<Utc>> {
+    if let Ok(at) = DateTime::parse_from_rfc3339(text) {
+        return Some(at.with_timezone(&Utc));
+    }
+    ["%F %T%.f", "%FT%T%.f"]
+        .iter()
+        .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
+        .map(|naive| naive.and_utc())
+}
+
+/// A bound value stored the way sqlx-sqlite stores it, so comparisons with what the pool
+/// wrote hold (timestamps as RFC 3339 text, booleans as 0 and 1).
+fn to_stored(value: &Value) -> Result<Stored, DbErr> {
+    fn or_null<T>(v: &Option<T>, f: impl FnOnce(&T) -> Stored) -> Stored {
+        v.as_ref().map_or(Stored::Null, f)
+    }
+    Ok(match value {
+        Value::Bool(v) => or_null(v, |b| Stored::Integer(i64::from(*b))),
+        Value::TinyInt(v) => or_null(v, |i| Stored::Integer(i64::from(*i))),
+        Value::SmallInt(v) => or_null(v, |i| Stored::Integer(i64::from(*i))),
+        Value::Int(v) => or_null(v, |i| Stored::Integer(i64::from(*i))),
+        Value::BigInt(v) => or_null(v, |i| Stored::Integer(*i)),
+        Value::TinyUnsigned(v) => or_null(v, |i| Stored::Integer(i64::from(*i))),
+        Value::SmallUnsigned(v) => or_null(v, |i| Stored::Integer(i64::from(*i))),
+        Value::Unsigned(v) => or_null(v, |i| Stored::Integer(i64::from(*i))),
+        // LIMIT and OFFSET.
+        Value::BigUnsigned(Some(i)) => {
+            Stored::Integer(i64::try_from(*i).map_err(|_| cannot_bind(value))?)
+        }
+        Value::BigUnsigned(None) => Stored::Null,
+        Value::Double(v) => or_null(v, |f| Stored::Real(*f)),
+        Value::Float(v) => or_null(v, |f| Stored::Real(f64::from(*f))),
+        Value::String(v) => or_null(v, |s| Stored::Text(s.clone())),
+        Value::Char(v) => or_null(v, |c| Stored::Text(c.to_string())),
+        Value::Bytes(v) => or_null(v, |b| Stored::Blob(b.clone())),
+        Value::ChronoDate(v) => or_null(v, |d| Stored::Text(d.format("%F").to_string())),
+        Value::ChronoDateTimeUtc(v) => or_null(v, |t| {
+            Stored::Text(t.to_rfc3339_opts(SecondsFormat::AutoSi, false))
+        }),
+        Value::Enum(e) => match e {
+            sea_orm::sea_query::OptionEnum::Some(v) => Stored::Text(v.value.to_string()),
+            sea_orm::sea_query::OptionEnum::None(_) => Stored::Null,
+        },
+        other => return Err(cannot_bind(other)),
+    })
+}
+
+fn cannot_bind(value: &Value) -> DbErr {
+    DbErr::Custom(format!("the SQLite reader cannot bind {value:?}"))
+}
+
+fn failed(err: rusqlite::Error) -> DbErr {
+    DbErr::Query(RuntimeErr::Internal(err.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Timelike;
+
+    use super::*;
+
+    #[test]
+    fn only_a_sqlite_file_gets_a_reader_of_its_own() {
+        assert_eq!(
+            sqlite_file("sqlite://goodterms.db?mode=rwc").as_deref(),
+            Some("goodterms.db")
+        );
+        assert_eq!(
+            sqlite_file("sqlite:///tmp/a.db").as_deref(),
+            Some("/tmp/a.db")
+        );
+        assert_eq!(sqlite_file("sqlite::memory:"), None);
+        assert_eq!(sqlite_file("sqlite://x.db?mode=memory"), None);
+        assert_eq!(sqlite_file("postgres://localhost/test"), None);
+    }
+
+    #[test]
+    fn timestamps_read_back_as_the_pool_wrote_them() {
+        let at = DateTime::parse_from_rfc3339("2026-12-04T20:25:53.123456+00:00")
+            .unwrap()
+            .with_timezone(&Utc);
+        let Stored::Text(text) = to_stored(&Value::ChronoDateTimeUtc(Some(at))).unwrap() else {
+            panic!("a timestamp is stored as text");
+        };
+        assert_eq!(parse_timestamp(&text), Some(at));
+        assert_eq!(
+            parse_timestamp("2026-12-04 20:25:53"),
+            Some(at.with_nanosecond(0).unwrap())
+        );
+    }
+
+    #[test]
+    fn an_amount_is_read_wide_and_an_id_narrow() {
+        let declared = |table: &str, column: &str| {
+            DECLARED
+                .get(&(table.to_owned(), column.to_owned()))
+                .copied()
+        };
+        assert!(matches!(
+            declared("ledger_entries", "amount_minor"),
+            Some(Kind::BigInt)
+        ));
+        assert!(matches!(declared("accounts", "id"), Some(Kind::Int)));
+        assert!(matches!(
+            declared("sessions", "expires_at"),
+            Some(Kind::DateTimeUtc)
+        ));
+    }
+}

@@ -1,5 +1,7 @@
 //! Logs: structured, and free of query strings, tokens and personal data. The access log
 //! records the matched route pattern ("/signin/link/{token}"), never the raw path.
+use std::io::IsTerminal;
+
 use actix_web::Error;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -9,7 +11,12 @@ use tracing_subscriber::EnvFilter;
 
 pub fn init() {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).try_init();
+    // Colours only on a terminal: in a log file or a log collector they are escape codes.
+    let colours = std::io::stdout().is_terminal();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(colours)
+        .try_init();
 }
 
 pub struct RedactedRootSpan;

@@ -36,9 +36,12 @@ pub const CSRF_EXEMPT_PATHS: &[&str] = &[webhooks::STRIPE_EVENTS_PATH];
 pub const CSRF_EXEMPT_PREFIXES: &[&str] = &[debtor::unsubscribe::ONE_CLICK_PREFIX];
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    // The busiest page first: routes are tried in order, and each pattern with a `{…}` part
-    // tried before the one that matches costs a regex run on every request.
+    // The busiest pages first (the balance, then the plan builder a campaign sends people
+    // to): routes are tried in order, and each pattern with a `{…}` part tried before the one
+    // that matches costs a regex run on every request. These match only their own paths.
     cfg.service(debtor::account::balance_page)
+        .service(debtor::plan_choose::installments_form)
+        .service(debtor::plan_choose::installments_check)
         .service(health::healthz)
         .service(health::readyz)
         .service(notices::privacy)
@@ -62,8 +65,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(care::debtor_routes)
         .service(debtor::account::one_account)
         .service(debtor::plan_choose::options)
-        .service(debtor::plan_choose::installments_form)
-        .service(debtor::plan_choose::installments_check)
         .service(debtor::plan_choose::installments_agree)
         .service(debtor::plan_choose::installments_propose)
         .service(debtor::plan_choose::propose_form)

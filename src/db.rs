@@ -4,15 +4,15 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use migrations::{Migrator, MigratorTrait};
-
-mod reads;
-pub use reads::ReadDb;
 use sea_orm::sqlx::sqlite::SqliteJournalMode;
 pub use sea_orm::sqlx::sqlite::SqliteSynchronous;
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
     DbErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
+
+mod reads;
+pub use reads::ReadDb;
 
 /// A statement that runs longer than this is cancelled (PostgreSQL), so one runaway query
 /// cannot hold locks and connections indefinitely.

@@ -6,7 +6,6 @@ use chrono::{NaiveDate, Utc};
 use sea_orm::ConnectionTrait;
 
 use crate::db::ReadDb;
-
 use crate::domain::Money;
 use crate::domain::money::amount_in_words;
 use crate::domain::standing::AccountStanding;

@@ -7,14 +7,13 @@ use askama::Template;
 use chrono::Utc;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 
-use crate::db::ReadDb;
-
 use super::plan_forms::{
     DeferralForm, InstallmentForm, read_amount, read_deferral, read_frequency, read_installments,
 };
 use super::plan_views::{ScheduleSummary, sentence_case};
 use crate::config::Settings;
 use crate::crypto::sha256_hex;
+use crate::db::ReadDb;
 use crate::domain::policy::{self, Breach};
 use crate::domain::schedule::{Frequency, PlanSize};
 use crate::domain::wording;
@@ -112,9 +111,9 @@ pub async fn options(
     who: SignedInDebtor,
     path: web::Path<i32>,
     csrf: CsrfToken,
-    db: web::Data<DatabaseConnection>,
+    reads: web::Data<ReadDb>,
 ) -> PageResult {
-    let account = load_account(db.get_ref(), &who.0, *path).await?;
+    let account = load_account(reads.get_ref(), &who.0, *path).await?;
     let allowance = policy::allowance(&account.policy, account.balance, Utc::now().date_naive());
     Ok(pages::ok(&OptionsPage {
         chrome: Chrome::debtor(&csrf.0),
@@ -442,9 +441,9 @@ pub async fn propose_form(
     who: SignedInDebtor,
     path: web::Path<i32>,
     csrf: CsrfToken,
-    db: web::Data<DatabaseConnection>,
+    reads: web::Data<ReadDb>,
 ) -> PageResult {
-    let account = match load_account_without_plan(db.get_ref(), &who.0, *path).await? {
+    let account = match load_account_without_plan(reads.get_ref(), &who.0, *path).await? {
         Ok(account) => account,
         Err(redirect) => return Ok(redirect),
     };
@@ -577,9 +576,9 @@ pub async fn later_form(
     who: SignedInDebtor,
     path: web::Path<i32>,
     csrf: CsrfToken,
-    db: web::Data<DatabaseConnection>,
+    reads: web::Data<ReadDb>,
 ) -> PageResult {
-    let account = match load_account_without_plan(db.get_ref(), &who.0, *path).await? {
+    let account = match load_account_without_plan(reads.get_ref(), &who.0, *path).await? {
         Ok(account) => account,
         Err(redirect) => return Ok(redirect),
     };
@@ -623,9 +622,9 @@ pub async fn later_check(
     path: web::Path<i32>,
     form: web::Form<DeferralForm>,
     csrf: CsrfToken,
-    db: web::Data<DatabaseConnection>,
+    reads: web::Data<ReadDb>,
 ) -> PageResult {
-    let account = load_account(db.get_ref(), &who.0, *path).await?;
+    let account = load_account(reads.get_ref(), &who.0, *path).await?;
     Ok(match later_checked(&csrf.0, &account, form.into_inner()) {
         Ok((page, _)) => pages::ok(&page),
         Err(page) => pages::invalid(page.as_ref()),

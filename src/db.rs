@@ -12,7 +12,7 @@ use sea_orm::{
 };
 
 mod reads;
-pub use reads::ReadDb;
+pub use reads::{ReadDb, one_snapshot_per_request};
 
 /// A statement that runs longer than this is cancelled (PostgreSQL), so one runaway query
 /// cannot hold locks and connections indefinitely.

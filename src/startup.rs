@@ -335,6 +335,8 @@ fn run(listener: TcpListener, settings: &Settings, shared: Shared) -> anyhow::Re
                 cookie_key.clone(),
                 secure,
             ))
+            // Outside the session middleware, so the session is read in the same snapshot.
+            .wrap(from_fn(db::one_snapshot_per_request))
             .wrap(from_fn(routes::session_errors::store_unavailable))
             .wrap(from_fn(routes::panics::catch_panics))
             .wrap(TracingLogger::<RedactedRootSpan>::new())

@@ -26,6 +26,7 @@ mod m20261203_000022_contact;
 mod m20261203_000023_reminder_indexes;
 mod m20261203_000024_care;
 mod m20261203_000025_plans_by_account;
+mod m20261205_000026_page_indexes;
 
 pub struct Migrator;
 
@@ -58,6 +59,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000023_reminder_indexes::Migration),
             Box::new(m20261203_000024_care::Migration),
             Box::new(m20261203_000025_plans_by_account::Migration),
+            Box::new(m20261205_000026_page_indexes::Migration),
         ]
     }
 }

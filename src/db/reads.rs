@@ -568,6 +568,38 @@ mod tests {
 
     use super::*;
 
+    /// A migrated SQLite file with its pool, removed when dropped.
+    struct TestFile {
+        path: std::path::PathBuf,
+        url: String,
+        pool: DatabaseConnection,
+        counter: QueryCounter,
+    }
+
+    impl TestFile {
+        async fn migrated(name: &str) -> Self {
+            let path = std::env::temp_dir().join(format!("{name}-{}.db", std::process::id()));
+            let url = format!("sqlite://{}?mode=rwc", path.display());
+            let mut pool = super::super::connect(&url).await.unwrap();
+            super::super::migrate(&pool).await.unwrap();
+            let counter = QueryCounter::attach(&mut pool);
+            Self {
+                path,
+                url,
+                pool,
+                counter,
+            }
+        }
+    }
+
+    impl Drop for TestFile {
+        fn drop(&mut self) {
+            for suffix in ["", "-wal", "-shm"] {
+                std::fs::remove_file(format!("{}{suffix}", self.path.display())).ok();
+            }
+        }
+    }
+
     #[test]
     fn only_a_sqlite_file_gets_a_reader_of_its_own() {
         assert_eq!(
@@ -608,22 +640,20 @@ mod tests {
         use crate::domain::care::HoldKind;
         use crate::services::accounts::statements;
 
-        let path = std::env::temp_dir().join(format!("reads-{}.db", std::process::id()));
-        let url = format!("sqlite://{}?mode=rwc", path.display());
-        let mut pool = super::super::connect(&url).await.unwrap();
-        super::super::migrate(&pool).await.unwrap();
-        let counter = QueryCounter::attach(&mut pool);
+        let TestFile {
+            url, pool, counter, ..
+        } = &TestFile::migrated("reads").await;
         let hasher = crate::crypto::KeyedHasher::derive("reads test");
         let now = Utc::now();
-        crate::services::demo::load(&pool, &hasher, now)
+        crate::services::demo::load(pool, &hasher, now)
             .await
             .unwrap();
-        crate::services::demo::add_living_portfolio(&pool, &hasher, now)
+        crate::services::demo::add_living_portfolio(pool, &hasher, now)
             .await
             .unwrap();
         // A dispute and a breathing space on the first person's first account, so the
         // computed hold columns are read with values, not only as nothing.
-        let first = account::Entity::find().one(&pool).await.unwrap().unwrap();
+        let first = account::Entity::find().one(pool).await.unwrap().unwrap();
         for (kind, ends) in [
             (HoldKind::Dispute, None),
             (
@@ -640,15 +670,15 @@ mod tests {
                 ended_at: Set(ends),
                 ..Default::default()
             };
-            hold.insert(&pool).await.unwrap();
+            hold.insert(pool).await.unwrap();
         }
         let computed = &crate::services::care::holds::COMPUTED_COLUMNS;
-        let reads = ReadDb::open(&url, &pool, &counter, computed).unwrap();
+        let reads = ReadDb::open(url, pool, counter, computed).unwrap();
         assert!(matches!(reads, ReadDb::SameThread(_)));
 
         macro_rules! same_rows {
             ($($entity:ident),*) => {$(
-                let written = $entity::Entity::find().all(&pool).await.unwrap();
+                let written = $entity::Entity::find().all(pool).await.unwrap();
                 assert!(!written.is_empty(), "the demo has {}", stringify!($entity));
                 assert_eq!($entity::Entity::find().all(&reads).await.unwrap(), written);
             )*};
@@ -672,12 +702,9 @@ mod tests {
             .holds;
         assert!(holds.disputed && holds.breathing_space_until.is_some());
         for debtor in 1..=5 {
-            let written = statements::for_debtor(&pool, debtor).await.unwrap();
+            let written = statements::for_debtor(pool, debtor).await.unwrap();
             let read = statements::for_debtor(&reads, debtor).await.unwrap();
             assert_eq!(format!("{read:?}"), format!("{written:?}"));
-        }
-        for suffix in ["", "-wal", "-shm"] {
-            std::fs::remove_file(format!("{}{suffix}", path.display())).ok();
         }
     }
 
@@ -688,12 +715,10 @@ mod tests {
         use crate::entities::creditor;
         use sea_orm::{ActiveModelTrait, Set};
 
-        let path = std::env::temp_dir().join(format!("reads-snap-{}.db", std::process::id()));
-        let url = format!("sqlite://{}?mode=rwc", path.display());
-        let mut pool = super::super::connect(&url).await.unwrap();
-        super::super::migrate(&pool).await.unwrap();
-        let counter = QueryCounter::attach(&mut pool);
-        let reads = ReadDb::open(&url, &pool, &counter, &[]).unwrap();
+        let TestFile {
+            url, pool, counter, ..
+        } = &TestFile::migrated("reads-snap").await;
+        let reads = ReadDb::open(url, pool, counter, &[]).unwrap();
         let add_creditor = |name: &str| creditor::ActiveModel {
             name: Set(name.into()),
             display_name: Set(name.into()),
@@ -704,22 +729,19 @@ mod tests {
             created_at: Set(Utc::now()),
             ..Default::default()
         };
-        add_creditor("First").insert(&pool).await.unwrap();
+        add_creditor("First").insert(pool).await.unwrap();
         let names = || async { creditor::Entity::find().all(&reads).await.unwrap().len() };
 
         let (first_read, second_read) = SNAPSHOT
             .scope(RefCell::new(None), async {
                 let first = names().await;
-                add_creditor("Second").insert(&pool).await.unwrap();
+                add_creditor("Second").insert(pool).await.unwrap();
                 (first, names().await)
             })
             .await;
         assert_eq!((first_read, second_read), (1, 1));
         let next_request = SNAPSHOT.scope(RefCell::new(None), names()).await;
         assert_eq!(next_request, 2);
-        for suffix in ["", "-wal", "-shm"] {
-            std::fs::remove_file(format!("{}{suffix}", path.display())).ok();
-        }
     }
 
     /// A statement with a bound LIMIT (every sea-orm `.one()`) is compiled once, not again

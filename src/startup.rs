@@ -314,6 +314,7 @@ fn run(listener: TcpListener, settings: &Settings, shared: Shared) -> anyhow::Re
     });
     let post_limiter = web::Data::new(PostLimiter::new(POSTS_PER_MINUTE_PER_ADDRESS));
     let record_requests = settings.metrics_bind.is_some();
+    let one_snapshot = reads.shares_a_snapshot_per_request();
     let server = HttpServer::new(move || {
         App::new()
             .app_data(db.clone())
@@ -336,7 +337,10 @@ fn run(listener: TcpListener, settings: &Settings, shared: Shared) -> anyhow::Re
                 secure,
             ))
             // Outside the session middleware, so the session is read in the same snapshot.
-            .wrap(from_fn(db::one_snapshot_per_request))
+            .wrap(Condition::new(
+                one_snapshot,
+                from_fn(db::one_snapshot_per_request),
+            ))
             .wrap(from_fn(routes::session_errors::store_unavailable))
             .wrap(from_fn(routes::panics::catch_panics))
             .wrap(TracingLogger::<RedactedRootSpan>::new())

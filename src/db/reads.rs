@@ -63,6 +63,12 @@ impl ReadDb {
         reader.give_back(reader.take()?);
         Ok(Self::SameThread(Arc::new(reader)))
     }
+
+    /// Whether reads share one transaction per request ([`one_snapshot_per_request`]); only
+    /// the same-thread reader does, so elsewhere the middleware is left out.
+    pub fn shares_a_snapshot_per_request(&self) -> bool {
+        matches!(self, Self::SameThread(_))
+    }
 }
 
 fn read_only() -> DbErr {
